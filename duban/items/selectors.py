@@ -1,0 +1,213 @@
+"""Reads. Visibility lives here and only here: every list, page, export and API call asks
+``items_visible_to(user)``; nothing else decides who may see an item."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from duban.core.clock import SHANGHAI, end_of_day, now
+from duban.core.errors import NotFound
+from duban.orgs.models import OrgUnit, Role, subtree_filter
+from duban.workcal.calendar import add_working_days
+
+from .models import OPEN_STATES, Item, Node, Track, TrackState
+
+
+def _visibility_q(user) -> Q:
+    if not getattr(user, "is_authenticated", False) or user.unit_id is None:
+        return Q(pk__in=[])
+    own_track = Track.objects.filter(item=OuterRef("pk"), unit_id=user.unit_id)
+    q = Q(issuer_unit_id=user.unit_id) | Q(Exists(own_track))
+    if user.oversees_subtree or user.role == Role.ADMIN:
+        path = user.unit.path
+        below = Track.objects.filter(subtree_filter("unit_path", path), item=OuterRef("pk"))
+        q |= subtree_filter("issuer_path", path) | Q(Exists(below))
+    return q
+
+
+def items_visible_to(user) -> QuerySet[Item]:
+    return Item.objects.filter(_visibility_q(user))
+
+
+def tracks_visible_to(user) -> QuerySet[Track]:
+    return Track.objects.filter(item__in=items_visible_to(user).values("pk"))
+
+
+def get_item(user, pk) -> Item:
+    """The item if ``user`` may see it, else NotFound — never a hint that it exists."""
+    try:
+        return items_visible_to(user).select_related("issuer_unit", "created_by").get(pk=pk)
+    except (Item.DoesNotExist, ValueError, TypeError):
+        raise NotFound("事项不存在或无权查看") from None
+
+
+def get_track(user, pk) -> Track:
+    try:
+        return tracks_visible_to(user).select_related("item", "unit", "parent").get(pk=pk)
+    except (Track.DoesNotExist, ValueError, TypeError):
+        raise NotFound("承办记录不存在或无权查看") from None
+
+
+def item_detail(user, pk) -> Item:
+    """An item with everything its page shows, in a fixed small number of queries."""
+    item = get_item(user, pk)
+    tracks = (
+        Track.objects.filter(item=item)
+        .select_related("unit", "assignee", "parent__unit")
+        .prefetch_related(
+            Prefetch("nodes", queryset=Node.objects.order_by("seq")),
+            "reports__attachments",
+            "reports__author",
+            "reviews__reviewer",
+            "extensions__requested_by",
+            "urges__by",
+        )
+        .order_by("parent_id", "role", "id")
+    )
+    item.track_list = list(tracks)
+    return item
+
+
+def yellow_cutoff(at: dt.datetime | None = None) -> dt.datetime:
+    """Nodes due at or before this time (and not yet overdue) light yellow."""
+    at = at or now()
+    today = at.astimezone(SHANGHAI).date()
+    return end_of_day(add_working_days(today, settings.DUBAN_YELLOW_WORKING_DAYS))
+
+
+def light_filter(light: str, at: dt.datetime | None = None) -> Q:
+    """The indexed filter equivalent of ``status.track_light`` for open tracks."""
+    at = at or now()
+    if light == "red":
+        return Q(state__in=OPEN_STATES, next_due_at__lt=at)
+    if light == "yellow":
+        return Q(state__in=OPEN_STATES, next_due_at__gte=at, next_due_at__lte=yellow_cutoff(at))
+    if light == "green":
+        return Q(state__in=OPEN_STATES) & (Q(next_due_at__gt=yellow_cutoff(at)) | Q(next_due_at__isnull=True))
+    if light == "closed":
+        return Q(state=TrackState.CLOSED)
+    raise ValueError(light)
+
+
+QUEUE_KINDS = ["to_sign", "to_report", "due_soon", "overdue", "returned", "urged", "to_review", "extensions"]
+
+
+def _issuing_q(user) -> Q:
+    """Tracks whose closure requests this user's unit reviews."""
+    return Q(parent__isnull=True, item__issuer_unit_id=user.unit_id) | Q(parent__unit_id=user.unit_id)
+
+
+def queue_querysets(user, at: dt.datetime | None = None) -> dict[str, QuerySet[Track]]:
+    """The "我的待办" queue: each kind is a queryset of tracks."""
+    at = at or now()
+    if user.unit_id is None:
+        return {k: Track.objects.none() for k in QUEUE_KINDS}
+    mine = Track.objects.filter(unit_id=user.unit_id)
+    if user.role == Role.CLERK:
+        # A clerk sees what is routed to them plus what nobody in the unit has been given yet.
+        mine = mine.filter(Q(assignee__isnull=True) | Q(assignee=user))
+    reviews = Track.objects.filter(_issuing_q(user)) if user.role in (Role.SUPERVISOR, Role.HEAD) else Track.objects.none()
+    return {
+        "to_sign": mine.filter(state=TrackState.ASSIGNED),
+        "to_report": mine.filter(state__in=[TrackState.SIGNED, TrackState.DEPLOYED, TrackState.IN_PROGRESS]),
+        "due_soon": mine.filter(light_filter("yellow", at)),
+        "overdue": mine.filter(light_filter("red", at)),
+        "returned": mine.filter(state=TrackState.RETURNED),
+        "urged": mine.filter(state__in=OPEN_STATES, last_urged_at__isnull=False),
+        "to_review": reviews.filter(state=TrackState.REQUESTED),
+        "extensions": reviews.filter(extensions__state="pending").distinct(),
+    }
+
+
+def queue_counts(user, at: dt.datetime | None = None) -> dict[str, int]:
+    return {k: qs.count() for k, qs in queue_querysets(user, at).items()}
+
+
+def queue_page(user, kind: str, *, limit: int = 50, at: dt.datetime | None = None) -> list[Track]:
+    qs = queue_querysets(user, at).get(kind)
+    if qs is None:
+        raise NotFound("未知的待办类别")
+    return list(qs.select_related("item", "unit").order_by("next_due_at", "id")[:limit])
+
+
+def filtered_items(
+    user,
+    *,
+    unit: OrgUnit | None = None,
+    light: str | None = None,
+    category: str | None = None,
+    source: str | None = None,
+    due_from: dt.date | None = None,
+    due_to: dt.date | None = None,
+    q: str | None = None,
+    order: str = "-created_at",
+) -> QuerySet[Item]:
+    """The issuer's item list. Track-level filters apply to the same track (EXISTS)."""
+    items = items_visible_to(user)
+    if category:
+        items = items.filter(category=category)
+    if source:
+        items = items.filter(source=source)
+    if q:
+        items = items.filter(title__icontains=q)
+    track_q = Q()
+    if unit is not None:
+        track_q &= subtree_filter("unit_path", unit.path)
+    if light:
+        track_q &= light_filter(light)
+    if due_from:
+        track_q &= Q(next_due_at__gte=end_of_day(due_from) - dt.timedelta(days=1))
+    if due_to:
+        track_q &= Q(next_due_at__lte=end_of_day(due_to))
+    if track_q:
+        items = items.filter(Exists(Track.objects.filter(track_q, item=OuterRef("pk"))))
+    allowed = {"created_at", "-created_at", "title", "-title", "id", "-id"}
+    return items.order_by(order if order in allowed else "-created_at", "-id")
+
+
+def light_board(user, at: dt.datetime | None = None) -> list[dict]:
+    """Counts of green/yellow/red/closed tracks per unit directly under the viewer's unit
+    (rolled up over each child's subtree), plus the viewer's own unit."""
+    at = at or now()
+    root = user.unit
+    if root is None:
+        return []
+    visible = tracks_visible_to(user).filter(subtree_filter("unit_path", root.path))
+    cutoff = yellow_cutoff(at)
+    open_ = Q(state__in=OPEN_STATES)
+    agg = dict(
+        red=Count("id", filter=open_ & Q(next_due_at__lt=at)),
+        yellow=Count("id", filter=open_ & Q(next_due_at__gte=at, next_due_at__lte=cutoff)),
+        green=Count("id", filter=open_ & (Q(next_due_at__gt=cutoff) | Q(next_due_at__isnull=True))),
+        closed=Count("id", filter=Q(state=TrackState.CLOSED)),
+    )
+    children = list(OrgUnit.objects.filter(parent=root).order_by("kind", "code"))
+    # One query grouped by unit, rolled up to the children here, instead of one query per child.
+    prefix_len = len(root.path)
+    rows: dict[str, dict] = {}
+    for child in children:
+        rows[child.path] = {"unit": child, "red": 0, "yellow": 0, "green": 0, "closed": 0}
+    own = {"unit": root, "red": 0, "yellow": 0, "green": 0, "closed": 0}
+    grouped = (
+        visible.values("unit_path")
+        .annotate(**agg)
+    )
+    for row in grouped:
+        path = row["unit_path"]
+        if path == root.path:
+            target = own
+        else:
+            child_code = path[prefix_len:].split("/", 1)[0]
+            target = rows.get(f"{root.path}{child_code}/")
+            if target is None:
+                continue
+        for key in ("red", "yellow", "green", "closed"):
+            target[key] += row[key]
+    result = [own] + [r for r in rows.values() if any(r[k] for k in ("red", "yellow", "green", "closed"))]
+    for r in result:
+        total_open = r["red"] + r["yellow"] + r["green"]
+        r["total"] = total_open + r["closed"]
+    return result

@@ -1,0 +1,669 @@
+"""Every write to items and tracks: one transaction, permission-checked, journaled.
+
+Each function takes the acting user first (keyword-only) and raises a ``DubanError`` —
+which rolls the transaction back — when the action is not allowed or does not fit the state.
+A track change is a conditional ``UPDATE … WHERE version = loaded`` so of two people acting on
+the same track at once exactly one wins; the other gets ``StaleVersion``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from duban.core.clock import SHANGHAI, end_of_day, local_today, now
+from duban.core.errors import Forbidden, InvalidInput, InvalidState, NotFound, StaleVersion
+from duban.journal.services import record
+from duban.orgs.models import OrgUnit, Role, UnitKind
+from duban.workcal.calendar import add_working_days, schedule_known, standard_nodes
+
+from . import selectors, signals
+from .models import (
+    Attachment,
+    Category,
+    Decision,
+    Extension,
+    ExtensionState,
+    Instruction,
+    Item,
+    Node,
+    NodeKind,
+    Rating,
+    Report,
+    ReportKind,
+    Review,
+    Source,
+    Track,
+    TrackRole,
+    TrackState,
+    Urge,
+)
+from .status import next_open_node
+
+# ---------------------------------------------------------------------------------------------
+# Permission predicates (used by services and by the UI to decide which forms to show).
+
+
+def is_issuer_of(user, track: Track) -> bool:
+    """The unit that assigned this track: the item's issuer, or the parent track's unit (下派)."""
+    issuing_unit_id = track.parent.unit_id if track.parent_id else track.item.issuer_unit_id
+    return user.unit_id == issuing_unit_id
+
+
+def can_review(user, track: Track) -> bool:
+    """Return/close: a supervisor (or, for passed-down tracks, the head) of the issuing unit.
+
+    Separation of duties: nobody in the handling unit, and never the person who asked to
+    close. Role checks are on the stored role, so an admin cannot grant themself the right.
+    """
+    if not is_issuer_of(user, track) or user.unit_id == track.unit_id:
+        return False
+    roles = (Role.SUPERVISOR,) if not track.parent_id else (Role.SUPERVISOR, Role.HEAD)
+    return user.role in roles and track.requested_by_id != user.pk
+
+
+def can_urge(user, track: Track) -> bool:
+    if user.unit_id == track.unit_id:
+        return False
+    if is_issuer_of(user, track) and user.role in (Role.SUPERVISOR, Role.HEAD, Role.LEADER):
+        return True
+    return user.oversees_subtree and track.unit_path.startswith(user.unit.path)
+
+
+def can_handle(user, track: Track) -> bool:
+    """Sign, report, ask to close or for more time: the handling unit's clerk or head."""
+    if user.unit_id != track.unit_id or user.role not in (Role.CLERK, Role.HEAD):
+        return False
+    return user.role == Role.HEAD or track.assignee_id in (None, user.pk)
+
+
+def can_route(user, track: Track) -> bool:
+    return user.unit_id == track.unit_id and user.role == Role.HEAD
+
+
+def can_register(user) -> bool:
+    return user.role in (Role.SUPERVISOR,) and user.unit_id is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _require(condition: bool, message: str, code: str = "forbidden") -> None:
+    if not condition:
+        raise Forbidden(message, code=code)
+
+
+def _lock_track(user, track_id: int, expected_version: int | None) -> Track:
+    """Load a visible track for an update; 404 if the user may not see it."""
+    track = selectors.get_track(user, track_id)
+    if expected_version is not None and track.version != expected_version:
+        raise StaleVersion("该事项已被他人更新，请刷新页面后重试", code="stale_version")
+    return track
+
+
+def _commit_track(track: Track, **changes) -> None:
+    """Apply ``changes`` only if nobody changed the track since we loaded it."""
+    changes["next_due_at"] = _next_due(track) if "next_due_at" not in changes else changes["next_due_at"]
+    updated = Track.objects.filter(pk=track.pk, version=track.version).update(version=F("version") + 1, **changes)
+    if updated != 1:
+        raise StaleVersion("该事项已被他人更新，请刷新页面后重试", code="stale_version")
+    for key, value in changes.items():
+        setattr(track, key, value)
+    track.version += 1
+
+
+def _next_due(track: Track) -> dt.datetime | None:
+    if track.state == TrackState.CLOSED:
+        return None
+    node = next_open_node(list(track.nodes.all()))
+    return node.due_at if node else None
+
+
+def _emit(kind: str, track: Track | None = None, item: Item | None = None) -> None:
+    # Notifications go out only once the change is durable.
+    transaction.on_commit(lambda: signals.item_event.send(sender=kind, track=track, item=item))
+
+
+def _clean(text: str | None, field: str, *, required: bool = True, max_len: int = 20000) -> str:
+    value = (text or "").strip()
+    if required and not value:
+        raise InvalidInput(f"请填写{field}", code="required", field=field)
+    if len(value) > max_len:
+        raise InvalidInput(f"{field}过长（最多 {max_len} 字）", code="too_long", field=field)
+    return value
+
+
+def _node_done(track: Track, kind: str, at: dt.datetime) -> Node | None:
+    node = track.nodes.filter(kind=kind, done_at__isnull=True).order_by("due_at", "seq").first()
+    if node is not None:
+        node.done_at = at
+        node.save(update_fields=["done_at"])
+    return node
+
+
+def _create_nodes(track: Track, item: Item, at: dt.datetime) -> None:
+    nodes = standard_nodes(at, item.category)
+    rows = [
+        Node(track=track, kind=n.node, seq=i, due_at=n.due, original_due_at=n.due, assumed_calendar=n.assumed_calendar)
+        for i, n in enumerate(nodes, start=1)
+    ]
+    if item.category == Category.CONTINUOUS:
+        today = at.astimezone(SHANGHAI).date()
+        seq = len(rows)
+        for day in sorted(dt.date.fromisoformat(d) for d in item.progress_days):
+            if today < day < item.final_due:
+                seq += 1
+                due = end_of_day(day)
+                rows.append(Node(track=track, kind=NodeKind.PROGRESS, seq=seq, due_at=due, original_due_at=due,
+                                 assumed_calendar=not schedule_known(day.year)))
+        due = end_of_day(item.final_due)
+        rows.append(Node(track=track, kind=NodeKind.RESULT, seq=seq + 1, due_at=due, original_due_at=due))
+    Node.objects.bulk_create(rows)
+
+
+def _snapshot_item(item: Item) -> dict:
+    return {
+        "title": item.title,
+        "category": item.category,
+        "source": item.source,
+        "issuer": item.issuer_unit.code,
+        "final_due": item.final_due.isoformat() if item.final_due else None,
+        "progress_days": list(item.progress_days),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Register and assign
+
+
+def _validate_continuous(category: str, final_due: dt.date | None, progress_days: Sequence[dt.date]) -> list[str]:
+    if category not in Category.values:
+        raise InvalidInput("事项类别无效", code="bad_category")
+    if category != Category.CONTINUOUS:
+        if final_due or progress_days:
+            raise InvalidInput("只有持续推进事项设置最终时限和进度节点", code="bad_schedule")
+        return []
+    if final_due is None:
+        raise InvalidInput("持续推进事项须设置最终完成时限", code="final_due_required")
+    if final_due <= local_today():
+        raise InvalidInput("最终完成时限不能早于明天", code="date_in_past")
+    days = sorted(set(progress_days))
+    if any(d <= local_today() or d >= final_due for d in days):
+        raise InvalidInput("进度报送节点须在今天之后、最终时限之前", code="bad_progress_day")
+    return [d.isoformat() for d in days]
+
+
+def monthly_progress_days(*, start: dt.date, final_due: dt.date, day_of_month: int = 25) -> list[dt.date]:
+    """"Monthly by the 25th" as dates between ``start`` and ``final_due`` (exclusive)."""
+    out, year, month = [], start.year, start.month
+    while True:
+        d = dt.date(year, month, min(day_of_month, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31))
+        if d >= final_due:
+            return out
+        if d > start:
+            out.append(d)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+@transaction.atomic
+def register_item(
+    *,
+    actor,
+    title: str,
+    body: str = "",
+    source: str = Source.MEETING,
+    category: str = Category.GENERAL,
+    final_due: dt.date | None = None,
+    progress_days: Sequence[dt.date] = (),
+    external_id: str | None = None,
+    source_ref: dict | None = None,
+) -> Item:
+    """立项: the actor's unit becomes the issuer. With an ``external_id`` the call is
+    idempotent: registering the same id again returns the existing item unchanged."""
+    _require(can_register(actor), "只有督查员可以立项")
+    title = _clean(title, "标题", max_len=200)
+    if source not in Source.values:
+        raise InvalidInput("事项来源无效", code="bad_source")
+    days = _validate_continuous(category, final_due, progress_days)
+    if external_id:
+        existing = Item.objects.filter(issuer_unit_id=actor.unit_id, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    item = Item.objects.create(
+        title=title,
+        body=_clean(body, "内容", required=False, max_len=50000),
+        source=source,
+        category=category,
+        issuer_unit=actor.unit,
+        issuer_path=actor.unit.path,
+        created_by=actor,
+        created_at=now(),
+        final_due=final_due,
+        progress_days=days,
+        external_id=external_id or None,
+        source_ref=source_ref or {},
+    )
+    record(actor=actor, action="item.register", item=item, obj=item, new=_snapshot_item(item))
+    return item
+
+
+def _assignable(actor, unit: OrgUnit) -> bool:
+    # An issuer assigns within its own government's subtree, never to itself.
+    gov = actor.unit.government
+    return unit.path.startswith(gov.path) and unit.pk != actor.unit_id
+
+
+def _open_track(*, actor, item: Item, unit: OrgUnit, role: str, parent: Track | None, at: dt.datetime) -> Track:
+    try:
+        with transaction.atomic():
+            track = Track.objects.create(
+                item=item, unit=unit, unit_path=unit.path, role=role, parent=parent, assigned_at=at, assigned_by=actor
+            )
+    except IntegrityError:
+        raise InvalidState(f"{unit.name} 已承办该事项", code="already_assigned") from None
+    _create_nodes(track, item, at)
+    _commit_track(track)
+    record(
+        actor=actor,
+        action="track.assign" if parent is None else "track.pass_down",
+        item=item,
+        track=track,
+        obj=track,
+        new={"unit": unit.code, "role": role, "state": track.state, "parent": parent.pk if parent else None},
+    )
+    _emit("assigned", track=track, item=item)
+    return track
+
+
+@transaction.atomic
+def assign_item(*, actor, item_id: int, lead: Sequence[OrgUnit], coop: Sequence[OrgUnit] = ()) -> list[Track]:
+    """交办: one track per assigned unit, each with its own clock starting now."""
+    item = selectors.get_item(actor, item_id)
+    _require(item.issuer_unit_id == actor.unit_id and actor.role == Role.SUPERVISOR, "只有立项单位的督查员可以交办")
+    if not lead:
+        raise InvalidInput("请至少选择一个牵头单位", code="lead_required")
+    units = [(u, TrackRole.LEAD) for u in lead] + [(u, TrackRole.COOP) for u in coop if u not in lead]
+    codes = [u.code for u, _ in units]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("同一单位不能重复选择", code="duplicate_unit")
+    for unit, _role in units:
+        if not _assignable(actor, unit):
+            raise InvalidInput(f"不能交办给 {unit.name}（须为本级政府辖区内的其他单位）", code="bad_unit")
+    at = now()
+    tracks = [_open_track(actor=actor, item=item, unit=u, role=r, parent=None, at=at) for u, r in units]
+    if item.assigned_at is None:
+        Item.objects.filter(pk=item.pk).update(assigned_at=at, version=F("version") + 1)
+        item.assigned_at = at
+    return tracks
+
+
+@transaction.atomic
+def register_and_assign(*, actor, lead: Sequence[OrgUnit], coop: Sequence[OrgUnit] = (), **fields) -> Item:
+    item = register_item(actor=actor, **fields)
+    if not item.tracks.exists():
+        assign_item(actor=actor, item_id=item.pk, lead=lead, coop=coop)
+    return item
+
+
+@transaction.atomic
+def pass_down(*, actor, track_id: int, units: Sequence[OrgUnit], expected_version: int | None = None) -> list[Track]:
+    """下派: the handling unit passes its work to lower units; their tracks hang off its own."""
+    track = _lock_track(actor, track_id, expected_version)
+    _require(user_can_pass_down(actor, track), "只有承办单位的第一责任人或承办人可以下派")
+    if track.state in (TrackState.ASSIGNED, TrackState.CLOSED, TrackState.REQUESTED):
+        raise InvalidState("签收后、申请办结前才能下派", code="bad_state")
+    if not units:
+        raise InvalidInput("请选择下派单位", code="unit_required")
+    gov = track.unit.government
+    for unit in units:
+        if not unit.path.startswith(gov.path) or unit.depth <= gov.depth or unit.parent_id == gov.parent_id:
+            raise InvalidInput(f"不能下派给 {unit.name}（须为下级单位）", code="bad_unit")
+        if unit.kind == UnitKind.DEPARTMENT and unit.parent_id == gov.pk:
+            raise InvalidInput(f"不能下派给同级部门 {unit.name}", code="bad_unit")
+    at = now()
+    children = [_open_track(actor=actor, item=track.item, unit=u, role=TrackRole.LEAD, parent=track, at=at) for u in units]
+    _commit_track(track)
+    return children
+
+
+def user_can_pass_down(user, track: Track) -> bool:
+    return user.unit_id == track.unit_id and user.role in (Role.HEAD, Role.CLERK)
+
+
+@transaction.atomic
+def route(*, actor, track_id: int, assignee_id: int, expected_version: int | None = None) -> Track:
+    """批转: the unit head routes the track to a person in the unit."""
+    track = _lock_track(actor, track_id, expected_version)
+    _require(can_route(actor, track), "只有承办单位的第一责任人可以批转")
+    if track.is_closed:
+        raise InvalidState("事项已办结", code="closed")
+    from duban.orgs.models import User
+
+    assignee = User.objects.filter(pk=assignee_id, unit_id=track.unit_id, is_active=True).first()
+    if assignee is None:
+        raise InvalidInput("只能批转给本单位的在职人员", code="bad_assignee")
+    old = track.assignee_id
+    _commit_track(track, assignee=assignee)
+    record(actor=actor, action="track.route", item=track.item, track=track, obj=track,
+           old={"assignee": old}, new={"assignee": assignee.pk, "assignee_name": str(assignee)})
+    _emit("routed", track=track)
+    return track
+
+
+# ---------------------------------------------------------------------------------------------
+# The handling unit's steps
+
+
+@transaction.atomic
+def sign(*, actor, track_id: int, expected_version: int | None = None) -> Track:
+    """签收."""
+    track = _lock_track(actor, track_id, expected_version)
+    _require(can_handle(actor, track), "只有承办单位的承办人或第一责任人可以签收")
+    if track.state != TrackState.ASSIGNED:
+        raise InvalidState("该事项已签收，不能重复签收", code="already_signed")
+    at = now()
+    _node_done(track, NodeKind.SIGN, at)
+    _commit_track(track, state=TrackState.SIGNED, signed_at=at, signed_by=actor)
+    record(actor=actor, action="track.sign", item=track.item, track=track, obj=track,
+           old={"state": TrackState.ASSIGNED}, new={"state": TrackState.SIGNED})
+    _emit("signed", track=track)
+    return track
+
+
+_REPORT_FLOW = {
+    # report kind → (states it may be filed in, node it fulfils, state after)
+    ReportKind.DEPLOY: ((TrackState.SIGNED,), NodeKind.DEPLOY, TrackState.DEPLOYED),
+    ReportKind.FEEDBACK: ((TrackState.DEPLOYED,), NodeKind.FEEDBACK, TrackState.IN_PROGRESS),
+    ReportKind.PROGRESS: ((TrackState.IN_PROGRESS, TrackState.RETURNED), NodeKind.PROGRESS, None),
+    ReportKind.RESULT: ((TrackState.IN_PROGRESS, TrackState.RETURNED), NodeKind.RESULT, TrackState.REQUESTED),
+}
+_FLOW_HINT = {
+    ReportKind.DEPLOY: "请先签收，再报送部署情况",
+    ReportKind.FEEDBACK: "请先报送部署情况，再报送反馈",
+    ReportKind.PROGRESS: "反馈报告报送后才能报送进度",
+    ReportKind.RESULT: "反馈报告报送后才能申请办结",
+}
+
+
+@transaction.atomic
+def file_report(
+    *,
+    actor,
+    track_id: int,
+    kind: str,
+    done: str,
+    next_steps: str = "",
+    problems: str = "",
+    support_needed: str = "",
+    files: Iterable = (),
+    expected_version: int | None = None,
+) -> Report:
+    """A structured report; a result report is the closure request (申请办结)."""
+    track = _lock_track(actor, track_id, expected_version)
+    _require(can_handle(actor, track), "只有承办单位的承办人或第一责任人可以报送")
+    if kind not in _REPORT_FLOW:
+        raise InvalidInput("报告类型无效", code="bad_kind")
+    if track.is_closed:
+        raise InvalidState("事项已办结，不能再报送", code="closed")
+    if track.state == TrackState.REQUESTED:
+        raise InvalidState("已申请办结，请等待审核", code="awaiting_review")
+    states, node_kind, after = _REPORT_FLOW[kind]
+    if track.state not in states:
+        raise InvalidState(_FLOW_HINT[kind], code="out_of_order")
+    if kind == ReportKind.RESULT:
+        pending = track.children.exclude(state=TrackState.CLOSED).count()
+        if pending:
+            raise InvalidState(f"还有 {pending} 个下派单位未办结，不能申请办结", code="children_open")
+    at = now()
+    node = _node_done(track, node_kind, at)
+    report = Report.objects.create(
+        track=track,
+        node=node,
+        kind=kind,
+        done=_clean(done, "工作开展情况"),
+        next_steps=_clean(next_steps, "下步打算", required=False),
+        problems=_clean(problems, "存在问题", required=False),
+        support_needed=_clean(support_needed, "需协调事项", required=False),
+        author=actor,
+        created_at=at,
+    )
+    names = [store_attachment(actor=actor, upload=f, report=report).name for f in files]
+    old_state = track.state
+    changes: dict = {}
+    if after is not None:
+        changes["state"] = after
+    if kind == ReportKind.RESULT:
+        changes["requested_by"] = actor
+    if kind in (ReportKind.RESULT,) and track.last_urged_at:
+        changes["last_urged_at"] = None
+    _commit_track(track, **changes)
+    late = node is not None and node.done_at > node.due_at
+    record(
+        actor=actor,
+        action=f"report.{kind}",
+        item=track.item,
+        track=track,
+        obj=report,
+        old={"state": old_state},
+        new={"state": track.state},
+        payload={"attachments": names, "late": late, "node_due": node.due_at.isoformat() if node else None},
+    )
+    _emit(f"report.{kind}", track=track)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# The issuer's review
+
+
+@transaction.atomic
+def return_track(*, actor, track_id: int, reason: str, working_days: int | None = None,
+                 expected_version: int | None = None) -> Track:
+    """退回: the track reopens with a new result node, due in N working days (3 by default)."""
+    track = _lock_track(actor, track_id, expected_version)
+    _require(can_review(actor, track), "只有交办单位的督查员可以审核，且不能审核本单位或本人申请的事项")
+    if track.state != TrackState.REQUESTED:
+        raise InvalidState("该事项当前不在待审核状态", code="not_requested")
+    reason = _clean(reason, "退回理由")
+    days = working_days or settings.DUBAN_RETURN_WORKING_DAYS
+    if not 1 <= days <= 60:
+        raise InvalidInput("重新办理期限须为 1–60 个工作日", code="bad_days")
+    at = now()
+    due = end_of_day(add_working_days(local_today(), days))
+    last_seq = track.nodes.order_by("-seq").values_list("seq", flat=True).first() or 0
+    Node.objects.create(track=track, kind=NodeKind.RESULT, seq=last_seq + 1, due_at=due, original_due_at=due)
+    Review.objects.create(track=track, decision=Decision.RETURN, comment=reason, reviewer=actor, created_at=at)
+    _commit_track(track, state=TrackState.RETURNED, requested_by=None)
+    record(actor=actor, action="track.return", item=track.item, track=track, obj=track,
+           old={"state": TrackState.REQUESTED}, new={"state": TrackState.RETURNED, "result_due": due.isoformat()},
+           payload={"reason": reason})
+    _emit("returned", track=track)
+    return track
+
+
+@transaction.atomic
+def close_track(*, actor, track_id: int, rating: str, comment: str = "", expected_version: int | None = None) -> Track:
+    """办结 with a rating (优秀 / 良好 / 合格 / 不合格)."""
+    track = _lock_track(actor, track_id, expected_version)
+    _require(can_review(actor, track), "只有交办单位的督查员可以审核，且不能审核本单位或本人申请的事项")
+    if track.state != TrackState.REQUESTED:
+        raise InvalidState("该事项当前不在待审核状态", code="not_requested")
+    if rating not in Rating.values:
+        raise InvalidInput("请选择评价等级：优秀、良好、合格或不合格", code="bad_rating")
+    at = now()
+    Review.objects.create(track=track, decision=Decision.CLOSE, rating=rating,
+                          comment=_clean(comment, "意见", required=False), reviewer=actor, created_at=at)
+    track.extensions.filter(state=ExtensionState.PENDING).update(
+        state=ExtensionState.REFUSED, decided_by=actor, decided_at=at, decision_note="事项已办结")
+    _commit_track(track, state=TrackState.CLOSED, closed_at=at, rating=rating, next_due_at=None)
+    record(actor=actor, action="track.close", item=track.item, track=track, obj=track,
+           old={"state": TrackState.REQUESTED}, new={"state": TrackState.CLOSED, "rating": rating})
+    _emit("closed", track=track)
+    return track
+
+
+# ---------------------------------------------------------------------------------------------
+# Extensions, urging, instructions
+
+
+@transaction.atomic
+def request_extension(*, actor, track_id: int, reason: str, proposed_due: dt.date,
+                      expected_version: int | None = None) -> Extension:
+    """延期申请: before the current node's due time, with a reason and a later date."""
+    track = _lock_track(actor, track_id, expected_version)
+    _require(can_handle(actor, track), "只有承办单位的承办人或第一责任人可以申请延期")
+    if track.is_closed:
+        raise InvalidState("事项已办结", code="closed")
+    node = next_open_node(list(track.nodes.all()))
+    if node is None:
+        raise InvalidState("当前没有待完成的节点", code="no_open_node")
+    at = now()
+    if at > node.due_at:
+        raise InvalidState("已超过期限，不能再申请延期，请尽快办理", code="already_overdue")
+    if proposed_due <= node.due_at.astimezone(SHANGHAI).date():
+        raise InvalidInput("申请延至的日期须晚于当前期限", code="date_not_later")
+    if track.extensions.filter(state=ExtensionState.PENDING).exists():
+        raise InvalidState("已有待审批的延期申请", code="extension_pending")
+    ext = Extension.objects.create(track=track, node=node, reason=_clean(reason, "延期理由"),
+                                   proposed_due=proposed_due, requested_by=actor, requested_at=at)
+    _commit_track(track)
+    record(actor=actor, action="extension.request", item=track.item, track=track, obj=ext,
+           new={"node": node.kind, "due": node.due_at.isoformat(), "proposed": proposed_due.isoformat()},
+           payload={"reason": ext.reason})
+    _emit("extension.requested", track=track)
+    return ext
+
+
+@transaction.atomic
+def decide_extension(*, actor, extension_id: int, grant: bool, note: str = "", due: dt.date | None = None) -> Extension:
+    """The issuer grants (the node moves; the old due stays in the journal) or refuses."""
+    ext = Extension.objects.select_related("track", "node").filter(pk=extension_id).first()
+    if ext is None:
+        raise NotFound("延期申请不存在或无权查看")
+    track = _lock_track(actor, ext.track_id, None)
+    _require(is_issuer_of(actor, track) and actor.role in (Role.SUPERVISOR, Role.HEAD)
+             and actor.unit_id != track.unit_id, "只有交办单位的督查员可以审批延期")
+    if ext.state != ExtensionState.PENDING:
+        raise InvalidState("该延期申请已处理", code="already_decided")
+    at = now()
+    node = ext.node
+    old_due = node.due_at
+    new_due = None
+    if grant:
+        target = due or ext.proposed_due
+        if target <= local_today():
+            raise InvalidInput("延期后的日期不能早于明天", code="date_in_past")
+        new_due = end_of_day(target)
+        node.due_at = new_due
+        node.save(update_fields=["due_at"])
+    ext.state = ExtensionState.GRANTED if grant else ExtensionState.REFUSED
+    ext.decided_by, ext.decided_at, ext.decision_note = actor, at, note.strip()
+    ext.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    _commit_track(track)
+    record(actor=actor, action="extension.grant" if grant else "extension.refuse", item=track.item, track=track,
+           obj=ext, old={"node": node.kind, "due": old_due.isoformat()},
+           new={"node": node.kind, "due": (new_due or old_due).isoformat()}, payload={"note": ext.decision_note})
+    _emit("extension.decided", track=track)
+    return ext
+
+
+@transaction.atomic
+def urge(*, actor, track_id: int, message: str = "") -> Urge:
+    """催办: shows in the handling unit's queue until it files its next report."""
+    track = _lock_track(actor, track_id, None)
+    _require(can_urge(actor, track), "只有交办单位或上级的督查员、领导可以催办")
+    if track.is_closed:
+        raise InvalidState("事项已办结，无需催办", code="closed")
+    at = now()
+    u = Urge.objects.create(track=track, message=_clean(message, "催办内容", required=False) or "请抓紧办理",
+                            by=actor, created_at=at)
+    _commit_track(track, last_urged_at=at)
+    record(actor=actor, action="track.urge", item=track.item, track=track, obj=u, payload={"message": u.message})
+    _emit("urged", track=track)
+    return u
+
+
+@transaction.atomic
+def add_instruction(*, actor, item_id: int, text: str) -> Instruction:
+    """批示: a leader who can see the item adds a written instruction."""
+    item = selectors.get_item(actor, item_id)
+    _require(actor.role == Role.LEADER, "只有领导可以批示")
+    ins = Instruction.objects.create(item=item, text=_clean(text, "批示内容", max_len=5000), by=actor, created_at=now())
+    record(actor=actor, action="item.instruct", item=item, obj=ins, payload={"text": ins.text})
+    _emit("instructed", item=item)
+    return ins
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachments
+
+_ALLOWED_TYPES = {
+    "application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/zip", "application/x-ole-storage",
+}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """Decide the type from the bytes; plain text is accepted when it decodes as UTF-8/GB18030."""
+    import filetype
+
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime if kind.mime in _ALLOWED_TYPES else None
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "application/x-ole-storage"  # legacy .doc/.xls
+    sample = head[:4096]
+    if b"\x00" in sample:
+        return None
+    for enc in ("utf-8", "gb18030"):
+        try:
+            sample.decode(enc)
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(sample) - 4:  # a multi-byte char cut by the sample boundary
+                return "text/plain"
+            continue
+        return "text/plain"
+    return None
+
+
+def store_attachment(*, actor, upload, report: Report | None = None, item: Item | None = None) -> Attachment:
+    """Check size and type by content, store the file outside the database."""
+    from django.core.files.base import ContentFile
+
+    name = (getattr(upload, "name", "") or "附件").rsplit("/", 1)[-1][:200]
+    size = getattr(upload, "size", None)
+    limit = settings.DUBAN_MAX_UPLOAD_BYTES
+    if size is not None and size > limit:
+        raise InvalidInput(f"附件“{name}”超过大小限制（{limit // 1024 // 1024} MB）", code="file_too_large")
+    data = upload.read()
+    if len(data) > limit:
+        raise InvalidInput(f"附件“{name}”超过大小限制（{limit // 1024 // 1024} MB）", code="file_too_large")
+    if not data:
+        raise InvalidInput(f"附件“{name}”是空文件", code="file_empty")
+    mime = sniff_content_type(data[:8192])
+    if mime is None:
+        raise InvalidInput(f"附件“{name}”的类型不支持（可上传 PDF、图片、Office 文档、压缩包或文本）",
+                           code="file_type")
+    digest = hashlib.sha256(data).hexdigest()
+    # Content-addressed: the same evidence uploaded twice is stored once, and a file left by a
+    # rolled-back transaction is an unreferenced blob, never a half-made record.
+    path = f"attachments/{digest[:2]}/{digest}"
+    att = Attachment(report=report, item=item, name=name, size=len(data), content_type=mime,
+                     sha256=digest, uploaded_by=actor, uploaded_at=now())
+    storage = att.file.storage
+    if not storage.exists(path):
+        storage.save(path, ContentFile(data))
+    att.file.name = path
+    att.save()
+    return att

@@ -1,0 +1,132 @@
+"""Working days by China's official calendar, and the 13710 due times derived from them.
+
+Sources, in order: the admin-edited ``CalendarDay`` table, then ``chinese-calendar`` for the
+years it ships, then Monday–Friday — the last flagged through ``schedule_known`` so the UI can
+warn that a deadline may move once the year's schedule is published.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+import chinese_calendar
+
+from duban.core.clock import SHANGHAI, end_of_day
+
+_lock = threading.Lock()
+_overrides: dict[dt.date, bool] | None = None
+_override_years: frozenset[int] = frozenset()
+
+
+def forget() -> None:
+    """Drop the cached table (called when an admin edits it)."""
+    global _overrides
+    with _lock:
+        _overrides = None
+
+
+def _table() -> dict[dt.date, bool]:
+    global _overrides, _override_years
+    table = _overrides
+    if table is None:
+        from django.db import DatabaseError
+
+        from .models import CalendarDay
+
+        try:
+            table = dict(CalendarDay.objects.values_list("date", "is_working"))
+        except DatabaseError:
+            # No database yet (e.g. `duban deadlines` on a fresh install): shipped data only.
+            return {}
+        with _lock:
+            _overrides = table
+            _override_years = frozenset(d.year for d in table)
+    return table
+
+
+def _shipped_knows(year: int) -> bool:
+    lo = min(chinese_calendar.holidays).year
+    hi = max(chinese_calendar.holidays).year
+    return lo <= year <= hi
+
+
+def schedule_known(year: int) -> bool:
+    _table()
+    return year in _override_years or _shipped_knows(year)
+
+
+def is_working_day(day: dt.date) -> bool:
+    table = _table()
+    if day in table:
+        return table[day]
+    if _shipped_knows(day.year):
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
+def add_working_days(day: dt.date, n: int) -> dt.date:
+    """The n-th working day after ``day`` (``day`` itself never counts)."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    current = day
+    while n:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            n -= 1
+    return current
+
+
+def next_working_day_on_or_after(day: dt.date) -> dt.date:
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def add_month(day: dt.date) -> dt.date:
+    """Same day one calendar month later (clamped: 31 Jan → 28 Feb), moved to a working day."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    last = _cal.monthrange(year, month)[1]
+    return next_working_day_on_or_after(dt.date(year, month, min(day.day, last)))
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in (start, end]; negative when end precedes start."""
+    if end < start:
+        return -working_days_between(end, start)
+    count, current = 0, start
+    while current < end:
+        current += dt.timedelta(days=1)
+        count += is_working_day(current)
+    return count
+
+
+@dataclass(frozen=True)
+class NodeDue:
+    node: str
+    due: dt.datetime  # aware, UTC
+    assumed_calendar: bool  # True when a year's official schedule was not known
+
+
+def standard_nodes(assigned_at: dt.datetime, category: str) -> list[NodeDue]:
+    """The 13710 nodes for a track assigned at ``assigned_at``.
+
+    general → sign and deploy (1st working day), feedback (3rd), result (7th);
+    major → the same, with the result one calendar month after assignment;
+    continuous → sign, deploy and feedback only: progress nodes and the final due date are set
+    by the issuer per item.
+    """
+    day = assigned_at.astimezone(SHANGHAI).date()
+    first, third = add_working_days(day, 1), add_working_days(day, 3)
+    nodes = [("sign", first), ("deploy", first), ("feedback", third)]
+    if category == "general":
+        nodes.append(("result", add_working_days(day, 7)))
+    elif category == "major":
+        nodes.append(("result", add_month(day)))
+    elif category != "continuous":
+        raise ValueError(f"unknown category {category!r}")
+    last = nodes[-1][1]
+    assumed = not all(schedule_known(y) for y in range(day.year, last.year + 1))
+    return [NodeDue(name, end_of_day(d), assumed) for name, d in nodes]

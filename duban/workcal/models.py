@@ -1,0 +1,23 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarDay(models.Model):
+    """An admin's entry in the official holiday schedule.
+
+    Entries override the shipped ``chinese-calendar`` data, and are the only source for years it
+    does not know yet (the State Council publishes each year's schedule in the autumn before).
+    A year counts as known as soon as it has at least one entry here.
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working = models.BooleanField(_("是否上班"), help_text=_("法定节假日填否；调休上班的周末填是"))
+    name = models.CharField(_("说明"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_working else '休息'} {self.name}"

@@ -1,0 +1,142 @@
+"""Shared fixtures: the Shanxi org tree and named personas.
+
+Personas (healthchecks style): each test says who acts, so permission tests read like stories.
+- ``prov_sup``      provincial supervisor (山西省, 督查员) — the usual issuer
+- ``prov_leader``   provincial leader (山西省, 领导)
+- ``city_sup``      Taiyuan city supervisor (太原市, 督查员)
+- ``county_clerk``  Xiaodian district clerk (小店区, 承办人) — the usual handler
+- ``county_head``   Xiaodian district head (小店区, 第一责任人)
+- ``sibling_clerk`` Yingze district clerk (迎泽区, 承办人) — a sibling county
+- ``town_clerk``    a township clerk under Xiaodian (刘家堡乡, 承办人)
+- ``dept_clerk``    clerk of the provincial 工信厅 (a department of the province)
+- ``admin_user``    provincial admin (管理员)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+
+import pytest
+
+from duban.core.clock import SHANGHAI, travel_to
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "files")
+
+
+@pytest.fixture
+def shanxi(db):
+    from duban.orgs.models import OrgUnit
+    from duban.orgs.services import load_shanxi
+
+    if not OrgUnit.objects.filter(code="140000").exists():
+        load_shanxi()
+    return OrgUnit.objects.get(code="140000")
+
+
+def unit(code: str):
+    from duban.orgs.models import OrgUnit
+
+    return OrgUnit.objects.get(code=code)
+
+
+def dept(short_name: str):
+    from duban.orgs.models import OrgUnit
+
+    return OrgUnit.objects.get(short_name=short_name, parent__code="140000")
+
+
+def make_user(username: str, unit_obj, role: str, password: str = "pw-123456"):
+    from duban.orgs.models import User
+
+    user = User.objects.create_user(username=username, password=password, unit=unit_obj, role=role,
+                                    display_name=username)
+    return user
+
+
+@pytest.fixture
+def prov_sup(shanxi):
+    return make_user("prov_sup", shanxi, "supervisor")
+
+
+@pytest.fixture
+def prov_leader(shanxi):
+    return make_user("prov_leader", shanxi, "leader")
+
+
+@pytest.fixture
+def city_sup(shanxi):
+    return make_user("city_sup", unit("140100"), "supervisor")
+
+
+@pytest.fixture
+def county_clerk(shanxi):
+    return make_user("county_clerk", unit("140105"), "clerk")
+
+
+@pytest.fixture
+def county_head(shanxi):
+    return make_user("county_head", unit("140105"), "head")
+
+
+@pytest.fixture
+def sibling_clerk(shanxi):
+    return make_user("sibling_clerk", unit("140106"), "clerk")
+
+
+@pytest.fixture
+def town_clerk(shanxi):
+    return make_user("town_clerk", unit("140105001"), "clerk")
+
+
+@pytest.fixture
+def dept_clerk(shanxi):
+    return make_user("dept_clerk", dept("省工信厅"), "clerk")
+
+
+@pytest.fixture
+def admin_user(shanxi):
+    from duban.orgs.models import User
+
+    return User.objects.create_superuser(username="admin_user", password="pw-123456", unit=shanxi, role="admin")
+
+
+@pytest.fixture
+def clock():
+    """Travel the clock: ``clock("2021-09-30 10:00")`` sets Asia/Shanghai wall time."""
+    stack = []
+
+    def travel(when: str | dt.datetime):
+        if isinstance(when, str):
+            when = dt.datetime.fromisoformat(when)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=SHANGHAI)
+        cm = travel_to(when)
+        cm.__enter__()
+        stack.append(cm)
+        return when
+
+    yield travel
+    while stack:
+        stack.pop().__exit__(None, None, None)
+
+
+@pytest.fixture
+def assigned_item(prov_sup, county_clerk, clock):
+    """A general item the province assigned to Xiaodian on 2021-09-30 10:00."""
+    from duban.items import services
+
+    clock("2021-09-30 10:00")
+    item = services.register_and_assign(actor=prov_sup, title="推进老旧小区改造", body="年内开工改造", lead=[unit("140105")])
+    return item
+
+
+@pytest.fixture(scope="session")
+def tmp_data_dir():
+    return tempfile.mkdtemp(prefix="duban-test-")
