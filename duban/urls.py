@@ -3,5 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("duban.api.urls")),
+    path("plans/", include("duban.plans.urls")),
     path("", include("duban.web.urls")),
 ]
