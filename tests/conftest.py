@@ -28,6 +28,27 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "files")
+    # Real hashing costs ~0.3 s per persona; tests are not about password strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    # The holiday table is cached per process; a rolled-back test must not leave entries behind.
+    from duban.workcal import calendar
+
+    calendar.forget()
+    yield
+    calendar.forget()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # Load the org tree once per run; each test's transaction rolls back on top of it.
+    from duban.orgs.services import load_shanxi
+
+    with django_db_blocker.unblock():
+        load_shanxi()
 
 
 @pytest.fixture
@@ -35,7 +56,7 @@ def shanxi(db):
     from duban.orgs.models import OrgUnit
     from duban.orgs.services import load_shanxi
 
-    if not OrgUnit.objects.filter(code="140000").exists():
+    if not OrgUnit.objects.filter(code="140000").exists():  # a transactional test flushed it
         load_shanxi()
     return OrgUnit.objects.get(code="140000")
 
@@ -55,8 +76,9 @@ def dept(short_name: str):
 def make_user(username: str, unit_obj, role: str, password: str = "pw-123456"):
     from duban.orgs.models import User
 
-    user = User.objects.create_user(username=username, password=password, unit=unit_obj, role=role,
-                                    display_name=username)
+    user = User.objects.create_user(
+        username=username, password=password, unit=unit_obj, role=role, display_name=username
+    )
     return user
 
 
@@ -104,7 +126,9 @@ def dept_clerk(shanxi):
 def admin_user(shanxi):
     from duban.orgs.models import User
 
-    return User.objects.create_superuser(username="admin_user", password="pw-123456", unit=shanxi, role="admin")
+    return User.objects.create_superuser(
+        username="admin_user", password="pw-123456", unit=shanxi, role="admin"
+    )
 
 
 @pytest.fixture
@@ -133,7 +157,9 @@ def assigned_item(prov_sup, county_clerk, clock):
     from duban.items import services
 
     clock("2021-09-30 10:00")
-    item = services.register_and_assign(actor=prov_sup, title="推进老旧小区改造", body="年内开工改造", lead=[unit("140105")])
+    item = services.register_and_assign(
+        actor=prov_sup, title="推进老旧小区改造", body="年内开工改造", lead=[unit("140105")]
+    )
     return item
 
 

@@ -96,15 +96,25 @@ class Track(models.Model):
     unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="tracks")
     unit_path = models.CharField(max_length=255, editable=False)
     role = models.CharField(_("承办角色"), max_length=8, choices=TrackRole.choices, default=TrackRole.LEAD)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="routed_tracks"
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
-    state = models.CharField(_("状态"), max_length=12, choices=TrackState.choices, default=TrackState.ASSIGNED)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="routed_tracks",
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=TrackState.choices, default=TrackState.ASSIGNED
+    )
     assigned_at = models.DateTimeField(_("交办时间"))
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -192,8 +202,12 @@ class Report(models.Model):
 
 
 class Attachment(models.Model):
-    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(upload_to="attachments/%Y/%m/")
     name = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
@@ -234,7 +248,9 @@ class Extension(models.Model):
     state = models.CharField(max_length=8, choices=ExtensionState.choices, default=ExtensionState.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
 

@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from duban.core.clock import SHANGHAI, end_of_day, now
 from duban.core.errors import NotFound
 from duban.orgs.models import OrgUnit, Role, subtree_filter
-from duban.workcal.calendar import add_working_days
+from duban.workcal.calendar import add_working_days, next_working_day_on_or_after
 
 from .models import OPEN_STATES, Item, Node, Track, TrackState
 
@@ -72,10 +72,16 @@ def item_detail(user, pk) -> Item:
 
 
 def yellow_cutoff(at: dt.datetime | None = None) -> dt.datetime:
-    """Nodes due at or before this time (and not yet overdue) light yellow."""
+    """Nodes due at or before this time (and not yet overdue) light yellow.
+
+    "Within 1 working day" means by the end of the current working day (or, on a rest day, the
+    next one); N counts on from there. Counting from tomorrow instead would light every fresh
+    assignment yellow, since signing is always due by the end of the next working day.
+    """
     at = at or now()
-    today = at.astimezone(SHANGHAI).date()
-    return end_of_day(add_working_days(today, settings.DUBAN_YELLOW_WORKING_DAYS))
+    day = next_working_day_on_or_after(at.astimezone(SHANGHAI).date())
+    extra = settings.DUBAN_YELLOW_WORKING_DAYS - 1
+    return end_of_day(add_working_days(day, extra) if extra > 0 else day)
 
 
 def light_filter(light: str, at: dt.datetime | None = None) -> Q:
@@ -109,7 +115,11 @@ def queue_querysets(user, at: dt.datetime | None = None) -> dict[str, QuerySet[T
     if user.role == Role.CLERK:
         # A clerk sees what is routed to them plus what nobody in the unit has been given yet.
         mine = mine.filter(Q(assignee__isnull=True) | Q(assignee=user))
-    reviews = Track.objects.filter(_issuing_q(user)) if user.role in (Role.SUPERVISOR, Role.HEAD) else Track.objects.none()
+    reviews = (
+        Track.objects.filter(_issuing_q(user))
+        if user.role in (Role.SUPERVISOR, Role.HEAD)
+        else Track.objects.none()
+    )
     return {
         "to_sign": mine.filter(state=TrackState.ASSIGNED),
         "to_report": mine.filter(state__in=[TrackState.SIGNED, TrackState.DEPLOYED, TrackState.IN_PROGRESS]),
@@ -191,10 +201,7 @@ def light_board(user, at: dt.datetime | None = None) -> list[dict]:
     for child in children:
         rows[child.path] = {"unit": child, "red": 0, "yellow": 0, "green": 0, "closed": 0}
     own = {"unit": root, "red": 0, "yellow": 0, "green": 0, "closed": 0}
-    grouped = (
-        visible.values("unit_path")
-        .annotate(**agg)
-    )
+    grouped = visible.values("unit_path").annotate(**agg)
     for row in grouped:
         path = row["unit_path"]
         if path == root.path:

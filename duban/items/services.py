@@ -110,7 +110,9 @@ def _lock_track(user, track_id: int, expected_version: int | None) -> Track:
 def _commit_track(track: Track, **changes) -> None:
     """Apply ``changes`` only if nobody changed the track since we loaded it."""
     changes["next_due_at"] = _next_due(track) if "next_due_at" not in changes else changes["next_due_at"]
-    updated = Track.objects.filter(pk=track.pk, version=track.version).update(version=F("version") + 1, **changes)
+    updated = Track.objects.filter(pk=track.pk, version=track.version).update(
+        version=F("version") + 1, **changes
+    )
     if updated != 1:
         raise StaleVersion("该事项已被他人更新，请刷新页面后重试", code="stale_version")
     for key, value in changes.items():
@@ -150,7 +152,14 @@ def _node_done(track: Track, kind: str, at: dt.datetime) -> Node | None:
 def _create_nodes(track: Track, item: Item, at: dt.datetime) -> None:
     nodes = standard_nodes(at, item.category)
     rows = [
-        Node(track=track, kind=n.node, seq=i, due_at=n.due, original_due_at=n.due, assumed_calendar=n.assumed_calendar)
+        Node(
+            track=track,
+            kind=n.node,
+            seq=i,
+            due_at=n.due,
+            original_due_at=n.due,
+            assumed_calendar=n.assumed_calendar,
+        )
         for i, n in enumerate(nodes, start=1)
     ]
     if item.category == Category.CONTINUOUS:
@@ -160,8 +169,16 @@ def _create_nodes(track: Track, item: Item, at: dt.datetime) -> None:
             if today < day < item.final_due:
                 seq += 1
                 due = end_of_day(day)
-                rows.append(Node(track=track, kind=NodeKind.PROGRESS, seq=seq, due_at=due, original_due_at=due,
-                                 assumed_calendar=not schedule_known(day.year)))
+                rows.append(
+                    Node(
+                        track=track,
+                        kind=NodeKind.PROGRESS,
+                        seq=seq,
+                        due_at=due,
+                        original_due_at=due,
+                        assumed_calendar=not schedule_known(day.year),
+                    )
+                )
         due = end_of_day(item.final_due)
         rows.append(Node(track=track, kind=NodeKind.RESULT, seq=seq + 1, due_at=due, original_due_at=due))
     Node.objects.bulk_create(rows)
@@ -182,7 +199,9 @@ def _snapshot_item(item: Item) -> dict:
 # Register and assign
 
 
-def _validate_continuous(category: str, final_due: dt.date | None, progress_days: Sequence[dt.date]) -> list[str]:
+def _validate_continuous(
+    category: str, final_due: dt.date | None, progress_days: Sequence[dt.date]
+) -> list[str]:
     if category not in Category.values:
         raise InvalidInput("事项类别无效", code="bad_category")
     if category != Category.CONTINUOUS:
@@ -200,10 +219,12 @@ def _validate_continuous(category: str, final_due: dt.date | None, progress_days
 
 
 def monthly_progress_days(*, start: dt.date, final_due: dt.date, day_of_month: int = 25) -> list[dt.date]:
-    """"Monthly by the 25th" as dates between ``start`` and ``final_due`` (exclusive)."""
+    """ "Monthly by the 25th" as dates between ``start`` and ``final_due`` (exclusive)."""
     out, year, month = [], start.year, start.month
     while True:
-        d = dt.date(year, month, min(day_of_month, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31))
+        d = dt.date(
+            year, month, min(day_of_month, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
+        )
         if d >= final_due:
             return out
         if d > start:
@@ -259,11 +280,19 @@ def _assignable(actor, unit: OrgUnit) -> bool:
     return unit.path.startswith(gov.path) and unit.pk != actor.unit_id
 
 
-def _open_track(*, actor, item: Item, unit: OrgUnit, role: str, parent: Track | None, at: dt.datetime) -> Track:
+def _open_track(
+    *, actor, item: Item, unit: OrgUnit, role: str, parent: Track | None, at: dt.datetime
+) -> Track:
     try:
         with transaction.atomic():
             track = Track.objects.create(
-                item=item, unit=unit, unit_path=unit.path, role=role, parent=parent, assigned_at=at, assigned_by=actor
+                item=item,
+                unit=unit,
+                unit_path=unit.path,
+                role=role,
+                parent=parent,
+                assigned_at=at,
+                assigned_by=actor,
             )
     except IntegrityError:
         raise InvalidState(f"{unit.name} 已承办该事项", code="already_assigned") from None
@@ -285,7 +314,9 @@ def _open_track(*, actor, item: Item, unit: OrgUnit, role: str, parent: Track | 
 def assign_item(*, actor, item_id: int, lead: Sequence[OrgUnit], coop: Sequence[OrgUnit] = ()) -> list[Track]:
     """交办: one track per assigned unit, each with its own clock starting now."""
     item = selectors.get_item(actor, item_id)
-    _require(item.issuer_unit_id == actor.unit_id and actor.role == Role.SUPERVISOR, "只有立项单位的督查员可以交办")
+    _require(
+        item.issuer_unit_id == actor.unit_id and actor.role == Role.SUPERVISOR, "只有立项单位的督查员可以交办"
+    )
     if not lead:
         raise InvalidInput("请至少选择一个牵头单位", code="lead_required")
     units = [(u, TrackRole.LEAD) for u in lead] + [(u, TrackRole.COOP) for u in coop if u not in lead]
@@ -312,7 +343,9 @@ def register_and_assign(*, actor, lead: Sequence[OrgUnit], coop: Sequence[OrgUni
 
 
 @transaction.atomic
-def pass_down(*, actor, track_id: int, units: Sequence[OrgUnit], expected_version: int | None = None) -> list[Track]:
+def pass_down(
+    *, actor, track_id: int, units: Sequence[OrgUnit], expected_version: int | None = None
+) -> list[Track]:
     """下派: the handling unit passes its work to lower units; their tracks hang off its own."""
     track = _lock_track(actor, track_id, expected_version)
     _require(user_can_pass_down(actor, track), "只有承办单位的第一责任人或承办人可以下派")
@@ -327,7 +360,10 @@ def pass_down(*, actor, track_id: int, units: Sequence[OrgUnit], expected_versio
         if unit.kind == UnitKind.DEPARTMENT and unit.parent_id == gov.pk:
             raise InvalidInput(f"不能下派给同级部门 {unit.name}", code="bad_unit")
     at = now()
-    children = [_open_track(actor=actor, item=track.item, unit=u, role=TrackRole.LEAD, parent=track, at=at) for u in units]
+    children = [
+        _open_track(actor=actor, item=track.item, unit=u, role=TrackRole.LEAD, parent=track, at=at)
+        for u in units
+    ]
     _commit_track(track)
     return children
 
@@ -350,8 +386,15 @@ def route(*, actor, track_id: int, assignee_id: int, expected_version: int | Non
         raise InvalidInput("只能批转给本单位的在职人员", code="bad_assignee")
     old = track.assignee_id
     _commit_track(track, assignee=assignee)
-    record(actor=actor, action="track.route", item=track.item, track=track, obj=track,
-           old={"assignee": old}, new={"assignee": assignee.pk, "assignee_name": str(assignee)})
+    record(
+        actor=actor,
+        action="track.route",
+        item=track.item,
+        track=track,
+        obj=track,
+        old={"assignee": old},
+        new={"assignee": assignee.pk, "assignee_name": str(assignee)},
+    )
     _emit("routed", track=track)
     return track
 
@@ -370,8 +413,15 @@ def sign(*, actor, track_id: int, expected_version: int | None = None) -> Track:
     at = now()
     _node_done(track, NodeKind.SIGN, at)
     _commit_track(track, state=TrackState.SIGNED, signed_at=at, signed_by=actor)
-    record(actor=actor, action="track.sign", item=track.item, track=track, obj=track,
-           old={"state": TrackState.ASSIGNED}, new={"state": TrackState.SIGNED})
+    record(
+        actor=actor,
+        action="track.sign",
+        item=track.item,
+        track=track,
+        obj=track,
+        old={"state": TrackState.ASSIGNED},
+        new={"state": TrackState.SIGNED},
+    )
     _emit("signed", track=track)
     return track
 
@@ -463,8 +513,9 @@ def file_report(
 
 
 @transaction.atomic
-def return_track(*, actor, track_id: int, reason: str, working_days: int | None = None,
-                 expected_version: int | None = None) -> Track:
+def return_track(
+    *, actor, track_id: int, reason: str, working_days: int | None = None, expected_version: int | None = None
+) -> Track:
     """退回: the track reopens with a new result node, due in N working days (3 by default)."""
     track = _lock_track(actor, track_id, expected_version)
     _require(can_review(actor, track), "只有交办单位的督查员可以审核，且不能审核本单位或本人申请的事项")
@@ -478,17 +529,28 @@ def return_track(*, actor, track_id: int, reason: str, working_days: int | None 
     due = end_of_day(add_working_days(local_today(), days))
     last_seq = track.nodes.order_by("-seq").values_list("seq", flat=True).first() or 0
     Node.objects.create(track=track, kind=NodeKind.RESULT, seq=last_seq + 1, due_at=due, original_due_at=due)
-    Review.objects.create(track=track, decision=Decision.RETURN, comment=reason, reviewer=actor, created_at=at)
+    Review.objects.create(
+        track=track, decision=Decision.RETURN, comment=reason, reviewer=actor, created_at=at
+    )
     _commit_track(track, state=TrackState.RETURNED, requested_by=None)
-    record(actor=actor, action="track.return", item=track.item, track=track, obj=track,
-           old={"state": TrackState.REQUESTED}, new={"state": TrackState.RETURNED, "result_due": due.isoformat()},
-           payload={"reason": reason})
+    record(
+        actor=actor,
+        action="track.return",
+        item=track.item,
+        track=track,
+        obj=track,
+        old={"state": TrackState.REQUESTED},
+        new={"state": TrackState.RETURNED, "result_due": due.isoformat()},
+        payload={"reason": reason},
+    )
     _emit("returned", track=track)
     return track
 
 
 @transaction.atomic
-def close_track(*, actor, track_id: int, rating: str, comment: str = "", expected_version: int | None = None) -> Track:
+def close_track(
+    *, actor, track_id: int, rating: str, comment: str = "", expected_version: int | None = None
+) -> Track:
     """办结 with a rating (优秀 / 良好 / 合格 / 不合格)."""
     track = _lock_track(actor, track_id, expected_version)
     _require(can_review(actor, track), "只有交办单位的督查员可以审核，且不能审核本单位或本人申请的事项")
@@ -497,13 +559,27 @@ def close_track(*, actor, track_id: int, rating: str, comment: str = "", expecte
     if rating not in Rating.values:
         raise InvalidInput("请选择评价等级：优秀、良好、合格或不合格", code="bad_rating")
     at = now()
-    Review.objects.create(track=track, decision=Decision.CLOSE, rating=rating,
-                          comment=_clean(comment, "意见", required=False), reviewer=actor, created_at=at)
+    Review.objects.create(
+        track=track,
+        decision=Decision.CLOSE,
+        rating=rating,
+        comment=_clean(comment, "意见", required=False),
+        reviewer=actor,
+        created_at=at,
+    )
     track.extensions.filter(state=ExtensionState.PENDING).update(
-        state=ExtensionState.REFUSED, decided_by=actor, decided_at=at, decision_note="事项已办结")
+        state=ExtensionState.REFUSED, decided_by=actor, decided_at=at, decision_note="事项已办结"
+    )
     _commit_track(track, state=TrackState.CLOSED, closed_at=at, rating=rating, next_due_at=None)
-    record(actor=actor, action="track.close", item=track.item, track=track, obj=track,
-           old={"state": TrackState.REQUESTED}, new={"state": TrackState.CLOSED, "rating": rating})
+    record(
+        actor=actor,
+        action="track.close",
+        item=track.item,
+        track=track,
+        obj=track,
+        old={"state": TrackState.REQUESTED},
+        new={"state": TrackState.CLOSED, "rating": rating},
+    )
     _emit("closed", track=track)
     return track
 
@@ -513,8 +589,9 @@ def close_track(*, actor, track_id: int, rating: str, comment: str = "", expecte
 
 
 @transaction.atomic
-def request_extension(*, actor, track_id: int, reason: str, proposed_due: dt.date,
-                      expected_version: int | None = None) -> Extension:
+def request_extension(
+    *, actor, track_id: int, reason: str, proposed_due: dt.date, expected_version: int | None = None
+) -> Extension:
     """延期申请: before the current node's due time, with a reason and a later date."""
     track = _lock_track(actor, track_id, expected_version)
     _require(can_handle(actor, track), "只有承办单位的承办人或第一责任人可以申请延期")
@@ -530,25 +607,43 @@ def request_extension(*, actor, track_id: int, reason: str, proposed_due: dt.dat
         raise InvalidInput("申请延至的日期须晚于当前期限", code="date_not_later")
     if track.extensions.filter(state=ExtensionState.PENDING).exists():
         raise InvalidState("已有待审批的延期申请", code="extension_pending")
-    ext = Extension.objects.create(track=track, node=node, reason=_clean(reason, "延期理由"),
-                                   proposed_due=proposed_due, requested_by=actor, requested_at=at)
+    ext = Extension.objects.create(
+        track=track,
+        node=node,
+        reason=_clean(reason, "延期理由"),
+        proposed_due=proposed_due,
+        requested_by=actor,
+        requested_at=at,
+    )
     _commit_track(track)
-    record(actor=actor, action="extension.request", item=track.item, track=track, obj=ext,
-           new={"node": node.kind, "due": node.due_at.isoformat(), "proposed": proposed_due.isoformat()},
-           payload={"reason": ext.reason})
+    record(
+        actor=actor,
+        action="extension.request",
+        item=track.item,
+        track=track,
+        obj=ext,
+        new={"node": node.kind, "due": node.due_at.isoformat(), "proposed": proposed_due.isoformat()},
+        payload={"reason": ext.reason},
+    )
     _emit("extension.requested", track=track)
     return ext
 
 
 @transaction.atomic
-def decide_extension(*, actor, extension_id: int, grant: bool, note: str = "", due: dt.date | None = None) -> Extension:
+def decide_extension(
+    *, actor, extension_id: int, grant: bool, note: str = "", due: dt.date | None = None
+) -> Extension:
     """The issuer grants (the node moves; the old due stays in the journal) or refuses."""
     ext = Extension.objects.select_related("track", "node").filter(pk=extension_id).first()
     if ext is None:
         raise NotFound("延期申请不存在或无权查看")
     track = _lock_track(actor, ext.track_id, None)
-    _require(is_issuer_of(actor, track) and actor.role in (Role.SUPERVISOR, Role.HEAD)
-             and actor.unit_id != track.unit_id, "只有交办单位的督查员可以审批延期")
+    _require(
+        is_issuer_of(actor, track)
+        and actor.role in (Role.SUPERVISOR, Role.HEAD)
+        and actor.unit_id != track.unit_id,
+        "只有交办单位的督查员可以审批延期",
+    )
     if ext.state != ExtensionState.PENDING:
         raise InvalidState("该延期申请已处理", code="already_decided")
     at = now()
@@ -566,9 +661,16 @@ def decide_extension(*, actor, extension_id: int, grant: bool, note: str = "", d
     ext.decided_by, ext.decided_at, ext.decision_note = actor, at, note.strip()
     ext.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     _commit_track(track)
-    record(actor=actor, action="extension.grant" if grant else "extension.refuse", item=track.item, track=track,
-           obj=ext, old={"node": node.kind, "due": old_due.isoformat()},
-           new={"node": node.kind, "due": (new_due or old_due).isoformat()}, payload={"note": ext.decision_note})
+    record(
+        actor=actor,
+        action="extension.grant" if grant else "extension.refuse",
+        item=track.item,
+        track=track,
+        obj=ext,
+        old={"node": node.kind, "due": old_due.isoformat()},
+        new={"node": node.kind, "due": (new_due or old_due).isoformat()},
+        payload={"note": ext.decision_note},
+    )
     _emit("extension.decided", track=track)
     return ext
 
@@ -581,10 +683,16 @@ def urge(*, actor, track_id: int, message: str = "") -> Urge:
     if track.is_closed:
         raise InvalidState("事项已办结，无需催办", code="closed")
     at = now()
-    u = Urge.objects.create(track=track, message=_clean(message, "催办内容", required=False) or "请抓紧办理",
-                            by=actor, created_at=at)
+    u = Urge.objects.create(
+        track=track,
+        message=_clean(message, "催办内容", required=False) or "请抓紧办理",
+        by=actor,
+        created_at=at,
+    )
     _commit_track(track, last_urged_at=at)
-    record(actor=actor, action="track.urge", item=track.item, track=track, obj=u, payload={"message": u.message})
+    record(
+        actor=actor, action="track.urge", item=track.item, track=track, obj=u, payload={"message": u.message}
+    )
     _emit("urged", track=track)
     return u
 
@@ -594,7 +702,9 @@ def add_instruction(*, actor, item_id: int, text: str) -> Instruction:
     """批示: a leader who can see the item adds a written instruction."""
     item = selectors.get_item(actor, item_id)
     _require(actor.role == Role.LEADER, "只有领导可以批示")
-    ins = Instruction.objects.create(item=item, text=_clean(text, "批示内容", max_len=5000), by=actor, created_at=now())
+    ins = Instruction.objects.create(
+        item=item, text=_clean(text, "批示内容", max_len=5000), by=actor, created_at=now()
+    )
     record(actor=actor, action="item.instruct", item=item, obj=ins, payload={"text": ins.text})
     _emit("instructed", item=item)
     return ins
@@ -604,13 +714,23 @@ def add_instruction(*, actor, item_id: int, text: str) -> Instruction:
 # Attachments
 
 _ALLOWED_TYPES = {
-    "application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff",
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+    "image/tiff",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
-    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
-    "application/zip", "application/x-ole-storage",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/zip",
+    "application/x-ole-storage",
 }
 
 
@@ -653,14 +773,23 @@ def store_attachment(*, actor, upload, report: Report | None = None, item: Item 
         raise InvalidInput(f"附件“{name}”是空文件", code="file_empty")
     mime = sniff_content_type(data[:8192])
     if mime is None:
-        raise InvalidInput(f"附件“{name}”的类型不支持（可上传 PDF、图片、Office 文档、压缩包或文本）",
-                           code="file_type")
+        raise InvalidInput(
+            f"附件“{name}”的类型不支持（可上传 PDF、图片、Office 文档、压缩包或文本）", code="file_type"
+        )
     digest = hashlib.sha256(data).hexdigest()
     # Content-addressed: the same evidence uploaded twice is stored once, and a file left by a
     # rolled-back transaction is an unreferenced blob, never a half-made record.
     path = f"attachments/{digest[:2]}/{digest}"
-    att = Attachment(report=report, item=item, name=name, size=len(data), content_type=mime,
-                     sha256=digest, uploaded_by=actor, uploaded_at=now())
+    att = Attachment(
+        report=report,
+        item=item,
+        name=name,
+        size=len(data),
+        content_type=mime,
+        sha256=digest,
+        uploaded_by=actor,
+        uploaded_at=now(),
+    )
     storage = att.file.storage
     if not storage.exists(path):
         storage.save(path, ContentFile(data))

@@ -135,7 +135,9 @@ def verify(events: Iterable[Event] | None = None) -> Verdict:
     prev, expected_seq, checked = GENESIS, 1, 0
     for e in events:
         if e.seq != expected_seq:
-            return Verdict(False, checked, e.seq, f"序号不连续：应为 {expected_seq}，实为 {e.seq}（有行被删除或插入）")
+            return Verdict(
+                False, checked, e.seq, f"序号不连续：应为 {expected_seq}，实为 {e.seq}（有行被删除或插入）"
+            )
         if e.prev_hash != prev:
             return Verdict(False, checked, e.seq, "前一行哈希不符（前一行被改动、删除或插入）")
         if compute_hash(**_fields(e)) != e.hash:
@@ -143,5 +145,10 @@ def verify(events: Iterable[Event] | None = None) -> Verdict:
         prev, expected_seq, checked = e.hash, expected_seq + 1, checked + 1
     head = Head.objects.filter(id=1).first()
     if head is not None and (head.seq != checked or head.hash != prev):
-        return Verdict(False, checked, checked + 1 if head.seq > checked else checked, "链尾与记录的链头不符（末尾有行被删除）")
+        return Verdict(
+            False,
+            checked,
+            checked + 1 if head.seq > checked else checked,
+            "链尾与记录的链头不符（末尾有行被删除）",
+        )
     return Verdict(True, checked)

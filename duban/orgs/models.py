@@ -27,7 +27,9 @@ class OrgUnit(models.Model):
     short_name = models.CharField(_("简称"), max_length=50, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=UnitKind.choices)
     dept_kind = models.CharField(_("部门类别"), max_length=30, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
 

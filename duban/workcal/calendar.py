@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar as _cal
 import datetime as dt
 import threading
+import time
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -19,6 +20,9 @@ from duban.core.clock import SHANGHAI, end_of_day
 _lock = threading.Lock()
 _overrides: dict[dt.date, bool] | None = None
 _override_years: frozenset[int] = frozenset()
+_loaded_at = 0.0
+# Other app processes learn of an admin's edit within this many seconds.
+CACHE_SECONDS = 60.0
 
 
 def forget() -> None:
@@ -29,9 +33,9 @@ def forget() -> None:
 
 
 def _table() -> dict[dt.date, bool]:
-    global _overrides, _override_years
+    global _overrides, _override_years, _loaded_at
     table = _overrides
-    if table is None:
+    if table is None or time.monotonic() - _loaded_at > CACHE_SECONDS:
         from django.db import DatabaseError
 
         from .models import CalendarDay
@@ -42,7 +46,7 @@ def _table() -> dict[dt.date, bool]:
             # No database yet (e.g. `duban deadlines` on a fresh install): shipped data only.
             return {}
         with _lock:
-            _overrides = table
+            _overrides, _loaded_at = table, time.monotonic()
             _override_years = frozenset(d.year for d in table)
     return table
 

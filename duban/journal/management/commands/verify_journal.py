@@ -11,4 +11,6 @@ class Command(BaseCommand):
         if verdict.ok:
             self.stdout.write(f"OK: {verdict.checked} events, chain intact")
             return
-        raise CommandError(f"BROKEN at seq {verdict.broken_seq}: {verdict.reason} (verified {verdict.checked} rows before it)")
+        raise CommandError(
+            f"BROKEN at seq {verdict.broken_seq}: {verdict.reason} (verified {verdict.checked} rows before it)"
+        )
