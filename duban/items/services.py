@@ -109,7 +109,8 @@ def _lock_track(user, track_id: int, expected_version: int | None) -> Track:
 
 def _commit_track(track: Track, **changes) -> None:
     """Apply ``changes`` only if nobody changed the track since we loaded it."""
-    changes["next_due_at"] = _next_due(track) if "next_due_at" not in changes else changes["next_due_at"]
+    if "next_due_at" not in changes:
+        changes["next_due_at"] = _next_due(track, changes.get("state", track.state))
     updated = Track.objects.filter(pk=track.pk, version=track.version).update(
         version=F("version") + 1, **changes
     )
@@ -120,8 +121,9 @@ def _commit_track(track: Track, **changes) -> None:
     track.version += 1
 
 
-def _next_due(track: Track) -> dt.datetime | None:
-    if track.state == TrackState.CLOSED:
+def _next_due(track: Track, state: str) -> dt.datetime | None:
+    # While the issuer reviews a closure request the clock is theirs, not the unit's.
+    if state in (TrackState.CLOSED, TrackState.REQUESTED):
         return None
     node = next_open_node(list(track.nodes.all()))
     return node.due_at if node else None
@@ -244,6 +246,7 @@ def register_item(
     progress_days: Sequence[dt.date] = (),
     external_id: str | None = None,
     source_ref: dict | None = None,
+    files: Iterable = (),
 ) -> Item:
     """立项: the actor's unit becomes the issuer. With an ``external_id`` the call is
     idempotent: registering the same id again returns the existing item unchanged."""
@@ -270,7 +273,15 @@ def register_item(
         external_id=external_id or None,
         source_ref=source_ref or {},
     )
-    record(actor=actor, action="item.register", item=item, obj=item, new=_snapshot_item(item))
+    names = [store_attachment(actor=actor, upload=f, item=item).name for f in files]
+    record(
+        actor=actor,
+        action="item.register",
+        item=item,
+        obj=item,
+        new=_snapshot_item(item),
+        payload={"attachments": names} if names else None,
+    )
     return item
 
 
