@@ -1,0 +1,102 @@
+"""Reads for draft plans. Plan visibility lives here: the issuer's unit, plus supervisors,
+leaders and admins of units above it."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from duban.core.errors import NotFound
+from duban.orgs.models import OrgUnit, Role, UnitKind, subtree_filter
+
+from .models import Plan, PlanTask
+
+
+def plans_visible_to(user) -> QuerySet[Plan]:
+    if not getattr(user, "is_authenticated", False) or user.unit_id is None:
+        return Plan.objects.none()
+    q = Q(issuer_unit_id=user.unit_id)
+    if user.oversees_subtree or user.role == Role.ADMIN:
+        q |= subtree_filter("issuer_path", user.unit.path)
+    return Plan.objects.filter(q)
+
+
+def get_plan(user, pk) -> Plan:
+    """The plan if ``user`` may see it, else NotFound — never a hint that it exists."""
+    try:
+        return plans_visible_to(user).select_related("issuer_unit", "created_by").get(pk=pk)
+    except (Plan.DoesNotExist, ValueError, TypeError):
+        raise NotFound("报告分解不存在或无权查看") from None
+
+
+def plan_list(user) -> list[Plan]:
+    return list(
+        plans_visible_to(user)
+        .select_related("issuer_unit", "created_by")
+        .annotate(
+            task_count=Count("tasks", filter=Q(tasks__dropped=False)),
+            assigned_count=Count("tasks", filter=Q(tasks__item__isnull=False)),
+        )
+        .defer("text", "parsed")
+    )
+
+
+def plan_tasks(plan: Plan) -> list[PlanTask]:
+    return list(plan.tasks.select_related("item").order_by("position", "id"))
+
+
+def can_edit(user, plan: Plan) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.role == Role.SUPERVISOR
+        and user.unit_id == plan.issuer_unit_id
+    )
+
+
+def unit_choices(plan: Plan, extra_codes=()) -> list[OrgUnit]:
+    """Units a supervisor usually assigns to: the issuing government's departments and the
+    governments directly below it, plus any unit a task already names."""
+    gov = plan.issuer_unit.government
+    units = OrgUnit.objects.filter(parent=gov).exclude(pk=plan.issuer_unit_id)
+    chosen = OrgUnit.objects.filter(code__in=list(extra_codes))
+    merged = {u.code: u for u in list(units) + list(chosen)}
+    kinds = {UnitKind.DEPARTMENT: 0}
+    return sorted(merged.values(), key=lambda u: (kinds.get(u.kind, 1), u.code))
+
+
+def units_by_code(codes) -> dict[str, OrgUnit]:
+    return {u.code: u for u in OrgUnit.objects.filter(code__in=list(codes))}
+
+
+def source_segments(plan: Plan, tasks: list[PlanTask]) -> list[dict]:
+    """The report text cut into plain runs and task spans (with target sub-spans), in order,
+    for the highlighted source pane. Overlapping spans (never produced by the services) are
+    clipped so the text is shown exactly once."""
+    text = plan.text
+    out: list[dict] = []
+    pos = 0
+    for task in sorted(tasks, key=lambda t: (t.start, t.end, t.pk)):
+        start, end = max(task.start, pos), min(task.end, len(text))
+        if end <= start:
+            continue
+        if start > pos:
+            out.append({"task": None, "parts": [{"text": text[pos:start], "target": False}]})
+        parts: list[dict] = []
+        cursor = start
+        for tg in sorted(task.targets, key=lambda t: t.get("start") or 0):
+            ts, te = tg.get("start"), tg.get("end")
+            if not isinstance(ts, int) or not isinstance(te, int):
+                continue
+            ts, te = max(ts, cursor), min(te, end)
+            if te <= ts:
+                continue
+            if ts > cursor:
+                parts.append({"text": text[cursor:ts], "target": False})
+            parts.append({"text": text[ts:te], "target": True})
+            cursor = te
+        if cursor < end:
+            parts.append({"text": text[cursor:end], "target": False})
+        out.append({"task": task, "parts": parts})
+        pos = end
+    if pos < len(text):
+        out.append({"task": None, "parts": [{"text": text[pos:], "target": False}]})
+    return out

@@ -1,0 +1,250 @@
+"""Pages for decomposing a work report: list + upload, and the two-pane review page.
+
+Views only read through ``selectors`` and write through ``services``; a refused action shows
+the service's Chinese message and changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from duban.core.errors import DubanError, NotFound
+from duban.items.models import Category
+
+from . import selectors, services
+from .forms import TaskForm, UploadForm
+from .models import PlanTask
+
+
+def _plan_or_404(user, plan_id):
+    try:
+        return selectors.get_plan(user, plan_id)
+    except NotFound:
+        raise Http404(_("报告分解不存在或无权查看")) from None
+
+
+def _task_or_404(plan, task_id) -> PlanTask:
+    task = PlanTask.objects.filter(plan=plan, pk=task_id).first()
+    if task is None:
+        raise Http404(_("任务不存在"))
+    return task
+
+
+def _back(plan, task_pk=None, edit=False) -> HttpResponseRedirect:
+    url = reverse("plans:detail", args=[plan.pk])
+    if edit and task_pk:
+        url += f"?edit={task_pk}"
+    if task_pk:
+        url += f"#task-{task_pk}"
+    return HttpResponseRedirect(url)
+
+
+def _refused(request, exc: DubanError):
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message)
+    messages.error(request, exc.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_list(request):
+    can_upload = request.user.role == "supervisor" and request.user.unit_id is not None
+    form = UploadForm()
+    status = 200
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                plan, created = services.import_report(
+                    actor=request.user,
+                    data=form.cleaned_data["report"],
+                    name=form.cleaned_data["report"].name,
+                    year=form.cleaned_data.get("year"),
+                )
+            except DubanError as exc:
+                _refused(request, exc)
+                status = 422
+            else:
+                if created:
+                    messages.success(
+                        request,
+                        _("已导入《%(title)s》，识别出 %(n)d 项任务，请逐项核对后批量立项交办")
+                        % {"title": plan.title or plan.name, "n": plan.tasks.count()},
+                    )
+                else:
+                    messages.info(request, _("该报告此前已导入，已打开原有分解稿（之前的修改均已保留）"))
+                return HttpResponseRedirect(reverse("plans:detail", args=[plan.pk]))
+        else:
+            status = 422
+    return render(
+        request,
+        "plans/plan_list.html",
+        {"plans": selectors.plan_list(request.user), "form": form, "can_upload": can_upload},
+        status=status,
+    )
+
+
+def _detail_context(request, plan, *, edit_pk=None, bound_form=None) -> dict:
+    tasks = selectors.plan_tasks(plan)
+    codes = {c for t in tasks for c in t.lead_codes + t.coop_codes}
+    names = selectors.units_by_code(codes)
+    editable = selectors.can_edit(request.user, plan)
+    edit_task = None
+    form = None
+    if editable and edit_pk:
+        edit_task = next((t for t in tasks if str(t.pk) == str(edit_pk) and not t.assigned), None)
+        if edit_task is not None:
+            choices = selectors.unit_choices(plan, edit_task.lead_codes + edit_task.coop_codes)
+            form = bound_form or TaskForm(initial=TaskForm.initial_for(edit_task), unit_choices=choices)
+    for t in tasks:
+        t.lead_units = [names[c] for c in t.lead_codes if c in names]
+        t.coop_units = [names[c] for c in t.coop_codes if c in names]
+        t.effective_due = services.final_due_for(t, plan)
+        t.split_choices = [(p, t.text[max(0, p - 8) : p]) for p in services.split_points(t.text)]
+        t.is_editing = edit_task is not None and t.pk == edit_task.pk
+    live = [t for t in tasks if not t.dropped]
+    return {
+        "plan": plan,
+        "tasks": tasks,
+        "segments": selectors.source_segments(plan, tasks),
+        "editable": editable,
+        "edit_task": edit_task,
+        "form": form,
+        "pending": len([t for t in live if t.selected and not t.assigned]),
+        "counts": {
+            "total": len(tasks),
+            "live": len(live),
+            "dropped": len(tasks) - len(live),
+            "assigned": len([t for t in tasks if t.assigned]),
+            "targets": sum(len(t.targets) for t in live),
+        },
+        "categories": Category.choices,
+    }
+
+
+@login_required
+@require_GET
+def plan_detail(request, plan_id: int):
+    plan = _plan_or_404(request.user, plan_id)
+    ctx = _detail_context(request, plan, edit_pk=request.GET.get("edit"))
+    return render(request, "plans/plan_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def task_edit(request, plan_id: int, task_id: int):
+    plan = _plan_or_404(request.user, plan_id)
+    task = _task_or_404(plan, task_id)
+    choices = selectors.unit_choices(plan, task.lead_codes + task.coop_codes)
+    form = TaskForm(request.POST, unit_choices=choices)
+    if not form.is_valid():
+        messages.error(request, _("请检查填写的内容"))
+        ctx = _detail_context(request, plan, edit_pk=task.pk, bound_form=form)
+        return render(request, "plans/plan_detail.html", ctx, status=422)
+    d = form.cleaned_data
+    try:
+        services.edit_task(
+            actor=request.user,
+            task_id=task.pk,
+            text=d["text"],
+            targets=d["targets"].splitlines(),
+            category=d["category"],
+            due=d["due"],
+            lead=d["lead"],
+            coop=d["coop"],
+        )
+    except DubanError as exc:
+        _refused(request, exc)
+        ctx = _detail_context(request, plan, edit_pk=task.pk, bound_form=form)
+        return render(request, "plans/plan_detail.html", ctx, status=422)
+    messages.success(request, _("任务 %(id)s 已保存") % {"id": task.task_id})
+    return _back(plan, task.pk)
+
+
+@login_required
+@require_POST
+def task_split(request, plan_id: int, task_id: int):
+    plan = _plan_or_404(request.user, plan_id)
+    task = _task_or_404(plan, task_id)
+    raw = (request.POST.get("at") or "").strip()
+    try:
+        at = int(raw) if raw else None
+    except ValueError:
+        messages.error(request, _("拆分位置须是数字"))
+        return _back(plan, task.pk, edit=True)
+    try:
+        first, second = services.split_task(actor=request.user, task_id=task.pk, at=at)
+    except DubanError as exc:
+        _refused(request, exc)
+        return _back(plan, task.pk)
+    messages.success(request, _("已拆分为任务 %(a)s 和 %(b)s") % {"a": first.task_id, "b": second.task_id})
+    return _back(plan, first.pk)
+
+
+@login_required
+@require_POST
+def task_drop(request, plan_id: int, task_id: int):
+    plan = _plan_or_404(request.user, plan_id)
+    task = _task_or_404(plan, task_id)
+    restore = request.POST.get("restore") == "1"
+    try:
+        services.drop_task(actor=request.user, task_id=task.pk, dropped=not restore)
+    except DubanError as exc:
+        _refused(request, exc)
+    return _back(plan, task.pk)
+
+
+@login_required
+@require_POST
+def batch(request, plan_id: int):
+    """The task pane's one form: select all/none, save the ticks, merge, or assign."""
+    plan = _plan_or_404(request.user, plan_id)
+    action = request.POST.get("action", "")
+    ids = request.POST.getlist("tasks")
+    try:
+        if action == "all":
+            services.select_tasks(actor=request.user, plan_id=plan.pk, all=True)
+        elif action == "none":
+            services.select_tasks(actor=request.user, plan_id=plan.pk, all=False)
+        elif action == "select":
+            n = services.select_tasks(actor=request.user, plan_id=plan.pk, task_ids=ids)
+            messages.success(request, _("已选中 %(n)d 项任务") % {"n": n})
+        elif action == "merge":
+            merged = services.merge_tasks(actor=request.user, plan_id=plan.pk, task_ids=ids)
+            messages.success(request, _("已合并为任务 %(id)s") % {"id": merged.task_id})
+            return _back(plan, merged.pk)
+        elif action == "assign":
+            # The ticks are saved first so a refused batch keeps them for the next try.
+            services.select_tasks(actor=request.user, plan_id=plan.pk, task_ids=ids)
+            items = services.assign_batch(actor=request.user, plan_id=plan.pk)
+            if items:
+                messages.success(request, _("已立项并交办 %(n)d 项督办事项") % {"n": len(items)})
+            else:
+                messages.info(request, _("没有需要交办的新任务（已交办的任务不会重复创建）"))
+        else:
+            messages.error(request, _("未知操作"))
+    except DubanError as exc:
+        _refused(request, exc)
+    return _back(plan)
+
+
+@login_required
+@require_GET
+def source(request, plan_id: int):
+    """Jump from an item back to its source span: ``?task=<task id>`` or ``?start=&end=``."""
+    plan = _plan_or_404(request.user, plan_id)
+    tasks = plan.tasks.all()
+    task = None
+    if request.GET.get("task"):
+        task = tasks.filter(task_id=request.GET["task"]).first()
+    if task is None and request.GET.get("start", "").isdigit():
+        start = int(request.GET["start"])
+        task = tasks.filter(start__lte=start, end__gt=start).order_by("start").first()
+    url = reverse("plans:detail", args=[plan.pk])
+    return HttpResponseRedirect(url + (f"#src-{task.pk}" if task else ""))

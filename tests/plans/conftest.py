@@ -1,0 +1,14 @@
+import pytest
+
+from tests.plans.fakeparser import install
+
+install()
+
+
+@pytest.fixture
+def seed_bytes():
+    from pathlib import Path
+
+    import duban
+
+    return (Path(duban.__file__).parent / "data" / "shanxi_2021_government_work_report.txt").read_bytes()
