@@ -277,9 +277,9 @@ _NUMBER = re.compile(
 def parse_target_line(line: str) -> dict:
     """A supervisor-typed target ("新建5G基站1.5万座") → the contract's target shape, best effort."""
     line = line.strip()
-    m = None
-    for m in _NUMBER.finditer(line):
-        pass  # the last number is the quantity; earlier ones are usually part of the name (5G)
+    # The last number is the quantity; earlier ones are usually part of the name ("5G基站").
+    matches = list(_NUMBER.finditer(line))
+    m = matches[-1] if matches else None
     target: dict = {
         "text": line,
         "indicator": line,
@@ -292,7 +292,7 @@ def parse_target_line(line: str) -> dict:
         scale = {"万": 10_000, "亿": 100_000_000}.get(m.group(3) or "", 1)
         target["value"] = _num(m.group(1)) * scale
         target["value_max"] = _num(m.group(2)) * scale if m.group(2) else None
-        target["unit"] = (m.group(3) or "") + (m.group(4) or "")
+        target["unit"] = m.group(4) or ""
         target["indicator"] = (line[: m.start()] + line[m.end() :]).strip() or line
     return target
 

@@ -145,7 +145,7 @@ def test_edit_task_is_journaled_and_validated(plan, prov_sup):
     task.refresh_from_db()
     assert task.text == "新认定高新技术企业1000家。"
     assert [t["text"] for t in task.targets] == ["新认定高新技术企业1000家", "再新建5G基站1.5万座"]
-    assert task.targets[1]["value"] == 15000 and task.targets[1]["unit"] == "万座"
+    assert task.targets[1]["value"] == 15000 and task.targets[1]["unit"] == "座"
     assert task.lead_codes == ["140100"] and task.coop_codes == ["140200"]
     ev = Event.objects.filter(action="plan.edit_task", object_id=task.pk).get()
     assert ev.new["text"] == task.text and ev.old["text"] != task.text
