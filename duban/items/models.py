@@ -58,6 +58,9 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["issuer_path", "created_at"]),
             models.Index(fields=["issuer_unit", "created_at"]),
+            # The item list walks this in its default order and stops at the page size, so a
+            # broad filter (an overseer's whole province) costs the same at any table size.
+            models.Index(fields=["created_at", "id"], name="item_created_id_idx"),
         ]
 
     def __str__(self) -> str:
