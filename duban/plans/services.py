@@ -66,6 +66,21 @@ def _decoded_text(data: bytes, parsed: dict, name: str | None) -> str:
     return data.decode(encoding)
 
 
+def _check_spans(text: str, parsed: dict) -> None:
+    # Spans that do not fit the text would highlight the wrong words; refuse rather than mislead.
+    chars = (parsed.get("source") or {}).get("chars")
+    bad = chars is not None and chars != len(text)
+    for t in parsed.get("tasks") or []:
+        if not (isinstance(t.get("start"), int) and isinstance(t.get("end"), int)):
+            bad = True
+        elif not 0 <= t["start"] < t["end"] <= len(text):
+            bad = True
+    if bad:
+        raise ReportRejected(
+            "报告解析结果与原文位置不一致，请将文件另存为 UTF-8 文本后重试", code="bad_spans"
+        )
+
+
 def external_id(sha256: str, start: int, end: int) -> str:
     """Stable across re-imports and edits: the report's hash and the task's place in it."""
     return f"wr:{sha256[:32]}:{start}-{end}"
@@ -176,6 +191,7 @@ def import_report(
     name = (name or guessed or "report.txt").replace("\\", "/").rsplit("/", 1)[-1][:255]
     parsed = _parse(raw, name=name, year=year)  # raises before anything is written
     text = _decoded_text(raw, parsed, name)
+    _check_spans(text, parsed)
     digest = (parsed.get("source") or {}).get("sha256") or hashlib.sha256(raw).hexdigest()
     existing = Plan.objects.filter(issuer_unit=issuer, sha256=digest).first()
     if existing is not None:
