@@ -137,7 +137,9 @@ class Track(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "state", "next_due_at"]),
-            models.Index(fields=["unit_path", "state"]),
+            # Covers "red/yellow tracks in a subtree" (the item list's unit + light filter)
+            # without reading the table; its (unit_path, state) prefix serves the light board.
+            models.Index(fields=["unit_path", "state", "next_due_at"], name="track_path_state_due_idx"),
             models.Index(fields=["state", "next_due_at"]),
             models.Index(fields=["item", "state"]),
         ]
