@@ -54,6 +54,17 @@ def _worker(args: argparse.Namespace) -> dict:
 
     django.setup()
     from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    if args.sqlite_pragmas:
+        # Try page-cache settings without editing duban/settings.py.
+        def _pragmas(sender, connection, **kwargs):
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cur:
+                    for pragma in args.sqlite_pragmas.split(";"):
+                        cur.execute(f"PRAGMA {pragma}")
+
+        connection_created.connect(_pragmas)
     from django.db.models import Count, Prefetch, Q
     from django.test.utils import CaptureQueriesContext
 
@@ -304,6 +315,8 @@ def _orchestrate(args: argparse.Namespace) -> int:
             _log(f"measuring {backend} {size} items")
             cmd = [sys.executable, "-m", "bench.measure", "--worker", "--runs", str(args.runs)]
             cmd += ["--warmup", str(args.warmup)] + (["--only", args.only] if args.only else [])
+            if args.sqlite_pragmas:
+                cmd += ["--sqlite-pragmas", args.sqlite_pragmas]
             out = subprocess.run(cmd, env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
             report["results"][f"{backend}:{size}"] = json.loads(out.strip().splitlines()[-1])
     table = _table(report, backends, sizes)
@@ -355,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--regenerate", action="store_true", help="generate every database afresh")
     p.add_argument("--only", help="comma-separated operation names (suffix match), e.g. board_sup,queue")
     p.add_argument("--out", help="write the results as JSON here")
+    p.add_argument("--sqlite-pragmas", help='extra PRAGMAs per SQLite connection, e.g. "cache_size=-65536"')
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
