@@ -25,6 +25,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -312,13 +313,36 @@ def _orchestrate(args: argparse.Namespace) -> int:
                 t0 = time.monotonic()
                 subprocess.run(gen, env=env, cwd=ROOT, check=True)
                 report.setdefault("generate_seconds", {})[f"{backend}:{size}"] = round(time.monotonic() - t0)
-            _log(f"measuring {backend} {size} items")
-            cmd = [sys.executable, "-m", "bench.measure", "--worker", "--runs", str(args.runs)]
-            cmd += ["--warmup", str(args.warmup)] + (["--only", args.only] if args.only else [])
-            if args.sqlite_pragmas:
-                cmd += ["--sqlite-pragmas", args.sqlite_pragmas]
-            out = subprocess.run(cmd, env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
-            report["results"][f"{backend}:{size}"] = json.loads(out.strip().splitlines()[-1])
+    # Measure every database --repeat times, interleaved, and keep the median of each statistic:
+    # the machine may be shared, and one noisy minute should not decide a row of the table.
+    raw: dict[str, list[dict]] = {}
+    for rep in range(args.repeat):
+        for backend in backends:
+            for size in sizes:
+                env, _ = _db_env(backend, size, args)
+                _log(f"measuring {backend} {size} items (round {rep + 1}/{args.repeat})")
+                cmd = [sys.executable, "-m", "bench.measure", "--worker", "--runs", str(args.runs)]
+                cmd += ["--warmup", str(args.warmup)] + (["--only", args.only] if args.only else [])
+                if args.sqlite_pragmas:
+                    cmd += ["--sqlite-pragmas", args.sqlite_pragmas]
+                out = subprocess.run(
+                    cmd, env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
+                ).stdout
+                raw.setdefault(f"{backend}:{size}", []).append(json.loads(out.strip().splitlines()[-1]))
+    for key, rounds in raw.items():
+        merged = dict(rounds[0])
+        merged["results"] = {}
+        for op in rounds[0]["results"]:
+            stats = [r["results"][op] for r in rounds if op in r["results"]]
+            merged["results"][op] = {
+                "p50": statistics.median(s["p50"] for s in stats),
+                "p95": statistics.median(s["p95"] for s in stats),
+                "max": max(s["max"] for s in stats),
+                "queries": stats[0]["queries"],
+                "runs": sum(s["runs"] for s in stats),
+                "rounds": [(round(s["p50"], 1), round(s["p95"], 1)) for s in stats],
+            }
+        report["results"][key] = merged
     table = _table(report, backends, sizes)
     print(table)
     report["table"] = table
@@ -363,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sqlite-dir", default="/tmp")
     p.add_argument("--runs", type=int, default=50)
     p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=1, help="measure every database this many times (median)")
     p.add_argument("--seed", type=int, default=13710)
     p.add_argument("--generate", action="store_true", help="generate missing databases")
     p.add_argument("--regenerate", action="store_true", help="generate every database afresh")

@@ -140,7 +140,11 @@ class Track(models.Model):
             # Covers "red/yellow tracks in a subtree" (the item list's unit + light filter)
             # without reading the table; its (unit_path, state) prefix serves the light board.
             models.Index(fields=["unit_path", "state", "next_due_at"], name="track_path_state_due_idx"),
-            models.Index(fields=["state", "next_due_at"]),
+            # Covering for "open tracks due before X" (red/yellow filters, the board's due counts):
+            # unit_path and item_id ride along so neither backend reads the table for them.
+            models.Index(
+                fields=["state", "next_due_at", "unit_path", "item"], name="track_state_due_path_idx"
+            ),
             models.Index(fields=["item", "state"]),
         ]
 
