@@ -642,13 +642,19 @@ def request_extension(
 
 @transaction.atomic
 def decide_extension(
-    *, actor, extension_id: int, grant: bool, note: str = "", due: dt.date | None = None
+    *,
+    actor,
+    extension_id: int,
+    grant: bool,
+    note: str = "",
+    due: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> Extension:
     """The issuer grants (the node moves; the old due stays in the journal) or refuses."""
     ext = Extension.objects.select_related("track", "node").filter(pk=extension_id).first()
     if ext is None:
         raise NotFound("延期申请不存在或无权查看")
-    track = _lock_track(actor, ext.track_id, None)
+    track = _lock_track(actor, ext.track_id, expected_version)
     _require(
         is_issuer_of(actor, track)
         and actor.role in (Role.SUPERVISOR, Role.HEAD)
@@ -687,9 +693,9 @@ def decide_extension(
 
 
 @transaction.atomic
-def urge(*, actor, track_id: int, message: str = "") -> Urge:
+def urge(*, actor, track_id: int, message: str = "", expected_version: int | None = None) -> Urge:
     """催办: shows in the handling unit's queue until it files its next report."""
-    track = _lock_track(actor, track_id, None)
+    track = _lock_track(actor, track_id, expected_version)
     _require(can_urge(actor, track), "只有交办单位或上级的督查员、领导可以催办")
     if track.is_closed:
         raise InvalidState("事项已办结，无需催办", code="closed")

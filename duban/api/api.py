@@ -1,0 +1,729 @@
+"""The HTTP API (``/api/v1/…``): a thin skin over ``items.selectors`` and ``items.services``.
+
+Reads go through the selectors (so visibility is decided in one place), writes through the
+services (one transaction, journaled); this module only translates HTTP to keyword arguments
+and model rows to JSON. A refused action surfaces as the service's ``DubanError``, rendered as
+``{"code", "message", "detail"}`` with its HTTP status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest
+from ninja import File, Form, NinjaAPI, Query, Router, Schema, Status, UploadedFile
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from duban.core.clock import SHANGHAI, now
+from duban.core.errors import DubanError, InvalidInput
+from duban.items import selectors, services, status
+from duban.items.models import Attachment, Extension, Item, Node, Report, Track, Urge
+from duban.journal.models import Event
+from duban.orgs.models import OrgUnit, User, subtree_filter
+from duban.workcal.calendar import standard_nodes
+
+from . import schemas as s
+from .auth import session_auth, token_auth
+
+
+class _Parser(Parser):
+    def parse_body(self, request: HttpRequest):
+        # "POST /sign" with an empty body is as good as "{}", and a plain HTML/curl form is read
+        # as flat fields, so the simplest scripts need not build JSON.
+        if not request.body.strip():
+            return {}
+        if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            return request.POST.dict()
+        return super().parse_body(request)
+
+
+api = NinjaAPI(
+    title="Duban 13710 督办 API",
+    version="1",
+    description=(
+        "督办事项的立项、交办、签收、报送、审核、延期、催办与查询。"
+        "脚本使用 `Authorization: Bearer <token>`（`duban create-token USERNAME` 生成）；"
+        "浏览器使用登录会话，非安全方法须带 CSRF 令牌。"
+    ),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    urls_namespace="api",
+    auth=[token_auth, session_auth],
+    parser=_Parser(),
+)
+v1 = Router()
+
+ERRORS = {401: s.Error, 403: s.Error, 404: s.Error, 409: s.Error, 422: s.Error}
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+def _error(request, status_code: int, code: str, message: str, detail=None):
+    return api.create_response(
+        request, {"code": code, "message": message, "detail": detail}, status=status_code
+    )
+
+
+@api.exception_handler(DubanError)
+def _duban_error(request, exc: DubanError):
+    return _error(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    # Pydantic may put exception objects in "ctx"; round-trip through str to stay JSON.
+    detail = json.loads(json.dumps(exc.errors, default=str))
+    return _error(request, 422, "validation_error", "请求参数无效", detail)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return _error(request, 401, "unauthenticated", "请先登录或提供有效的访问令牌")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", "不存在或无权查看")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
+    return _error(request, exc.status_code, code, str(exc.message))
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialisation: model rows → plain dicts the schemas validate
+
+
+def _unit(u: OrgUnit | None) -> dict | None:
+    return {"code": u.code, "name": u.name} if u is not None else None
+
+
+def _user(u) -> dict | None:
+    if u is None:
+        return None
+    return {"id": u.pk, "username": u.username, "display_name": str(u)}
+
+
+def _unit_full(u: OrgUnit) -> dict:
+    parent_code = u.path.rstrip("/").rsplit("/", 1)[0].rsplit("/", 1)[-1] if u.parent_id else None
+    return {
+        "code": u.code,
+        "name": u.name,
+        "short_name": u.short_name,
+        "kind": u.kind,
+        "path": u.path,
+        "parent_code": parent_code,
+    }
+
+
+def _node(node: Node, track: Track, at: dt.datetime, cutoff: dt.datetime) -> dict:
+    # A closed track's unfinished nodes stopped counting when it closed.
+    measured_at = track.closed_at if track.is_closed and track.closed_at else at
+    st = status.node_status(node, measured_at)
+    if node.done_at is not None:
+        light = "done"
+    elif track.is_closed:
+        light = "done"
+    elif st.overdue:
+        light = "red"
+    elif node.due_at <= cutoff:
+        light = "yellow"
+    else:
+        light = "green"
+    return {
+        "kind": node.kind,
+        "seq": node.seq,
+        "due_at": node.due_at,
+        "original_due_at": node.original_due_at,
+        "done_at": node.done_at,
+        "late_seconds": int(st.late_by.total_seconds()) if st.late_by else 0,
+        "light": light,
+        "assumed_calendar": node.assumed_calendar,
+    }
+
+
+def _summary(track: Track, at: dt.datetime) -> dict:
+    return {
+        "id": track.pk,
+        "item_id": track.item_id,
+        "item_title": track.item.title,
+        "unit": _unit(track.unit),
+        "role": track.role,
+        "parent_id": track.parent_id,
+        "state": track.state,
+        "light": status.track_light(track, at),
+        "next_due_at": track.next_due_at,
+        "last_urged_at": track.last_urged_at,
+        "version": track.version,
+    }
+
+
+def _track(track: Track, at: dt.datetime, cutoff: dt.datetime) -> dict:
+    return {
+        **_summary(track, at),
+        "assignee": _user(track.assignee),
+        "assigned_at": track.assigned_at,
+        "signed_at": track.signed_at,
+        "closed_at": track.closed_at,
+        "rating": track.rating,
+        "nodes": [_node(n, track, at, cutoff) for n in track.nodes.all()],
+    }
+
+
+def _attachment(a: Attachment) -> dict:
+    return {
+        "id": a.pk,
+        "name": a.name,
+        "size": a.size,
+        "content_type": a.content_type,
+        "sha256": a.sha256,
+        "uploaded_at": a.uploaded_at,
+    }
+
+
+def _report(r: Report) -> dict:
+    node = r.node
+    return {
+        "id": r.pk,
+        "kind": r.kind,
+        "done": r.done,
+        "next_steps": r.next_steps,
+        "problems": r.problems,
+        "support_needed": r.support_needed,
+        "author": _user(r.author),
+        "created_at": r.created_at,
+        "late": bool(node is not None and node.done_at and node.done_at > node.due_at),
+        "attachments": [_attachment(a) for a in r.attachments.all()],
+    }
+
+
+def _extension(e: Extension) -> dict:
+    return {
+        "id": e.pk,
+        "track_id": e.track_id,
+        "node_kind": e.node.kind,
+        "reason": e.reason,
+        "proposed_due": e.proposed_due,
+        "state": e.state,
+        "requested_by": _user(e.requested_by),
+        "requested_at": e.requested_at,
+        "decided_by": _user(e.decided_by),
+        "decided_at": e.decided_at,
+        "decision_note": e.decision_note,
+    }
+
+
+def _urge(u: Urge) -> dict:
+    return {"id": u.pk, "message": u.message, "by": _user(u.by), "created_at": u.created_at}
+
+
+def _track_detail(track: Track, at: dt.datetime, cutoff: dt.datetime) -> dict:
+    return {
+        **_track(track, at, cutoff),
+        "reports": [_report(r) for r in track.reports.all()],
+        "reviews": [
+            {
+                "id": r.pk,
+                "decision": r.decision,
+                "rating": r.rating,
+                "comment": r.comment,
+                "reviewer": _user(r.reviewer),
+                "created_at": r.created_at,
+            }
+            for r in track.reviews.all()
+        ],
+        "extensions": [_extension(e) for e in track.extensions.all()],
+        "urges": [_urge(u) for u in track.urges.all()],
+    }
+
+
+_TRACK_PREFETCH = (
+    Prefetch("nodes", queryset=Node.objects.order_by("seq")),
+    Prefetch(
+        "reports", queryset=Report.objects.select_related("author", "node").order_by("created_at", "id")
+    ),
+    "reports__attachments",
+    "reviews__reviewer",
+    Prefetch(
+        "extensions",
+        queryset=Extension.objects.select_related("node", "requested_by", "decided_by").order_by(
+            "requested_at", "id"
+        ),
+    ),
+    "urges__by",
+)
+
+
+def _clock() -> tuple[dt.datetime, dt.datetime]:
+    at = now()
+    return at, selectors.yellow_cutoff(at)
+
+
+def _load_track(user, pk: int) -> Track:
+    """A visible track (404 otherwise) with its nodes, ready for ``_track``."""
+    track = selectors.get_track(user, pk)
+    track = (
+        Track.objects.select_related("item", "unit", "assignee")
+        .prefetch_related(Prefetch("nodes", queryset=Node.objects.order_by("seq")))
+        .get(pk=track.pk)
+    )
+    return track
+
+
+def _track_out(user, pk: int) -> dict:
+    at, cutoff = _clock()
+    return _track(_load_track(user, pk), at, cutoff)
+
+
+def _item_detail(user, pk: int) -> dict:
+    item = selectors.get_item(user, pk)
+    tracks = list(
+        Track.objects.filter(item=item)
+        .select_related("item", "unit", "assignee")
+        .prefetch_related(*_TRACK_PREFETCH)
+        .order_by("parent_id", "role", "id")
+    )
+    at, cutoff = _clock()
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "body": item.body,
+        "source": item.source,
+        "category": item.category,
+        "issuer": _unit(item.issuer_unit),
+        "created_by": _user(item.created_by),
+        "created_at": item.created_at,
+        "assigned_at": item.assigned_at,
+        "final_due": item.final_due,
+        "progress_days": list(item.progress_days),
+        "external_id": item.external_id,
+        "light": status.item_light(tracks, at),
+        "version": item.version,
+        "attachments": [_attachment(a) for a in item.attachments.order_by("uploaded_at", "id")],
+        "instructions": [
+            {"id": i.pk, "text": i.text, "by": _user(i.by), "created_at": i.created_at}
+            for i in item.instructions.select_related("by").order_by("created_at", "id")
+        ],
+        "tracks": [_track_detail(t, at, cutoff) for t in tracks],
+    }
+
+
+def _units(codes: list[str], field: str) -> list[OrgUnit]:
+    """Resolve unit codes, keeping the caller's order; an unknown code is a 422."""
+    wanted = [c.strip() for c in codes if c and c.strip()]
+    found = {u.code: u for u in OrgUnit.objects.filter(code__in=wanted)}
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise InvalidInput(
+            f"未知的单位编码：{'、'.join(missing)}", code="unknown_unit", field=field, codes=missing
+        )
+    return [found[c] for c in wanted]
+
+
+def _auth_kind(request: HttpRequest) -> str:
+    return getattr(request, "duban_auth", "session")
+
+
+# ---------------------------------------------------------------------------------------------
+# Who am I, reference data
+
+
+@v1.get("/me", response={200: s.MeOut, **ERRORS}, tags=["me"], summary="当前用户")
+def me(request):
+    user = request.auth
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": str(user),
+        "role": user.role,
+        "unit": _unit_full(user.unit) if user.unit_id else None,
+        "can_register": services.can_register(user),
+        "auth": _auth_kind(request),
+    }
+
+
+@v1.get("/units", response={200: list[s.UnitOut], **ERRORS}, tags=["reference"], summary="查找单位")
+def units(request, q: str = "", under: str | None = None, kind: str | None = None, limit: int = 20):
+    """Org units whose name, short name or code matches ``q`` (the tree is public reference data)."""
+    limit = max(1, min(limit, 200))
+    qs = OrgUnit.objects.all()
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__startswith=q))
+    if under:
+        [root] = _units([under], "under")
+        qs = qs.filter(subtree_filter("path", root.path))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return [_unit_full(u) for u in qs.order_by("depth", "path")[:limit]]
+
+
+@v1.get(
+    "/deadlines", response={200: list[s.DeadlineOut], **ERRORS}, tags=["reference"], summary="13710 期限计算"
+)
+def deadlines(request, assigned: str = "", category: s.CategoryIn = "general"):
+    """The same JSON as ``duban deadlines --assigned … --category …``."""
+    try:
+        moment = dt.datetime.fromisoformat(assigned.strip())
+    except ValueError:
+        raise InvalidInput(f"无法识别的日期：{assigned}（应为 YYYY-MM-DD）", code="bad_date") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    nodes = standard_nodes(moment, category)
+    return [{"node": n.node, "due": n.due.astimezone(SHANGHAI).isoformat()} for n in nodes]
+
+
+# ---------------------------------------------------------------------------------------------
+# Items
+
+
+class ItemFilters(Schema):
+    unit: str | None = None
+    light: s.Light | None = None
+    category: s.CategoryIn | None = None
+    source: s.SourceIn | None = None
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    q: str | None = None
+    order: str = "-created_at"
+    limit: int = 50
+    offset: int = 0
+
+
+@v1.get("/items", response={200: s.ItemPage, **ERRORS}, tags=["items"], summary="事项列表")
+def list_items(request, filters: Query[ItemFilters]):
+    f = filters
+    if not 1 <= f.limit <= 500:
+        raise InvalidInput("limit 须为 1–500", code="bad_limit")
+    if f.offset < 0:
+        raise InvalidInput("offset 不能为负数", code="bad_offset")
+    unit = _units([f.unit], "unit")[0] if f.unit else None
+    qs = selectors.filtered_items(
+        request.auth,
+        unit=unit,
+        light=f.light,
+        category=f.category,
+        source=f.source,
+        due_from=f.due_from,
+        due_to=f.due_to,
+        q=(f.q or "").strip() or None,
+        order=f.order,
+    )
+    total = qs.count()
+    page = list(
+        qs.select_related("issuer_unit").prefetch_related(
+            Prefetch(
+                "tracks", queryset=Track.objects.select_related("unit").order_by("parent_id", "role", "id")
+            )
+        )[f.offset : f.offset + f.limit]
+    )
+    at = now()
+    rows = []
+    for item in page:
+        tracks = list(item.tracks.all())
+        rows.append(
+            {
+                "id": item.pk,
+                "title": item.title,
+                "source": item.source,
+                "category": item.category,
+                "issuer": _unit(item.issuer_unit),
+                "created_at": item.created_at,
+                "assigned_at": item.assigned_at,
+                "light": status.item_light(tracks, at),
+                "units": [_unit(t.unit) for t in tracks if t.parent_id is None],
+                "version": item.version,
+            }
+        )
+    return {"total": total, "limit": f.limit, "offset": f.offset, "items": rows}
+
+
+@v1.post("/items", response={201: s.ItemDetail, **ERRORS}, tags=["items"], summary="立项（可同时交办）")
+def register(request, payload: s.RegisterIn):
+    fields = dict(
+        title=payload.title,
+        body=payload.body,
+        source=payload.source,
+        category=payload.category,
+        final_due=payload.final_due,
+        progress_days=payload.progress_days,
+        external_id=payload.external_id,
+    )
+    if payload.lead or payload.coop:
+        lead, coop = _units(payload.lead, "lead"), _units(payload.coop, "coop")
+        item = services.register_and_assign(actor=request.auth, lead=lead, coop=coop, **fields)
+    else:
+        item = services.register_item(actor=request.auth, **fields)
+    return Status(201, _item_detail(request.auth, item.pk))
+
+
+@v1.get("/items/{item_id}", response={200: s.ItemDetail, **ERRORS}, tags=["items"], summary="事项详情")
+def item_detail(request, item_id: int):
+    return _item_detail(request.auth, item_id)
+
+
+@v1.get(
+    "/items/{item_id}/journal", response={200: list[s.EventOut], **ERRORS}, tags=["items"], summary="事项痕迹"
+)
+def item_journal(request, item_id: int):
+    item = selectors.get_item(request.auth, item_id)
+    events = Event.objects.filter(item=item).select_related("actor", "actor_unit").order_by("seq")
+    return [
+        {
+            "seq": e.seq,
+            "at": e.at,
+            "action": e.action,
+            "actor": _user(e.actor),
+            "actor_unit": _unit(e.actor_unit),
+            "track_id": e.track_id,
+            "object_type": e.object_type,
+            "object_id": e.object_id,
+            "old": e.old,
+            "new": e.new,
+            "payload": e.payload,
+        }
+        for e in events
+    ]
+
+
+@v1.post("/items/{item_id}/assign", response={200: s.AssignOut, **ERRORS}, tags=["items"], summary="交办")
+def assign(request, item_id: int, payload: s.AssignIn):
+    lead, coop = _units(payload.lead, "lead"), _units(payload.coop, "coop")
+    tracks = services.assign_item(actor=request.auth, item_id=item_id, lead=lead, coop=coop)
+    item = Item.objects.only("version").get(pk=item_id)
+    return {
+        "item_id": item_id,
+        "item_version": item.version,
+        "tracks": [_track_out(request.auth, t.pk) for t in tracks],
+    }
+
+
+@v1.post(
+    "/items/{item_id}/instructions",
+    response={201: s.InstructionOut, **ERRORS},
+    tags=["items"],
+    summary="领导批示",
+)
+def add_instruction(request, item_id: int, payload: s.InstructionIn):
+    ins = services.add_instruction(actor=request.auth, item_id=item_id, text=payload.text)
+    return Status(201, {"id": ins.pk, "text": ins.text, "by": _user(ins.by), "created_at": ins.created_at})
+
+
+# ---------------------------------------------------------------------------------------------
+# Tracks: the handling unit's and the issuer's steps
+
+
+@v1.get("/tracks/{track_id}", response={200: s.TrackDetail, **ERRORS}, tags=["tracks"], summary="承办记录")
+def track_detail(request, track_id: int):
+    track = selectors.get_track(request.auth, track_id)
+    track = (
+        Track.objects.select_related("item", "unit", "assignee")
+        .prefetch_related(*_TRACK_PREFETCH)
+        .get(pk=track.pk)
+    )
+    at, cutoff = _clock()
+    return _track_detail(track, at, cutoff)
+
+
+@v1.post("/tracks/{track_id}/sign", response={200: s.TrackOut, **ERRORS}, tags=["tracks"], summary="签收")
+def sign(request, track_id: int, payload: s.VersionIn | None = None):
+    services.sign(actor=request.auth, track_id=track_id, expected_version=_version(payload))
+    return _track_out(request.auth, track_id)
+
+
+@v1.post(
+    "/tracks/{track_id}/reports",
+    response={201: s.ReportResult, **ERRORS},
+    tags=["tracks"],
+    summary="报送（multipart，result 即申请办结）",
+)
+def file_report(
+    request,
+    track_id: int,
+    kind: Form[s.ReportKindIn],
+    done: Form[str],
+    next_steps: Form[str] = "",
+    problems: Form[str] = "",
+    support_needed: Form[str] = "",
+    expected_version: Form[int | None] = None,
+    files: File[list[UploadedFile]] = None,
+):
+    report = services.file_report(
+        actor=request.auth,
+        track_id=track_id,
+        kind=kind,
+        done=done,
+        next_steps=next_steps,
+        problems=problems,
+        support_needed=support_needed,
+        files=files or (),
+        expected_version=expected_version,
+    )
+    report = Report.objects.select_related("author", "node").prefetch_related("attachments").get(pk=report.pk)
+    return Status(201, {"report": _report(report), "track": _track_out(request.auth, track_id)})
+
+
+@v1.post("/tracks/{track_id}/return", response={200: s.TrackOut, **ERRORS}, tags=["tracks"], summary="退回")
+def return_track(request, track_id: int, payload: s.ReturnIn):
+    services.return_track(
+        actor=request.auth,
+        track_id=track_id,
+        reason=payload.reason,
+        working_days=payload.working_days,
+        expected_version=payload.expected_version,
+    )
+    return _track_out(request.auth, track_id)
+
+
+@v1.post(
+    "/tracks/{track_id}/close", response={200: s.TrackOut, **ERRORS}, tags=["tracks"], summary="办结评价"
+)
+def close_track(request, track_id: int, payload: s.CloseIn):
+    services.close_track(
+        actor=request.auth,
+        track_id=track_id,
+        rating=payload.rating,
+        comment=payload.comment,
+        expected_version=payload.expected_version,
+    )
+    return _track_out(request.auth, track_id)
+
+
+@v1.post(
+    "/tracks/{track_id}/extensions",
+    response={201: s.ExtensionResult, **ERRORS},
+    tags=["tracks"],
+    summary="延期申请",
+)
+def request_extension(request, track_id: int, payload: s.ExtensionIn):
+    ext = services.request_extension(
+        actor=request.auth,
+        track_id=track_id,
+        reason=payload.reason,
+        proposed_due=payload.proposed_due,
+        expected_version=payload.expected_version,
+    )
+    return Status(201, _extension_result(request.auth, ext.pk))
+
+
+@v1.post(
+    "/extensions/{extension_id}/decide",
+    response={200: s.ExtensionResult, **ERRORS},
+    tags=["tracks"],
+    summary="审批延期（grant / refuse）",
+)
+def decide_extension(request, extension_id: int, payload: s.DecideIn):
+    ext = services.decide_extension(
+        actor=request.auth,
+        extension_id=extension_id,
+        grant=payload.decision == "grant",
+        note=payload.note,
+        due=payload.due,
+        expected_version=payload.expected_version,
+    )
+    return _extension_result(request.auth, ext.pk)
+
+
+def _extension_result(user, ext_pk: int) -> dict:
+    ext = Extension.objects.select_related("node", "requested_by", "decided_by").get(pk=ext_pk)
+    return {"extension": _extension(ext), "track": _track_out(user, ext.track_id)}
+
+
+@v1.post("/tracks/{track_id}/urge", response={201: s.UrgeResult, **ERRORS}, tags=["tracks"], summary="催办")
+def urge(request, track_id: int, payload: s.UrgeIn | None = None):
+    u = services.urge(
+        actor=request.auth,
+        track_id=track_id,
+        message=payload.message if payload else "",
+        expected_version=_version(payload),
+    )
+    return Status(201, {"urge": _urge(u), "track": _track_out(request.auth, track_id)})
+
+
+@v1.post("/tracks/{track_id}/route", response={200: s.TrackOut, **ERRORS}, tags=["tracks"], summary="批转")
+def route(request, track_id: int, payload: s.RouteIn):
+    assignee = User.objects.filter(username=payload.assignee.strip()).only("pk").first()
+    services.route(
+        actor=request.auth,
+        track_id=track_id,
+        # An unknown username is refused by the service, after its permission checks.
+        assignee_id=assignee.pk if assignee else 0,
+        expected_version=payload.expected_version,
+    )
+    return _track_out(request.auth, track_id)
+
+
+@v1.post(
+    "/tracks/{track_id}/pass-down",
+    response={201: s.PassDownResult, **ERRORS},
+    tags=["tracks"],
+    summary="下派",
+)
+def pass_down(request, track_id: int, payload: s.PassDownIn):
+    children = services.pass_down(
+        actor=request.auth,
+        track_id=track_id,
+        units=_units(payload.units, "units"),
+        expected_version=payload.expected_version,
+    )
+    return Status(
+        201,
+        {
+            "track": _track_out(request.auth, track_id),
+            "children": [_track_out(request.auth, c.pk) for c in children],
+        },
+    )
+
+
+def _version(payload) -> int | None:
+    return payload.expected_version if payload is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Queue and board
+
+
+@v1.get("/queue", response={200: s.QueueOut, **ERRORS}, tags=["queue"], summary="我的待办")
+def queue(request, limit: int = 20):
+    """Counts of every kind, and the first ``limit`` tracks of each (soonest due first)."""
+    limit = max(1, min(limit, 200))
+    user = request.auth
+    at = now()
+    counts = selectors.queue_counts(user, at)
+    rows = {
+        kind: [_summary(t, at) for t in selectors.queue_page(user, kind, limit=limit, at=at)] if n else []
+        for kind, n in counts.items()
+    }
+    return {"counts": counts, "rows": rows}
+
+
+@v1.get("/queue/{kind}", response={200: list[s.TrackSummary], **ERRORS}, tags=["queue"], summary="某类待办")
+def queue_kind(request, kind: str, limit: int = 50):
+    limit = max(1, min(limit, 500))
+    at = now()
+    return [_summary(t, at) for t in selectors.queue_page(request.auth, kind, limit=limit, at=at)]
+
+
+@v1.get("/board", response={200: list[s.BoardRow], **ERRORS}, tags=["queue"], summary="亮灯榜")
+def board(request):
+    return [
+        {
+            "unit": _unit(r["unit"]),
+            "red": r["red"],
+            "yellow": r["yellow"],
+            "green": r["green"],
+            "closed": r["closed"],
+            "total": r["total"],
+        }
+        for r in selectors.light_board(request.auth)
+    ]
+
+
+api.add_router("/v1/", v1)

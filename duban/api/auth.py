@@ -1,0 +1,109 @@
+"""Who is calling: a bearer token (scripts) or the browser's session (with CSRF).
+
+Tokens are random strings shown once; only their SHA-256 is stored, so a leaked database does
+not leak working tokens. Both kinds of caller reach the same services with the same user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from duban.core.clock import now
+from duban.core.errors import DubanError, InvalidInput
+from duban.journal.services import record
+from duban.orgs.models import ApiToken
+
+TOKEN_PREFIX = "dbn_"
+# Writing last_used_at on every call would turn each read into a write; a minute is precise
+# enough to tell a live script from an abandoned token.
+TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+
+class Unauthenticated(DubanError):
+    status = 401
+    code = "unauthenticated"
+
+
+class CsrfFailed(DubanError):
+    status = 403
+    code = "csrf_failed"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def issue_token(*, actor, user, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token for ``user``; the plain token is returned once and never stored."""
+    name = (name or "").strip() or "script"
+    if len(name) > 100:
+        raise InvalidInput("令牌名称过长（最多 100 字）", code="too_long", field="name")
+    if not user.is_active:
+        raise InvalidInput("该用户已停用", code="inactive_user")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, digest=digest(raw))
+    record(
+        actor=actor,
+        action="token.create",
+        obj=token,
+        new={"user": user.username, "name": name},
+    )
+    return token, raw
+
+
+def touch(token: ApiToken, at: dt.datetime) -> None:
+    """Note the token's use, at most once per ``TOUCH_INTERVAL`` (not journaled: not a change
+    of anything a person decided)."""
+    if token.last_used_at is None or at - token.last_used_at >= TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)
+        token.last_used_at = at
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        found = (
+            ApiToken.objects.select_related("user", "user__unit").filter(digest=digest(token.strip())).first()
+        )
+        if found is None or not found.user.is_active:
+            # A wrong token is an error even if a session cookie rides along: a script should
+            # learn that its token is bad rather than silently act as whoever is logged in.
+            raise Unauthenticated("访问令牌无效或已停用")
+        touch(found, now())
+        request.user = found.user
+        request.duban_auth = "token"
+        return found.user
+
+
+class SessionAuth(APIKeyCookie):
+    """Django's session, with Django's CSRF check on unsafe methods.
+
+    Checked only once we know the session is logged in, so an anonymous POST is told it is
+    unauthenticated (401) rather than that its CSRF token is missing.
+    """
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest):
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if check_csrf(request) is not None:
+            raise CsrfFailed("CSRF 校验失败，请刷新页面后重试")
+        request.duban_auth = "session"
+        return user
+
+
+token_auth = TokenAuth()
+session_auth = SessionAuth()

@@ -1,0 +1,335 @@
+"""Request and response shapes of the HTTP API.
+
+Response datetimes are serialised in Asia/Shanghai (``+08:00``) whatever zone they were read
+in, so a script sees the same wall-clock deadlines as the web UI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import Field, PlainSerializer
+
+from duban.core.clock import to_local
+
+
+def _local_iso(value: dt.datetime) -> str:
+    return to_local(value).isoformat()
+
+
+LocalDateTime = Annotated[dt.datetime, PlainSerializer(_local_iso, return_type=str, when_used="always")]
+
+Light = Literal["red", "yellow", "green", "closed"]
+RowLight = Literal["red", "yellow", "green", "closed", "waiting", "draft"]
+NodeLight = Literal["red", "yellow", "green", "done"]
+RatingIn = Literal["excellent", "good", "pass", "fail"]
+ReportKindIn = Literal["deploy", "feedback", "progress", "result"]
+CategoryIn = Literal["general", "major", "continuous"]
+SourceIn = Literal["work_report", "meeting", "instruction", "key_project", "reform", "public_lead"]
+
+
+class Error(Schema):
+    code: str
+    message: str
+    detail: Any = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Small shared pieces
+
+
+class UnitRef(Schema):
+    code: str
+    name: str
+
+
+class UnitOut(Schema):
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    path: str
+    parent_code: str | None
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    display_name: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit: UnitOut | None
+    can_register: bool
+    auth: Literal["token", "session"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Items and tracks
+
+
+class NodeOut(Schema):
+    kind: str
+    seq: int
+    due_at: LocalDateTime
+    original_due_at: LocalDateTime
+    done_at: LocalDateTime | None
+    late_seconds: int = Field(description="How late it was done, or is now if still open; 0 when on time")
+    light: NodeLight
+    assumed_calendar: bool
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_at: LocalDateTime
+
+
+class ReportOut(Schema):
+    id: int
+    kind: str
+    done: str
+    next_steps: str
+    problems: str
+    support_needed: str
+    author: UserRef
+    created_at: LocalDateTime
+    late: bool
+    attachments: list[AttachmentOut]
+
+
+class ReviewOut(Schema):
+    id: int
+    decision: str
+    rating: str
+    comment: str
+    reviewer: UserRef
+    created_at: LocalDateTime
+
+
+class ExtensionOut(Schema):
+    id: int
+    track_id: int
+    node_kind: str
+    reason: str
+    proposed_due: dt.date
+    state: str
+    requested_by: UserRef
+    requested_at: LocalDateTime
+    decided_by: UserRef | None
+    decided_at: LocalDateTime | None
+    decision_note: str
+
+
+class UrgeOut(Schema):
+    id: int
+    message: str
+    by: UserRef
+    created_at: LocalDateTime
+
+
+class InstructionOut(Schema):
+    id: int
+    text: str
+    by: UserRef
+    created_at: LocalDateTime
+
+
+class TrackSummary(Schema):
+    id: int
+    item_id: int
+    item_title: str
+    unit: UnitRef
+    role: str
+    parent_id: int | None
+    state: str
+    light: RowLight
+    next_due_at: LocalDateTime | None
+    last_urged_at: LocalDateTime | None
+    version: int
+
+
+class TrackOut(TrackSummary):
+    assignee: UserRef | None
+    assigned_at: LocalDateTime
+    signed_at: LocalDateTime | None
+    closed_at: LocalDateTime | None
+    rating: str
+    nodes: list[NodeOut]
+
+
+class TrackDetail(TrackOut):
+    reports: list[ReportOut]
+    reviews: list[ReviewOut]
+    extensions: list[ExtensionOut]
+    urges: list[UrgeOut]
+
+
+class ItemRow(Schema):
+    id: int
+    title: str
+    source: str
+    category: str
+    issuer: UnitRef
+    created_at: LocalDateTime
+    assigned_at: LocalDateTime | None
+    light: RowLight
+    units: list[UnitRef]
+    version: int
+
+
+class ItemPage(Schema):
+    total: int
+    limit: int
+    offset: int
+    items: list[ItemRow]
+
+
+class ItemDetail(Schema):
+    id: int
+    title: str
+    body: str
+    source: str
+    category: str
+    issuer: UnitRef
+    created_by: UserRef
+    created_at: LocalDateTime
+    assigned_at: LocalDateTime | None
+    final_due: dt.date | None
+    progress_days: list[str]
+    external_id: str | None
+    light: RowLight
+    version: int
+    attachments: list[AttachmentOut]
+    instructions: list[InstructionOut]
+    tracks: list[TrackDetail]
+
+
+class EventOut(Schema):
+    seq: int
+    at: LocalDateTime
+    action: str
+    actor: UserRef | None
+    actor_unit: UnitRef | None
+    track_id: int | None
+    object_type: str
+    object_id: int | None
+    old: Any = None
+    new: Any = None
+    payload: Any = None
+
+
+class QueueOut(Schema):
+    counts: dict[str, int]
+    rows: dict[str, list[TrackSummary]]
+
+
+class BoardRow(Schema):
+    unit: UnitRef
+    red: int
+    yellow: int
+    green: int
+    closed: int
+    total: int
+
+
+class DeadlineOut(Schema):
+    node: str
+    due: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+class RegisterIn(Schema):
+    title: str
+    body: str = ""
+    source: SourceIn = "meeting"
+    category: CategoryIn = "general"
+    final_due: dt.date | None = None
+    progress_days: list[dt.date] = []
+    external_id: str | None = None
+    lead: list[str] = Field(default=[], description="Lead unit codes; with them the item is assigned at once")
+    coop: list[str] = Field(default=[], description="Co-operating unit codes")
+
+
+class AssignIn(Schema):
+    lead: list[str]
+    coop: list[str] = []
+
+
+class AssignOut(Schema):
+    item_id: int
+    item_version: int
+    tracks: list[TrackOut]
+
+
+class VersionIn(Schema):
+    expected_version: int | None = None
+
+
+class ReturnIn(VersionIn):
+    reason: str
+    working_days: int | None = None
+
+
+class CloseIn(VersionIn):
+    rating: RatingIn
+    comment: str = ""
+
+
+class ExtensionIn(VersionIn):
+    reason: str
+    proposed_due: dt.date
+
+
+class DecideIn(VersionIn):
+    decision: Literal["grant", "refuse"]
+    note: str = ""
+    due: dt.date | None = Field(default=None, description="Grant until this day instead of the one asked for")
+
+
+class UrgeIn(VersionIn):
+    message: str = ""
+
+
+class RouteIn(VersionIn):
+    assignee: str = Field(description="Username of a person in the handling unit")
+
+
+class PassDownIn(VersionIn):
+    units: list[str]
+
+
+class InstructionIn(Schema):
+    text: str
+
+
+class ReportResult(Schema):
+    report: ReportOut
+    track: TrackOut
+
+
+class ExtensionResult(Schema):
+    extension: ExtensionOut
+    track: TrackOut
+
+
+class UrgeResult(Schema):
+    urge: UrgeOut
+    track: TrackOut
+
+
+class PassDownResult(Schema):
+    track: TrackOut
+    children: list[TrackOut]
