@@ -44,3 +44,43 @@ def error(response, status: int, code: str) -> dict:
     assert set(body) == {"code", "message", "detail"}
     assert body["message"]
     return body
+
+
+def snapshot(track_id: int) -> tuple:
+    """What a refused action must leave exactly as it was."""
+    from duban.items.models import Extension, Instruction, Item, Node, Report, Review, Track, Urge
+    from duban.journal.models import Event
+
+    t = Track.objects.get(pk=track_id)
+    return (
+        t.state,
+        t.version,
+        t.next_due_at,
+        t.assignee_id,
+        t.rating,
+        Track.objects.count(),
+        Item.objects.count(),
+        list(Node.objects.filter(track=t).values_list("due_at", "done_at")),
+        Event.objects.count(),
+        Report.objects.count(),
+        Review.objects.count(),
+        list(Extension.objects.values_list("state", flat=True)),
+        Urge.objects.count(),
+        Instruction.objects.count(),
+    )
+
+
+@pytest.fixture
+def track_id(assigned_item):
+    from duban.items.models import Track
+
+    return Track.objects.get(item=assigned_item, parent__isnull=True).pk
+
+
+def to_requested(api, track_id: int, clock) -> None:
+    """Sign, deploy, feedback and ask to close, through the API."""
+    clock("2021-10-08 09:00")
+    assert api.post(f"/tracks/{track_id}/sign").status_code == 200
+    for kind in ("deploy", "feedback", "result"):
+        r = api.multipart(f"/tracks/{track_id}/reports", {"kind": kind, "done": f"{kind} 已完成"})
+        assert r.status_code == 201, r.content
