@@ -122,9 +122,13 @@ def test_create_token_command_prints_a_working_token_once(county_clerk):
     assert r.status_code == 200 and r.json()["username"] == "county_clerk"
 
 
-def test_create_token_through_the_duban_cli(county_clerk, capsys):
+def test_create_token_through_the_duban_cli(county_clerk, capsys, monkeypatch):
+    from django.db import connections
+
     from duban.cli import main
 
+    # run_from_argv closes every connection when done, which would end the test's transaction.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     assert main(["create-token", "county_clerk"]) == 0
     raw = capsys.readouterr().out.strip()
     assert ApiToken.objects.get(user=county_clerk).digest == hashlib.sha256(raw.encode()).hexdigest()
