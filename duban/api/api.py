@@ -553,7 +553,7 @@ def file_report(
     problems: Form[str] = "",
     support_needed: Form[str] = "",
     expected_version: Form[int | None] = None,
-    files: File[list[UploadedFile]] = None,
+    files: File[list[UploadedFile] | None] = None,
 ):
     report = services.file_report(
         actor=request.auth,
