@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "duban.journal",
     "duban.items",
     "duban.plans",
+    "duban.demo",
     "duban.web",
 ]
 

@@ -1,0 +1,89 @@
+"""``duban demo [--addr 127.0.0.1:8000] [--no-serve] [--reset]``: a ready-to-try Duban.
+
+Creates the database under DUBAN_DATA_DIR (SQLite) or uses DATABASE_URL, loads the Shanxi org
+tree, creates demo logins and a few dozen items in every state, prints the logins, then serves.
+Running it again on a demo database adds nothing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.utils.translation import gettext as _
+
+from .serve import DEFAULT_ADDR, is_sqlite, prepare_database, run_server, split_addr, sqlite_path, url_for
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+class Command(BaseCommand):
+    help = "Build (or reuse) a demo database with Shanxi's org tree, demo logins and items, then serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--addr", default=DEFAULT_ADDR, help=f"host:port to bind (default {DEFAULT_ADDR})"
+        )
+        parser.add_argument("--no-serve", action="store_true", help="build the demo data and exit")
+        parser.add_argument("--reset", action="store_true", help="delete the SQLite demo database first")
+
+    def handle(self, *args, addr: str, no_serve: bool, reset: bool, **options):
+        from duban.demo.builder import DEMO_PASSWORD, build_demo, logins
+
+        split_addr(addr)
+        if reset:
+            self._reset()
+        prepare_database(verbosity=max(0, options["verbosity"] - 1))
+        result = build_demo()
+        if result.failures:
+            for message in result.failures:
+                self.stderr.write(_("演示数据中有一步未能完成：%(message)s") % {"message": message})
+        if result.skipped:
+            self.stdout.write(_("演示数据已存在，未重复创建。"))
+        else:
+            self.stdout.write(
+                _("已创建演示事项 %(items)d 项（工作报告任务来源：%(source)s）。")
+                % {"items": result.items_created, "source": result.work_report_source}
+            )
+        if is_sqlite():
+            self.stdout.write(_("数据库：%(path)s") % {"path": sqlite_path()})
+        self.stdout.write("")
+        self.stdout.write(_("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
+        rows = [[_("用户名"), _("姓名"), _("单位"), _("角色")]]
+        rows += [[r["username"], r["name"], r["unit"], r["role"]] for r in logins()]
+        for line in table(rows):
+            self.stdout.write("  " + line)
+        self.stdout.write("")
+        self.stdout.write(_("访问地址：%(url)s") % {"url": url_for(addr)})
+        if no_serve:
+            self.stdout.write(_("运行 duban serve 或 duban demo 启动服务。"))
+            return
+        # The web layer shows demo hints (logins on the sign-in page) only in demo mode.
+        settings.DEMO_MODE = True
+        run_server(addr)
+
+    def _reset(self) -> None:
+        if not is_sqlite():
+            raise CommandError(_("--reset 只用于 SQLite 演示数据库；PostgreSQL 数据库请自行清理。"))
+        connections.close_all()
+        path = sqlite_path()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            target = path.with_name(path.name + suffix)
+            if target.exists():
+                target.unlink()
+        self.stdout.write(_("已删除 %(path)s") % {"path": path})
