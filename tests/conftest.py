@@ -43,6 +43,18 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # Django's default SQLite test database is in-memory with a shared cache, where a second
+    # writer fails at once with "database table is locked" instead of waiting its turn. The
+    # concurrency tests need real file locking (WAL, busy timeout), so use a file, one per run.
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3") and not db.setdefault("TEST", {}).get("NAME"):
+        db["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"duban-test-{os.getpid()}.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     # Load the org tree once per run; each test's transaction rolls back on top of it.
     from duban.orgs.services import load_shanxi
