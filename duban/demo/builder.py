@@ -205,7 +205,7 @@ def _report_bytes() -> bytes:
 def short_title(theme: str, text: str, limit: int = 60) -> str:
     """Theme plus the commitment's clause: "积极扩大有效投资：再新建5G基站1.5万座".
 
-    The clause is the first one with a figure or a deadline, else the first one; a theme that
+    The clause is the first one with a measured figure or a deadline, else the first one; a theme that
     is a whole sentence is cut to its first clause.
     """
     theme = re.split(r"[，；]", theme.strip().rstrip("。；，"))[0]
@@ -213,12 +213,16 @@ def short_title(theme: str, text: str, limit: int = 60) -> str:
     if theme and body.startswith(theme):
         body = body[len(theme) :].lstrip("。；，：")
     clauses = [c.strip() for c in re.split(r"[，；。！？]", body) if c.strip()] or [body]
-    clause = next((c for c in clauses if _COMMITMENT.search(c)), clauses[0])
+    clause = next(
+        (c for pattern in (_QUANTITY, _COMMITMENT) for c in clauses if pattern.search(c)), clauses[0]
+    )
     title = f"{theme}：{clause}" if theme else clause
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
 _COMMITMENT = re.compile(r"[0-9０-９]|年内|月底前")
+# A figure with a measure ("1.5万座", "30%", "8月底前"), not a name with a digit in it ("5G").
+_QUANTITY = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[万亿千百])?(?:[个座家户所项台条人吨元亩公里%]|月底前|月|年)")
 
 
 def dept_for_text(*texts: str) -> str:
