@@ -273,7 +273,10 @@ def parser_tasks(data: bytes) -> list[dict]:
     try:
         import duban.workplan as workplan
 
-        parsed = workplan.decompose(data)
+        try:
+            parsed = workplan.decompose(data, name=REPORT_FILE)
+        except TypeError:
+            parsed = workplan.decompose(data)
     except Exception:  # absent, or a version whose contract differs: the fallback is the demo's own
         return []
     out = []
@@ -296,6 +299,10 @@ def parser_tasks(data: bytes) -> list[dict]:
             }
         )
     return out
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text).rstrip("。")
 
 
 def pick_spread(tasks: list[dict], n: int) -> list[dict]:
@@ -910,11 +917,20 @@ class Builder:
 
     def work_report_specs(self) -> list[Spec]:
         data = _report_bytes()
-        tasks = parser_tasks(data)
-        self.result.work_report_source = "duban.workplan" if len(tasks) >= 10 else "fallback"
-        if len(tasks) < 10:
-            tasks = fallback_tasks(data.decode("utf-8"))
-        tasks = pick_spread(tasks, self.work_report_items)
+        n = self.work_report_items
+        tasks = pick_spread(parser_tasks(data), n)
+        sources = ["duban.workplan"] if tasks else []
+        if len(tasks) < n:
+            # Too few commitments from the parser (or none): top up with the demo's own rule.
+            seen = [_squash(t["text"]) for t in tasks]
+            extra = [
+                t
+                for t in fallback_tasks(data.decode("utf-8"))
+                if not any(_squash(t["text"]) in s or s in _squash(t["text"]) for s in seen)
+            ]
+            tasks += pick_spread(extra, n - len(tasks))
+            sources.append("fallback")
+        self.result.work_report_source = "+".join(sources)
         staffed = {
             ref for _, _, ref, role in USERS if role in (Role.CLERK, Role.HEAD) and not ref[:1].isdigit()
         }

@@ -79,7 +79,9 @@ class Command(BaseCommand):
 
     def _reset(self) -> None:
         if not is_sqlite():
-            raise CommandError(_("--reset 只用于 SQLite 演示数据库；PostgreSQL 数据库请自行清理。"), returncode=2)
+            raise CommandError(
+                _("--reset 只用于 SQLite 演示数据库；PostgreSQL 数据库请自行清理。"), returncode=2
+            )
         connections.close_all()
         path = sqlite_path()
         for suffix in ("", "-wal", "-shm", "-journal"):
