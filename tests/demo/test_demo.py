@@ -146,7 +146,6 @@ def test_serve_migrates_then_runs_threaded_without_reloader_serving_static(monke
     [
         "2025-10-09 09:00",  # first working day after the National Day week
         "2026-03-01 20:00",  # a Sunday evening
-        "2025-06-25 08:00",  # a monthly progress day, before office hours
     ],
 )
 def test_every_state_whatever_the_day(shanxi, clock, present):
