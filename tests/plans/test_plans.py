@@ -306,16 +306,3 @@ def test_city_plan_visible_to_province_supervisor(city_sup, prov_sup, county_cle
     assert plan not in selectors.plans_visible_to(county_clerk)
     with pytest.raises(Forbidden):
         services.drop_task(actor=prov_sup, task_id=plan.tasks.first().pk)
-
-
-def test_duban_command_line_exit_codes(shanxi, tmp_path, capsys, clock):
-    from duban.cli import main
-
-    clock("2021-03-10 09:00")
-    assert main(["import-report", str(SEED), "--issuer", "140000"]) == 0
-    assert "created" in capsys.readouterr().out
-    empty = tmp_path / "empty.txt"
-    empty.write_bytes(b"")
-    assert main(["import-report", str(empty), "--issuer", "140000"]) == 2
-    err = capsys.readouterr().err
-    assert err.strip() and Plan.objects.count() == 1
