@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Serves Swagger UI's assets locally: /api/docs must work on an office network without a CDN.
+    "ninja",
     "duban.core",
     "duban.orgs",
     "duban.workcal",

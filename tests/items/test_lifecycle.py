@@ -382,6 +382,15 @@ def test_register_is_idempotent_by_external_id(prov_sup, clock):
     assert a.pk == b.pk and Track.objects.filter(item=a).count() == 1
 
 
+def test_idempotent_retry_after_its_dates_have_passed(prov_sup, clock):
+    clock("2021-03-01 10:00")
+    fields = dict(title="c", category="continuous", final_due=dt.date(2021, 6, 30), external_id="r1:3.2")
+    a = services.register_and_assign(actor=prov_sup, lead=[unit("140105")], **fields)
+    clock("2021-07-05 10:00")  # the import is re-run after the final due date
+    b = services.register_and_assign(actor=prov_sup, lead=[unit("140105")], **fields)
+    assert a.pk == b.pk and Item.objects.count() == 1
+
+
 def test_assign_rules(prov_sup, city_sup, county_clerk, clock):
     clock("2021-03-01 10:00")
     with pytest.raises(Forbidden):
