@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Plan, PlanTask
+from .models import Plan, PlanTask, UnitVocabulary
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,3 +25,17 @@ class PlanAdmin(ReadOnlyAdmin):
 class PlanTaskAdmin(ReadOnlyAdmin):
     list_display = ("task_id", "plan", "category", "selected", "dropped", "item")
     list_filter = ("dropped", "selected")
+
+
+@admin.register(UnitVocabulary)
+class UnitVocabularyAdmin(admin.ModelAdmin):
+    # Editable on purpose: the department map is configuration an admin maintains.
+    list_display = ("unit", "short_keywords", "updated_at")
+    search_fields = ("unit__name", "keywords")
+    autocomplete_fields = ()
+    raw_id_fields = ("unit",)
+
+    @admin.display(description="工作关键词")
+    def short_keywords(self, obj):
+        words = obj.keyword_list()
+        return "、".join(words[:8]) + ("…" if len(words) > 8 else "")

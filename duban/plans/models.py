@@ -89,3 +89,41 @@ class PlanTask(models.Model):
     @property
     def assigned(self) -> bool:
         return self.item_id is not None
+
+
+class UnitVocabulary(models.Model):
+    """Words of a department's work, used to suggest lead units for report tasks.
+
+    Data an admin edits, not code: a government's own departments get their own rows; a
+    government without rows falls back to the vocabulary shipped with the parser.
+    """
+
+    unit = models.OneToOneField(
+        "orgs.OrgUnit", on_delete=models.CASCADE, related_name="vocabulary", verbose_name=_("单位")
+    )
+    keywords = models.TextField(
+        _("工作关键词"), help_text=_("每行一个，或用“|”“、”分隔，例如：5G基站|数字经济")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["unit__path"]
+        verbose_name = _("牵头单位词表")
+        verbose_name_plural = _("牵头单位词表")
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+    def keyword_list(self) -> list[str]:
+        return split_keywords(self.keywords)
+
+
+def split_keywords(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for word in (
+        text.replace("|", "\n").replace("、", "\n").replace("，", "\n").replace(",", "\n").splitlines()
+    ):
+        word = word.strip()
+        if word:
+            seen.setdefault(word, None)
+    return list(seen)

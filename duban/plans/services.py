@@ -16,16 +16,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from duban.core.clock import local_today, now
 from duban.core.errors import DubanError, Forbidden, InvalidInput, InvalidState, NotFound
 from duban.items import services as item_services
 from duban.items.models import Category, Item, Source
 from duban.journal.services import record
-from duban.orgs.models import OrgUnit, Role
+from duban.orgs.models import OrgUnit, Role, UnitKind
 
 from . import selectors
-from .models import Plan, PlanTask
+from .models import Plan, PlanTask, UnitVocabulary, split_keywords
 
 MAX_TEXT = 5000
 SPLIT_MARKS = "；;"
@@ -41,11 +42,54 @@ class ReportRejected(InvalidInput):
 # Parsing (the pure parser lives in duban.workplan)
 
 
-def _parse(data: bytes, *, name: str | None, year: int | None) -> dict:
+def vocabulary_for(issuer: OrgUnit) -> list[tuple[str, list[str]]] | None:
+    """The admin-edited department vocabulary of the issuer's government, or None (the
+    parser then uses the vocabulary it ships) when that government has none yet."""
+    gov = issuer.government
+    # Only the government's own departments: a province is not advised to hand its tasks to a
+    # county bureau because that bureau's words matched.
+    rows = UnitVocabulary.objects.filter(Q(unit=gov) | Q(unit__parent=gov)).select_related("unit")
+    vocab = [(v.unit.name, v.keyword_list()) for v in rows]
+    return vocab or None
+
+
+def gazetteer() -> list[tuple[str, str, str]]:
+    """Every division in the org registry, so places are the product's own units."""
+    rows = OrgUnit.objects.exclude(kind=UnitKind.DEPARTMENT).values_list("code", "name", "short_name")
+    return [(code, name, short or "") for code, name, short in rows]
+
+
+def load_vocabulary(*, rows: Iterable[tuple[str, str]]) -> tuple[int, list[str]]:
+    """Create or replace vocabulary rows from (unit name, keywords) pairs; returns the number
+    written and the names that match no unit (reported, not guessed)."""
+    rows = [(name.strip(), words) for name, words in rows if name and name.strip()]
+    units = {u.name: u for u in OrgUnit.objects.filter(name__in=[n for n, _ in rows])}
+    units.update({u.short_name: u for u in OrgUnit.objects.filter(short_name__in=[n for n, _ in rows])})
+    written, unknown = 0, []
+    with transaction.atomic():
+        for name, words in rows:
+            unit = units.get(name)
+            if unit is None:
+                unknown.append(name)
+                continue
+            keywords = "\n".join(split_keywords(words))
+            UnitVocabulary.objects.update_or_create(unit=unit, defaults={"keywords": keywords})
+            written += 1
+    return written, unknown
+
+
+def _parse(data: bytes, *, name: str | None, year: int | None, issuer: OrgUnit) -> dict:
     import duban.workplan as workplan
 
     try:
-        return workplan.decompose(data, name=name, year=year, max_bytes=settings.DUBAN_MAX_REPORT_BYTES)
+        return workplan.decompose(
+            data,
+            name=name,
+            year=year,
+            max_bytes=settings.DUBAN_MAX_REPORT_BYTES,
+            gazetteer=gazetteer(),
+            vocabulary=vocabulary_for(issuer),
+        )
     except workplan.ParseError as exc:
         raise ReportRejected(exc.message, code=f"bad_report.{exc.code}") from None
 
@@ -189,7 +233,7 @@ def import_report(
         raise InvalidInput("请指定交办单位", code="issuer_required")
     raw, guessed = _read(data)
     name = (name or guessed or "report.txt").replace("\\", "/").rsplit("/", 1)[-1][:255]
-    parsed = _parse(raw, name=name, year=year)  # raises before anything is written
+    parsed = _parse(raw, name=name, year=year, issuer=issuer)  # raises before anything is written
     text = _decoded_text(raw, parsed, name)
     _check_spans(text, parsed)
     digest = (parsed.get("source") or {}).get("sha256") or hashlib.sha256(raw).hexdigest()
