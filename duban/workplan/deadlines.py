@@ -1,0 +1,176 @@
+"""Explicit deadlines in a plan sentence: 8月底前, 7月1日起, 年内, 上半年, 到“十四五”末, 到2030年, 届时.
+
+Vague time words (尽快, 早日, 适时, 按期, 今年, 全年) are not deadlines: they name no date.
+One compiled alternation finds every candidate; each branch maps to a date by a small rule.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass
+
+from duban.workplan.numbers import chinese_to_int, five_year_plan_end
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    text: str
+    date: datetime.date
+    kind: str  # "by" | "from"
+    start: int
+    end: int
+
+
+_M = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+_D = r"(?:3[01]|[12]\d|0?[1-9]|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
+_Q = r"[一二三四1-4]"
+
+_PATTERN = re.compile(
+    "|".join(
+        [
+            # 2021年7月底前 / 明年3月底前 / 8月底前 / 8月底 / 8月末
+            rf"(?P<md>(?:(?P<md_y>(?:19|20)\d\d)年|(?P<md_next>明年))?(?P<md_m>{_M})月(?:底|末)(?:前|之前)?)",
+            # 7月1日起 / 自7月1日起 / 7月1日前
+            rf"(?P<day>(?:(?P<day_y>(?:19|20)\d\d)年|(?P<day_next>明年))?(?P<day_m>{_M})月(?P<day_d>{_D})[日号]"
+            r"(?P<day_k>前|之前|起|开始|以前))",
+            # 6月前 / 6月份前 (before the month starts)
+            rf"(?P<mb>(?P<mb_m>{_M})月(?:份)?(?:前|之前))",
+            # 7月起 (from the first of the month)
+            rf"(?P<mf>(?:自|从)?(?P<mf_m>{_M})月(?:份)?起)",
+            # 年内 / 年底前 / 今年底 / 今年年底前 / 年末
+            r"(?P<ye>(?:今年)?年(?:内|底前|底之前|末前|底|末)|今年底前?)",
+            # 上半年 / 下半年
+            r"(?P<half>(?P<half_w>上|下)半年)",
+            # 一季度末 / 第一季度 / 三季度末前
+            rf"(?P<q>第?(?P<q_n>{_Q})季度(?:末|底)?(?:前)?)",
+            # 到“十四五”末 / “十四五”期末 / 十五五末
+            r"(?P<fyp>(?:到|至)?[“\"]?(?P<fyp_n>[一二三四五六七八九十]{1,3}五)[”\"]?(?:时期|期)?末)",
+            # 到2030年(底) / 2030年前 / 2025年底前
+            r"(?P<yr>(?:(?:到|至)(?P<yr_y1>(?:19|20)\d\d)年(?:底|末)?(?:前)?)"
+            r"|(?:(?P<yr_y2>(?:19|20)\d\d)年(?:底前|底|末|前|以前)))",
+            # 届时: the date set just before
+            r"(?P<then>届时)",
+        ]
+    )
+)
+
+# Not a deadline when these come right before: 五年内 / 3年内 (a duration), 近年内.
+_DURATION_BEFORE = re.compile(r"[0-9〇零一二两三四五六七八九十百几多近]$")
+
+
+def _month_num(s: str) -> int | None:
+    if s.isdigit():
+        n = int(s)
+    else:
+        v = chinese_to_int(s)
+        if v is None:
+            return None
+        n = v
+    return n if 1 <= n <= 12 else None
+
+
+def _last_day(year: int, month: int) -> datetime.date:
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def find_deadlines(
+    norm: str, start: int, end: int, *, plan_year: int, previous: Deadline | None = None
+) -> list[Deadline]:
+    """Deadlines in ``norm[start:end]``; ``previous`` is the last deadline before this range
+    (what 届时 refers to)."""
+    start = max(0, start)
+    end = min(len(norm), end)
+    out: list[Deadline] = []
+    last = previous
+    for m in _PATTERN.finditer(norm, start, end):
+        d = _resolve(norm, m, start, plan_year, last)
+        if d is None:
+            continue
+        out.append(d)
+        last = d
+    return out
+
+
+def _resolve(
+    norm: str, m: re.Match[str], lo: int, plan_year: int, previous: Deadline | None
+) -> Deadline | None:
+    s, e = m.start(), m.end()
+    text = norm[s:e]
+    kind = "by"
+    date: datetime.date | None = None
+    try:
+        if m.group("md"):
+            month = _month_num(m.group("md_m"))
+            if month is None:
+                return None
+            year = _year(m.group("md_y"), m.group("md_next"), plan_year)
+            date = _last_day(year, month)
+        elif m.group("day"):
+            month = _month_num(m.group("day_m"))
+            dd = m.group("day_d")
+            day = int(dd) if dd.isdigit() else chinese_to_int(dd)
+            if month is None or day is None:
+                return None
+            year = _year(m.group("day_y"), m.group("day_next"), plan_year)
+            date = datetime.date(year, month, day)
+            if m.group("day_k") in ("起", "开始"):
+                kind = "from"
+        elif m.group("mb"):
+            month = _month_num(m.group("mb_m"))
+            if month is None:
+                return None
+            # 6月前 = before June starts = end of May; 1月前 rolls back into the previous year.
+            date = datetime.date(plan_year, month, 1) - datetime.timedelta(days=1)
+        elif m.group("mf"):
+            month = _month_num(m.group("mf_m"))
+            if month is None:
+                return None
+            date = datetime.date(plan_year, month, 1)
+            kind = "from"
+        elif m.group("ye"):
+            if s > lo and _DURATION_BEFORE.search(norm, max(lo, s - 1), s):
+                return None
+            date = datetime.date(plan_year, 12, 31)
+        elif m.group("half"):
+            if s > lo and _DURATION_BEFORE.search(norm, max(lo, s - 1), s):
+                return None
+            date = (
+                datetime.date(plan_year, 6, 30)
+                if m.group("half_w") == "上"
+                else datetime.date(plan_year, 12, 31)
+            )
+        elif m.group("q"):
+            qs = m.group("q_n")
+            q = int(qs) if qs.isdigit() else chinese_to_int(qs)
+            if q is None or not 1 <= q <= 4:
+                return None
+            date = _last_day(plan_year, 3 * q)
+        elif m.group("fyp"):
+            y = five_year_plan_end(m.group("fyp_n"))
+            if y is None:
+                return None
+            date = datetime.date(y, 12, 31)
+        elif m.group("yr"):
+            y = int(m.group("yr_y1") or m.group("yr_y2"))
+            date = datetime.date(y, 12, 31)
+        elif m.group("then"):
+            if previous is None:
+                return None
+            date = previous.date
+            kind = previous.kind
+    except ValueError:
+        # 2月30日 and the like: not a date.
+        return None
+    if date is None:
+        return None
+    return Deadline(text=text, date=date, kind=kind, start=s, end=e)
+
+
+def _year(explicit: str | None, next_year: str | None, plan_year: int) -> int:
+    if explicit:
+        return int(explicit)
+    if next_year:
+        return plan_year + 1
+    return plan_year
