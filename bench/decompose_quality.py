@@ -1,0 +1,356 @@
+"""Quality of the work-report parser against the gold labels (targets and deadlines).
+
+    .venv/bin/python -m bench.decompose_quality [--verbose] [--json] [--report seed|zhejiang|sichuan]
+
+For each labelled report it runs the parser, matches its quantitative targets to the gold
+targets and prints precision, recall, F1, comparator accuracy and deadline recall.
+
+Matching: a predicted target matches a gold one when its span lies inside the gold ``sentence``
+(located by its unique occurrence in the text) and value, value_max and unit are equal (numbers
+compared with a relative tolerance).  Gold rows whose ``note`` starts with "doubtful" are
+optional: matching one counts as a true positive, missing one is not a false negative.
+Comparator accuracy is the share of matched pairs whose comparators agree.  Deadline recall is
+the share of gold deadlines whose date and kind are found, with a span inside the gold sentence,
+among the deadlines of the parser's tasks.
+
+The parser is ``duban.workplan.decompose`` (the whole pipeline: structure, scope, tasks, targets,
+deadlines).  Until that lands, a fallback scans the sentences of the labelled line ranges (from
+the gold READMEs) with ``find_targets``/``find_deadlines`` directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SHARED = Path("/work/shared")
+
+
+@dataclass
+class Report:
+    key: str
+    text_path: Path
+    targets_path: Path
+    deadlines_path: Path
+    # Fallback scope only: (first line, last line, plan_year), 1-based inclusive, from the READMEs.
+    sections: list[tuple[int, int, int]]
+
+
+REPORTS = [
+    Report(
+        "seed",
+        SHARED / "seed/shanxi_2021_government_work_report.txt",
+        SHARED / "seed/gold/shanxi_2021.targets.jsonl",
+        SHARED / "seed/gold/shanxi_2021.deadlines.jsonl",
+        [(22, 34, 2025), (35, 90, 2021)],
+    ),
+    Report(
+        "zhejiang",
+        SHARED / "devset/zhejiang_2026.txt",
+        SHARED / "devset/zhejiang_2026.targets.jsonl",
+        SHARED / "devset/zhejiang_2026.deadlines.jsonl",
+        [(26, 42, 2030), (43, 102, 2026)],
+    ),
+    Report(
+        "sichuan",
+        SHARED / "devset/sichuan_2026.txt",
+        SHARED / "devset/sichuan_2026.targets.jsonl",
+        SHARED / "devset/sichuan_2026.deadlines.jsonl",
+        [(24, 31, 2030), (32, 87, 2026)],
+    ),
+]
+
+
+@dataclass
+class PredTarget:
+    start: int
+    end: int
+    text: str
+    value: float
+    value_max: float | None
+    unit: str
+    comparator: str
+    indicator: str
+
+
+@dataclass
+class PredDeadline:
+    start: int
+    end: int
+    text: str
+    date: str
+    kind: str
+
+
+@dataclass
+class Prediction:
+    targets: list[PredTarget] = field(default_factory=list)
+    deadlines: list[PredDeadline] = field(default_factory=list)
+    pipeline: str = ""
+    seconds: float = 0.0
+
+
+def _load_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _num_eq(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+# --- running the parser ---------------------------------------------------------------------
+
+
+def _predict_decompose(decompose: Any, raw: bytes) -> Prediction:
+    t0 = time.perf_counter()
+    result = decompose(raw)
+    seconds = time.perf_counter() - t0
+    pred = Prediction(pipeline="decompose", seconds=seconds)
+    tasks = getattr(result, "tasks", result)
+    for task in tasks:
+        for t in getattr(task, "targets", ()) or ():
+            pred.targets.append(
+                PredTarget(t.start, t.end, t.text, t.value, t.value_max, t.unit, t.comparator, t.indicator)
+            )
+        d = getattr(task, "deadline", None)
+        if d is not None:
+            pred.deadlines.append(PredDeadline(d.start, d.end, d.text, d.date.isoformat(), d.kind))
+    return pred
+
+
+_SENT_END = re.compile(r"[。；！？]")
+
+
+def _predict_fallback(report: Report, text: str) -> Prediction:
+    from duban.workplan.deadlines import find_deadlines
+    from duban.workplan.normalize import normalize
+    from duban.workplan.targets import find_targets
+
+    t0 = time.perf_counter()
+    norm = normalize(text)
+    line_starts = [0]
+    for m in re.finditer("\n", norm):
+        line_starts.append(m.end())
+    pred = Prediction(pipeline="fallback (labelled line ranges)")
+    for first, last, plan_year in report.sections:
+        lo = line_starts[first - 1]
+        hi = line_starts[last] if last < len(line_starts) else len(norm)
+        previous = None
+        s = lo
+        for m in _SENT_END.finditer(norm, lo, hi):
+            e = m.end()
+            for t in find_targets(norm, s, e):
+                pred.targets.append(
+                    PredTarget(
+                        t.start,
+                        t.end,
+                        text[t.start : t.end],
+                        t.value,
+                        t.value_max,
+                        t.unit,
+                        t.comparator,
+                        t.indicator,
+                    )
+                )
+            for d in find_deadlines(norm, s, e, plan_year=plan_year, previous=previous):
+                pred.deadlines.append(PredDeadline(d.start, d.end, d.text, d.date.isoformat(), d.kind))
+                previous = d
+            s = e
+    pred.seconds = time.perf_counter() - t0
+    return pred
+
+
+def _get_decompose() -> Any | None:
+    try:
+        from duban.workplan import decompose  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return decompose if callable(decompose) else None
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def _sentence_span(text: str, sentence: str) -> tuple[int, int]:
+    i = text.find(sentence)
+    if i < 0:
+        raise SystemExit(f"gold sentence not found in the text: {sentence[:40]}…")
+    return i, i + len(sentence)
+
+
+def score(report: Report, pred: Prediction, text: str) -> dict[str, Any]:
+    gold_t = _load_jsonl(report.targets_path)
+    gold_d = _load_jsonl(report.deadlines_path)
+    spans = [_sentence_span(text, g["sentence"]) for g in gold_t]
+    matched_gold: set[int] = set()
+    pairs: list[tuple[PredTarget, dict[str, Any]]] = []
+    fps: list[PredTarget] = []
+    for p in sorted(pred.targets, key=lambda t: t.start):
+        cands = [
+            i
+            for i, g in enumerate(gold_t)
+            if i not in matched_gold
+            and spans[i][0] <= p.start
+            and p.end <= spans[i][1]
+            and _num_eq(p.value, g["value"])
+            and _num_eq(p.value_max, g["value_max"])
+            and p.unit == g["unit"]
+        ]
+        if not cands:
+            fps.append(p)
+            continue
+        # Prefer the gold row with the same comparator, then a certain one, then document order.
+        cands.sort(
+            key=lambda i: (
+                gold_t[i]["comparator"] != p.comparator,
+                str(gold_t[i].get("note", "")).startswith("doubtful"),
+                i,
+            )
+        )
+        matched_gold.add(cands[0])
+        pairs.append((p, gold_t[cands[0]]))
+    fns = [
+        g
+        for i, g in enumerate(gold_t)
+        if i not in matched_gold and not str(g.get("note", "")).startswith("doubtful")
+    ]
+    tp = len(pairs)
+    fp = len(fps)
+    fn = len(fns)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    cmp_ok = sum(1 for p, g in pairs if p.comparator == g["comparator"])
+    cmp_acc = cmp_ok / len(pairs) if pairs else 1.0
+    cmp_bad = [(p, g) for p, g in pairs if p.comparator != g["comparator"]]
+
+    found_d = 0
+    missed_d: list[dict[str, Any]] = []
+    for g in gold_d:
+        s0, s1 = _sentence_span(text, g["sentence"])
+        if any(
+            s0 <= d.start and d.end <= s1 and d.date == g["date"] and d.kind == g["kind"]
+            for d in pred.deadlines
+        ):
+            found_d += 1
+        else:
+            missed_d.append(g)
+    return {
+        "report": report.key,
+        "pipeline": pred.pipeline,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "comparator_accuracy": cmp_acc,
+        "deadline_recall": found_d / len(gold_d) if gold_d else 1.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "gold_targets": len(gold_t),
+        "gold_doubtful": sum(1 for g in gold_t if str(g.get("note", "")).startswith("doubtful")),
+        "predicted_targets": len(pred.targets),
+        "gold_deadlines": len(gold_d),
+        "deadlines_found": found_d,
+        "predicted_deadlines": len(pred.deadlines),
+        "seconds": pred.seconds,
+        "false_positives": [
+            {"text": p.text, "value": p.value, "unit": p.unit, "sentence": _sentence_at(text, p.start)}
+            for p in fps
+        ],
+        "false_negatives": [
+            {"text": g["text"], "value": g["value"], "unit": g["unit"], "sentence": g["sentence"]}
+            for g in fns
+        ],
+        "comparator_errors": [
+            {"text": p.text, "predicted": p.comparator, "gold": g["comparator"]} for p, g in cmp_bad
+        ],
+        "missed_deadlines": [{"text": g["text"], "date": g["date"], "kind": g["kind"]} for g in missed_d],
+    }
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    lo = max(text.rfind(ch, 0, pos) for ch in "。；！？\n") + 1
+    hits = [i for i in (text.find(ch, pos) for ch in "。；！？\n") if i >= 0]
+    hi = min(hits) + 1 if hits else len(text)
+    return text[lo:hi].strip()
+
+
+def run(keys: list[str]) -> list[dict[str, Any]]:
+    decompose = _get_decompose()
+    results = []
+    for report in REPORTS:
+        if keys and report.key not in keys:
+            continue
+        raw = report.text_path.read_bytes()
+        text = raw.decode("utf-8")
+        if decompose is not None:
+            decompose(raw)  # warm up (regex compilation, imports) before timing
+            pred = _predict_decompose(decompose, raw)
+        else:
+            _predict_fallback(report, text)
+            pred = _predict_fallback(report, text)
+        results.append(score(report, pred, text))
+    return results
+
+
+def _table(results: list[dict[str, Any]]) -> str:
+    head = (
+        "| report | P | R | F1 | comparator acc | deadline recall | TP | FP | FN | gold (doubtful) | ms |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    rows = [
+        f"| {r['report']} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | "
+        f"{r['comparator_accuracy']:.3f} | {r['deadlines_found']}/{r['gold_deadlines']} | {r['tp']} | "
+        f"{r['fp']} | {r['fn']} | {r['gold_targets']} ({r['gold_doubtful']}) | {1000 * r['seconds']:.1f} |"
+        for r in results
+    ]
+    return "\n".join([head, *rows])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--report", action="append", choices=[r.key for r in REPORTS], help="only these reports")
+    ap.add_argument("--verbose", "-v", action="store_true", help="list false positives and negatives")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    args = ap.parse_args(argv)
+    results = run(args.report or [])
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return 0
+    print(f"pipeline: {results[0]['pipeline'] if results else '-'}\n")
+    print(_table(results))
+    if args.verbose:
+        for r in results:
+            print(f"\n## {r['report']}")
+            for kind in ("false_positives", "false_negatives"):
+                print(f"\n### {kind.replace('_', ' ')} ({len(r[kind])})")
+                for x in r[kind]:
+                    print(f"- `{x['text']}` → {x['value']} {x['unit']}\n  {x['sentence']}")
+            if r["comparator_errors"]:
+                print("\n### comparator errors")
+                for x in r["comparator_errors"]:
+                    print(f"- `{x['text']}`: predicted {x['predicted']}, gold {x['gold']}")
+            if r["missed_deadlines"]:
+                print("\n### missed deadlines")
+                for x in r["missed_deadlines"]:
+                    print(f"- `{x['text']}` {x['date']} {x['kind']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
