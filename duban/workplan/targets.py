@@ -1,13 +1,16 @@
 """Quantitative targets in a plan sentence: "新认定高新技术企业1000家", "增长5%以上".
 
-A target is a committed number with a unit.  The scan finds numeral anchors with one compiled
-regex, reads what follows (multiplier, 余/多, unit, 以上/以内/左右) with a second regex anchored
-at the anchor, then judges the anchor by its neighbours: years, dates, ages, numbering, digits
-inside names (5G, “1331”, 4+1, G60, PM2.5), anniversaries, policy counts (“30条”) and Chinese-numeral
-set labels (十大…, 三大板块, 千亿级) are not targets.  Every offset is absolute into the text passed in.
+A target is a committed number with a unit.  One compiled regex finds the numeral anchors; a
+second one, anchored right after the numeral, reads the multiplier (万/亿), 余/多, the unit and a
+bound word (以上/以内/左右).  The anchor is then judged by its neighbours, with rules for the
+genre rather than for one report: years, dates, ages, numbering, digits inside names (5G,
+“1331”, 4+1, G60, PM2.5), anniversaries, policy article counts (“30条”, 13条政策), size classes
+(10亿元以上项目), counts of the plan's own parts (10个方面, 23个主要指标) and Chinese-numeral set
+labels (十大…, 三大板块, 千亿级) are not targets.
 
-The scanner never loops over characters in Python: the cost is one regex pass over the range
-plus constant work per numeral anchor.
+Offsets are absolute into the text passed in.  The cost is one regex pass over the range plus
+constant work per anchor; Chinese numerals are anchors only when a measure word follows, so the
+common 一 of 一批/一体化 is never looked at twice.
 """
 
 from __future__ import annotations
@@ -36,174 +39,131 @@ class Target:
     end: int
 
 
-# Units as reports write them.  Longest first so 个百分点 wins over 个, 千瓦时 over 千瓦.
-_COUNT_UNITS = [
-    "个百分点",
-    "百分点",
-    "%",
-    "‰",
-    "家",
-    "人次",
-    "万人次",
-    "人",
-    "名",
-    "台",
-    "座",
-    "个",
-    "户",
-    "平方公里",
-    "平方米",
-    "立方米",
-    "公里",
-    "千米",
-    "米",
-    "公顷",
-    "亩",
-    "所",
-    "套",
-    "美元",
-    "元",
-    "件",
-    "项",
-    "条",
-    "辆",
-    "张",
-    "处",
-    "间",
-    "头",
-    "只",
-    "艘",
-    "架",
-    "标准箱",
-    "标箱",
-    "吨",
-    "千瓦时",
-    "千瓦",
-    "兆瓦",
-    "吉瓦",
-    "度",
-    "公斤",
-    "千克",
-    "斤",
-    "栋",
-    "幢",
-    "床",
-    "人次",
-    "次",
-    "场",
-    "倍",
-    "部",
-    "块",
-    "株",
-    "棵",
-    "口",
-    "眼",
-    "宗",
-    "笔",
-    "份",
-    "种",
-    "支",
-    "批",
-    "市",
-    "县",
-    "镇",
-    "乡",
-    "村",
-]
-_TIME_UNITS = ["个工作日", "工作日", "个月", "小时", "分钟", "年", "天", "日"]
-_ALL_UNITS = sorted(set(_COUNT_UNITS + _TIME_UNITS), key=len, reverse=True)
-_TIME_UNIT_SET = frozenset(_TIME_UNITS)
-# A rate written after the unit: 立方米/日, 元/吨.
-_PER = r"(?:/(?:日|天|年|月|小时|人|亩|吨|千瓦时|平方米|立方米|秒))?"
+def _alt(words: list[str] | set[str] | frozenset[str]) -> str:
+    """A regex alternation, longest first (so 个百分点 wins over 个, 不低于 over 低于)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+# Measure words that count things.  A count before its noun (建设10座煤矿) is read the same way
+# as after it (新认定企业1000家).
+_CLASSIFIERS = frozenset(
+    "个 家 所 座 项 件 户 名 条 处 台 套 辆 艘 架 批 种 支 部 门 列 例 期 场 间 张 头 只 栋 幢 床 块 株 棵 口 眼 宗 笔 份".split()
+)
+# Magnitudes: their 以上 before a noun is a size class (10亿元以上项目), not a target.
+_MAGNITUDES = frozenset(
+    "个百分点 百分点 % ‰ 人 人次 平方公里 平方米 立方米 公里 千米 米 公顷 亩 美元 元 吨 千瓦时 千瓦 兆瓦 吉瓦 "
+    "度 公斤 千克 斤 标准箱 标箱 次 倍".split()
+)
+# Places counted as units of a pilot (开展1市、10县试点).
+_PLACES = frozenset("市 县 镇 乡 村".split())
+_TIME_UNITS = frozenset("个工作日 工作日 个月 小时 分钟 年 天 日".split())
+_UNITS = _CLASSIFIERS | _MAGNITUDES | _PLACES | _TIME_UNITS
+# People nouns that let a bare 万 count stand for 人 (为80万重点群体提供…, 30万以上参保孕产妇).
+_PEOPLE = (
+    "群众 群体 人员 人口 人才 学生 农民 工人 职工 居民 青年 老人 儿童 孕产妇 毕业生 劳动力 患者 残疾人 "
+    "游客 旅客 妇女 家庭 劳动者 农民工 退役军人"
+).split()
 
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_CHINESE = r"[〇零一二两三四五六七八九十百千]+"
+_CN_NUMERAL = "〇零一二两三四五六七八九十百千"
+_CN_COUNT_UNITS = "个家所座项件户名条处台套"
+# Arabic runs are matched whole (a long run is one anchor).  Chinese numerals are anchors only
+# when a count measure word follows (两个, 十所) — the only form the genre commits with.
+_ANCHOR = re.compile(rf"(?P<ar>{_ARABIC})|(?P<cn>[{_CN_NUMERAL}]+)(?=[{_CN_COUNT_UNITS}])")
 
-# Numeral anchors.  Arabic digit runs are matched whole (so a long run is one anchor, not many).
-_ANCHOR = re.compile(rf"(?P<ar>{_ARABIC})|(?P<cn>{_CHINESE})")
-
-# What follows a number: 余/多, multiplier, 余/多, unit (+ rate), then a bound word.
-_TAIL = re.compile(
-    r"(?P<yu1>余|多)?(?P<mult>万亿|亿|万)?(?P<yu2>余|多)?"
-    rf"(?P<unit>{'|'.join(re.escape(u) for u in _ALL_UNITS)}){_PER}"
-    r"(?P<post>以上|以下|以内|之内|左右|上下|内)?"
+# A rate written after the unit: 立方米/日, 元/吨.
+_PER = r"(?:/(?:日|天|年|月|小时|人|亩|吨|千瓦时|平方米|立方米|秒))?"
+_BOUND = r"(?P<post>以上|以下|以内|之内|左右|上下|内)?"
+_UNIT_GROUP = (
+    rf"(?:(?P<unit>{_alt(_UNITS)})"
+    # 户次/场次 (a count of times), 套（间） (an alternative measure), a rate.
+    rf"(?P<unit_x>次(?![数序])|（(?:{_alt(_UNITS)})）)?{_PER})?"
 )
-# The second half of a range right after the first number (and its optional unit): -70%, 至5.5%.
-_RANGE2 = re.compile(rf"\s*(?:-|~|至|到)\s*(?P<num>{_ARABIC})")
+# Always matches (possibly empty) right after a numeral.
+_TAIL = re.compile(rf"(?P<yu1>余|多)?(?P<mult>万亿|亿|万)?(?P<yu2>余|多)?{_UNIT_GROUP}{_BOUND}")
+# The second half of a range: -70%, —5.5%, 至5个, ~8.
+_RANGE2 = re.compile(rf"(?:-|~|至|到)(?P<num>{_ARABIC})")
+# A bare 万 count of people: 30万以上参保孕产妇, 80万重点群体.
+_PEOPLE_AFTER = re.compile(rf"(?P<post>以上|左右)?[\u4e00-\u9fff]{{0,4}}?(?:{_alt(_PEOPLE)})")
 
-# Words before a number that set the comparator.  Checked in the short window before the anchor.
-_PRE_GE = re.compile(r"(?:超过|突破|至少|不低于|不少于|不小于|高于|多于|大于|超|逾)$")
-_PRE_LE = re.compile(r"(?:不超过|不高于|不多于|不大于|低于|少于|小于|控制在|压减至|压缩至|降至|降到)$")
-_PRE_APPROX = re.compile(r"(?:约|大约|近|接近|将近)$")
-# Shared-verb chains: "分别增长8%和8%以上" — allow a few words between the marker and the number.
-_PRE_WINDOW = 4
+# Words right before a number that set the comparator; longest first, so 不低于 is ">=" and never
+# its tail 低于.  A filler (达到/到/在/为) may stand between the word and the number.
+_PRE_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ["超过", "突破", "至少", "不低于", "不少于", "不小于", "高于", "多于", "大于", "超", "逾"], ">="
+    ),
+    **dict.fromkeys(
+        [
+            "不超过",
+            "不高于",
+            "不多于",
+            "不大于",
+            "低于",
+            "少于",
+            "小于",
+            "控制在",
+            "压减至",
+            "压缩至",
+            "降至",
+            "降到",
+        ],
+        "<=",
+    ),
+    **dict.fromkeys(["约", "大约", "近", "接近", "将近"], "~"),
+}
+# 预约/节约/制约/合约/约束 are not "about".
+_PRE = re.compile(rf"(?<![预节制合])(?P<w>{_alt(_PRE_WORDS.keys())})(?:达到|达|到|在|为)?$")
+_POST_CMP = {"以上": ">=", "以下": "<=", "以内": "<=", "之内": "<=", "内": "<=", "左右": "~", "上下": "~"}
 
-# Chinese numerals count only with these measure words, and only after a commitment verb.
-_CN_COUNT_UNITS = frozenset("个家所座项件户名条处台套")
+# Chinese numerals count only after a commitment verb (打造两个…, 新建十所…).
 _CN_VERB = re.compile(
-    r"(?:新建|建设|建成|培育|打造|新增|完成|实施|创建|认定|新认定|布局|设立|新设|开工|改造|提升|引进|招引|举办|办好)$"
+    "(?:"
+    + _alt(
+        "新建 建设 建成 培育 打造 新增 完成 创建 认定 新认定 布局 设立 新设 开工 改造 引进 招引 举办 办好 "
+        "建立 组建 开通 新开".split()
+    )
+    + ")$"
 )
-# After the unit: things that make the number a label rather than a count.
-_CN_LABEL_NEXT = re.compile(r"[〇零一二两三四五六七八九十百千万亿大级类化型方]")
-_AFTER_COUNT_POLICY = re.compile(r"(?:政策|措施|举措|意见|规定|条例|”|\")")
+# After a Chinese count: another numeral, 大/级/类/方面 make it a label (三个一号, 两个维护).
+_CN_LABEL_NEXT = re.compile(rf"[{_CN_NUMERAL}万亿大级类化型]|方面|一")
 
-_NAME_CHARS = re.compile(r"[A-Za-z+＋]")
+# Characters around a numeral that make it part of a name.
+_NAME_BEFORE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+“"第-~./')
+_NAME_AFTER = re.compile(r"[A-Za-z+]")
+# Before a numeral: "the following N", a baseline year (比2020年) is refused as a year anyway.
+_LISTING_BEFORE = re.compile(r"(?:以下|如下|下列|下述)$")
+# After a count: the plan's own parts, or a policy document's articles.
+_PARTS_AFTER = re.compile(
+    r"(?:方面|(?:主要|重点|约束性|预期性|核心)?指标|政策|措施|举措|意见|规定|条例|条款)"
+)
+# 条 at the end of a clause is a count of articles (人才新政12条) unless a verb states it.
+_COUNT_VERB = re.compile(
+    r"(?:达到|达|共|累计|新增|新建|建成|开通|新开|增加|增至|总数|总量|超过|突破)(?:[\u4e00-\u9fff]{0,1})$"
+)
 _CLAUSE_BOUNDARY = re.compile(r"[，。；：、！？（）“”\n]")
+# The noun after a count stops at a boundary or at the next number (10个强县和100个强镇).
+_NOUN_STOP = re.compile(r"[，。；：、！？（）“”\n]|[和及与或]?\d")
+_CLAUSE_END_CHARS = frozenset("，。；：、！？）”\n ")
+_AND_CHARS = frozenset("和或及、，。；！？）\n ")
+
 _LEAD_NOISE = re.compile(
-    r"^(?:全年|今年|全省|全市|全区|全县|全国|力争|确保|努力|争取|再|新|累计|共|分别|进一步|继续|持续|加快|推动|"
-    r"实现|完成|新增|新建|建设|建成|培育|开工|推进|认定|新认定|筹集|开展|打造|启动|实施|支持|引导|带动|"
-    r"整村分类推进|其中)+"
+    "^(?:"
+    + _alt(
+        "全年 今年 全省 全市 全区 全县 全国 力争 确保 努力 争取 再 新 累计 共 分别 进一步 继续 持续 加快 推动 "
+        "实现 完成 新增 新建 建设 建成 培育 开工 推进 认定 新认定 筹集 开展 打造 启动 实施 支持 引导 带动 其中 "
+        "整村分类推进 为".split()
+    )
+    + ")+"
 )
 _TRAIL_VERB = re.compile(
-    r"(?:分别)?(?:增长|增加|提高|提升|下降|降低|减少|达到|达|突破|超过|控制在|保持在|稳定在|"
-    r"不低于|不少于|不超过|至少|约|为|在|新增|新建|净增|再|累计|比上年)+$"
+    "(?:"
+    + _alt(
+        "分别 增长 增加 提高 提升 下降 降低 减少 达到 达 突破 超过 控制在 保持在 稳定在 不低于 不少于 不超过 "
+        "至少 约 为 在 新增 新建 净增 再 累计 比上年 年均 共".split()
+    )
+    + ")+$"
 )
 _GROWTH_VERB = re.compile(r"(?:增长|增加|提高|下降|降低)$")
-
-
-def _comparator(norm: str, lo: int, anchor: int, post: str | None, yu: bool, rng: bool) -> str:
-    if rng:
-        return "range"
-    if post in ("左右", "上下"):
-        return "~"
-    if post == "以上":
-        return ">="
-    if post in ("以下", "以内", "之内", "内"):
-        return "<="
-    if yu:
-        return ">="
-    window_start = max(lo, anchor - 6)
-    before = norm[window_start:anchor]
-    # Stop at the nearest clause boundary: markers never reach across a comma.
-    cut = max(before.rfind("，"), before.rfind("、"), before.rfind("；"))
-    if cut >= 0:
-        before = before[cut + 1 :]
-    if _PRE_APPROX.search(before):
-        return "~"
-    if _PRE_LE.search(before):
-        return "<="
-    if _PRE_GE.search(before):
-        return ">="
-    return "="
-
-
-def _indicator(norm: str, lo: int, anchor: int, tail_end: int, hi: int) -> str:
-    """A short name for what is counted: the noun phrase before the number, or the one after."""
-    # Back to the clause start.
-    seg_start = anchor
-    floor = max(lo, anchor - 40)
-    while seg_start > floor and not _CLAUSE_BOUNDARY.match(norm, seg_start - 1):
-        seg_start -= 1
-    before = norm[seg_start:anchor]
-    growth = bool(_GROWTH_VERB.search(before))
-    before = _TRAIL_VERB.sub("", before)
-    before = _LEAD_NOISE.sub("", before)
-    if len(before) >= 2:
-        return before + ("增速" if growth and not before.endswith(("率", "幅")) else "")
-    # Count-before-noun ("建设10座智能化示范煤矿"): the noun runs to the next boundary.
-    m = _CLAUSE_BOUNDARY.search(norm, tail_end, min(hi, tail_end + 40))
-    after = norm[tail_end : m.start() if m else min(hi, tail_end + 40)]
-    return after or before
 
 
 def find_targets(norm: str, start: int, end: int) -> list[Target]:
@@ -212,102 +172,130 @@ def find_targets(norm: str, start: int, end: int) -> list[Target]:
     end = min(len(norm), end)
     out: list[Target] = []
     pos = start
-    while True:
+    prev_clause_anchor = -1  # numeral start of the previous target (for shared indicators)
+    while pos < end:
         m = _ANCHOR.search(norm, pos, end)
         if m is None:
             break
         pos = m.end()
-        a0 = m.start()
-        chinese = m.group("cn") is not None
-        tok = m.group(0)
-        if chinese:
-            if len(tok) > MAX_CHINESE_NUMERAL:
-                continue
-            value: int | float | None = chinese_to_int(tok)
-        else:
-            if len(tok.replace(",", "").replace(".", "")) > MAX_DIGITS:
-                continue
-            value = parse_arabic(tok)
-        if value is None:
+        read = _read(norm, start, end, m, prev_clause_anchor)
+        if read is None:
             continue
-        prev = norm[a0 - 1] if a0 > start else ""
-        # Digits inside names: 5G, P3, G60, PM2.5, “4+1”, “1331”, 第N.
-        if prev and (_NAME_CHARS.match(prev) or prev in '第“"-.~'):
-            continue
-        t = _TAIL.match(norm, m.end(), end)
-        value_max: int | float | None = None
-        rng = False
-        if t is None:
-            # A range may carry its unit only once: 60-70%, 3至5个.
-            r = _RANGE2.match(norm, m.end(), end)
-            if r is None or chinese:
-                continue
-            t = _TAIL.match(norm, r.end(), end)
-            if t is None or t.group("mult") or t.group("yu1") or t.group("yu2"):
-                continue
-            value_max = parse_arabic(r.group("num"))
-            if value_max is None:
-                continue
-            rng = True
-        unit = t.group("unit")
-        unit_end = t.end("unit")
-        nxt = norm[t.end()] if t.end() < end else ""
-        if _NAME_CHARS.match(nxt) if nxt else False:
-            continue
-        mult = t.group("mult") or ""
-        tail_end = t.end()
-        if not rng and not chinese:
-            r = _RANGE2.match(norm, t.end(), end)
-            if r is not None and t.group("post") is None:
-                t2 = _TAIL.match(norm, r.end(), end)
-                if t2 is not None and t2.group("unit") == unit and (t2.group("mult") or "") == mult:
-                    vm = parse_arabic(r.group("num"))
-                    if vm is not None:
-                        value_max = apply_multiplier(vm, mult)
-                        rng = True
-                        t = t2
-                        tail_end = t2.end()
-                        nxt = norm[tail_end] if tail_end < end else ""
-            elif rng is False:
-                pass
-        elif rng and value_max is not None:
-            value_max = apply_multiplier(value_max, mult)
-        post = t.group("post")
-        unit_text = norm[t.start("unit") : t.end() - (len(post) if post else 0)]
-        if not _accept(
-            norm, start, end, a0, m.end(), value, unit, unit_text, mult, post, nxt, chinese, tail_end
-        ):
-            continue
-        # Years written as 2021年 and anniversaries (100周年) were refused above; dates never reach
-        # here because 月 is not a unit.
-        yu = bool(t.group("yu1") or t.group("yu2") or post is None and nxt in ("余", "多"))
-        comparator = _comparator(norm, start, a0, post, yu, rng)
-        folded = apply_multiplier(value, mult)
-        span_end = tail_end
-        span_start = _span_start(norm, start, a0)
-        out.append(
-            Target(
-                text=norm[span_start:span_end],
-                indicator=_indicator(norm, start, a0, tail_end, end),
-                value=folded,
-                value_max=value_max,
-                unit=unit_text,
-                comparator=comparator,
-                start=span_start,
-                end=span_end,
-            )
-        )
-        pos = max(pos, tail_end)
-        del unit_end
+        found, consumed = read
+        out.append(found)
+        prev_clause_anchor = m.start()
+        pos = max(pos, consumed)
     return out
 
 
-def _span_start(norm: str, lo: int, anchor: int) -> int:
-    s = anchor
-    floor = max(lo, anchor - 30)
-    while s > floor and not _CLAUSE_BOUNDARY.match(norm, s - 1):
-        s -= 1
-    return s
+def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tuple[Target, int] | None:
+    """The target at numeral anchor ``m`` and where its number's tail ends, or None."""
+    a0, a1 = m.start(), m.end()
+    tok = m.group(0)
+    chinese = m.group("cn") is not None
+    value: int | float | None
+    if chinese:
+        if len(tok) > MAX_CHINESE_NUMERAL:
+            return None
+        value = chinese_to_int(tok)
+    else:
+        if len(tok) > MAX_DIGITS + 6:
+            return None
+        value = parse_arabic(tok)
+    if value is None:
+        return None
+    prev = norm[a0 - 1] if a0 > lo else ""
+    if prev in _NAME_BEFORE:
+        return None
+    if _LISTING_BEFORE.search(norm, max(lo, a0 - 2), a0):
+        return None
+
+    t = _TAIL.match(norm, a1, hi)
+    assert t is not None  # every group is optional
+    mult = t.group("mult") or ""
+    unit = t.group("unit")
+    post = t.group("post")
+    tail_end = t.end()
+    value_max: int | float | None = None
+    implied_unit = ""
+
+    if not chinese and post is None and not t.group("yu1") and not t.group("yu2"):
+        r = _RANGE2.match(norm, tail_end, hi)
+        if r is not None:
+            t2 = _TAIL.match(norm, r.end(), hi)
+            assert t2 is not None
+            mult2 = t2.group("mult") or ""
+            unit2 = t2.group("unit")
+            vm = parse_arabic(r.group("num"))
+            # 60%-70%, 5%-5.5%, 60-70%, 3至5万人: the unit may be written once, at the end.
+            if (
+                vm is not None
+                and unit2 is not None
+                and (unit is None or (unit == unit2 and t.group("unit_x") == t2.group("unit_x")))
+                and (mult == mult2 or (not mult and unit is None))
+                and not t2.group("yu1")
+                and not t2.group("yu2")
+            ):
+                mult = mult2
+                value_max = apply_multiplier(vm, mult)
+                t = t2
+                unit = unit2
+                post = t2.group("post")
+                tail_end = t2.end()
+
+    if unit is None:
+        if not mult:
+            return None
+        p = _PEOPLE_AFTER.match(norm, tail_end, hi)
+        if p is None:
+            return None
+        implied_unit = "人"
+        if post is None and p.group("post"):
+            post = p.group("post")
+            tail_end = p.end("post")
+    nxt = norm[tail_end] if tail_end < hi else ""
+    if nxt and _NAME_AFTER.match(nxt):
+        return None  # 5G, 3A级
+    if nxt in '”"':
+        return None  # the end of a quoted name: “民营经济32条”, “1521工程”
+    if unit is not None and not _accept(norm, lo, hi, a0, value, unit, mult, post, nxt, chinese, tail_end):
+        return None
+
+    if value_max is not None:
+        comparator = "range"
+    elif post is not None:
+        comparator = _POST_CMP[post]
+    elif t.group("yu1") or t.group("yu2"):
+        comparator = ">="
+    else:
+        comparator = _pre_comparator(norm, lo, a0)
+
+    if implied_unit:
+        unit_text = implied_unit
+    else:
+        unit_text = norm[t.start("unit") : t.end("unit_x") if t.group("unit_x") else t.end("unit")]
+        per = norm[
+            t.end("unit_x") if t.group("unit_x") else t.end("unit") : t.end() - (len(post) if post else 0)
+        ]
+        unit_text += per
+    seg_start = _clause_start(norm, lo, a0)
+    if prev_anchor >= seg_start:
+        # A second value of a shared indicator (分别增长8%和8%以上): name it by the shared words.
+        before = norm[seg_start:prev_anchor]
+    else:
+        before = norm[seg_start:a0]
+    indicator, span_end = _indicator(norm, hi, before, tail_end, nxt)
+    target = Target(
+        text=norm[seg_start:span_end],
+        indicator=indicator,
+        value=apply_multiplier(value, mult),
+        value_max=value_max,
+        unit=unit_text,
+        comparator=comparator,
+        start=seg_start,
+        end=span_end,
+    )
+    return target, tail_end
 
 
 def _accept(
@@ -315,47 +303,80 @@ def _accept(
     lo: int,
     hi: int,
     a0: int,
-    a1: int,
     value: int | float,
     unit: str,
-    unit_text: str,
     mult: str,
     post: str | None,
     nxt: str,
     chinese: bool,
     tail_end: int,
 ) -> bool:
-    after = norm[tail_end : min(hi, tail_end + 4)]
-    if unit in _TIME_UNIT_SET:
-        # 2021年 is a year, 100周年 an anniversary (周 is not a unit, so it is refused by _TAIL
-        # not matching only when written 周年; check here).
+    if unit in _TIME_UNITS:
         if unit == "年" and not mult and isinstance(value, int) and 1900 <= value <= 2100:
-            return False
-        # Durations count only as a stated limit or extension, not as part of a name
-        # (“15分钟生活圈”, 三年行动, 3年内).
-        if nxt and not _is_clause_end(nxt) and post is None:
-            return False
+            return False  # a year
         if unit in ("日", "天") and a0 > lo and norm[a0 - 1] == "月":
+            return False  # a date
+        # A duration counts only as a stated limit or extension, not as part of a name
+        # (“15分钟生活圈”, 三年行动) or a time window (3年内 is handled by post as a bound).
+        if post is None and nxt and nxt not in _CLAUSE_END_CHARS:
             return False
+        if post == "内" and unit == "年":
+            return False  # 3年内: a horizon, not a target
+    after = norm[tail_end : min(hi, tail_end + 5)]
+    if unit in _CLASSIFIERS and _PARTS_AFTER.match(after):
+        return False  # 10个方面, 23个主要指标, 13条政策
+    if unit == "条" and post is None and (not nxt or nxt in _CLAUSE_END_CHARS):
+        if not _COUNT_VERB.search(norm, max(lo, a0 - 4), a0):
+            return False  # 人才新政12条: the articles of a policy
     if chinese:
-        if unit not in _CN_COUNT_UNITS or value < 2 or mult:
+        if value < 2 or mult:
             return False
-        if nxt and _CN_LABEL_NEXT.match(nxt):
+        if _CN_LABEL_NEXT.match(after):
             return False
-        window = norm[max(lo, a0 - 4) : a0]
-        if not _CN_VERB.search(window):
+        if not _CN_VERB.search(norm, max(lo, a0 - 4), a0):
             return False
-    if unit == "条" and (_AFTER_COUNT_POLICY.match(after) or (nxt == "" or _is_clause_end(nxt)) and not post):
-        # “30条”, 民营经济32条: a policy document's article count, not a target — unless a
-        # verb states it (达到15条).
-        window = norm[max(lo, a0 - 3) : a0]
-        if not re.search(r"(?:达到|达|新增|新建|建成|开通|新开|增加)$", window):
+    if post == "以上" and nxt and nxt not in _AND_CHARS:
+        # A count with 以上 before its noun is still a count (争取100个以上项目纳入…); a magnitude
+        # before its noun is a size class (10亿元以上项目, 300人以上企业).
+        if unit not in _CLASSIFIERS or unit == "名":
             return False
-    if post == "以上" and nxt and not _is_clause_end(nxt) and nxt not in "和或及、":
-        # "10亿元以上项目": a size class that qualifies the noun after it.
-        return False
     return True
 
 
-def _is_clause_end(ch: str) -> bool:
-    return ch in "，。；：、！？）”\n "
+def _pre_comparator(norm: str, lo: int, a0: int) -> str:
+    before = norm[max(lo, a0 - 6) : a0]
+    # Markers never reach across a clause boundary.
+    cut = max(before.rfind("，"), before.rfind("、"), before.rfind("；"))
+    if cut >= 0:
+        before = before[cut + 1 :]
+    m = _PRE.search(before)
+    return _PRE_WORDS[m.group("w")] if m else "="
+
+
+def _clause_start(norm: str, lo: int, a0: int) -> int:
+    floor = max(lo, a0 - 40)
+    seg = norm[floor:a0]
+    best = -1
+    for ch in "，。；：、！？（）“”\n":
+        i = seg.rfind(ch)
+        if i > best:
+            best = i
+    return floor + best + 1 if best >= 0 else floor
+
+
+def _indicator(norm: str, hi: int, before: str, tail_end: int, nxt: str) -> tuple[str, int]:
+    """A short name for what is counted, and where the target's span ends.
+
+    The noun after the unit when the count stands before its noun (建设10座智能化示范煤矿), else
+    the noun phrase before the number without its verbs (新认定高新技术企业1000家)."""
+    if nxt and nxt not in _CLAUSE_END_CHARS and "\u4e00" <= nxt <= "\u9fff":
+        b = _NOUN_STOP.search(norm, tail_end, min(hi, tail_end + 30))
+        stop = b.start() if b else min(hi, tail_end + 30)
+        after = norm[tail_end:stop]
+        if after:
+            return after, stop
+    growth = bool(_GROWTH_VERB.search(before))
+    name = _LEAD_NOISE.sub("", _TRAIL_VERB.sub("", before))
+    if name and growth and not name.endswith(("率", "幅", "速")):
+        name += "增速"
+    return name, tail_end
