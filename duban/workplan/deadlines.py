@@ -28,7 +28,10 @@ _D = r"(?:3[01]|[12]\d|0?[1-9]|[一二三]?十[一二三四五六七八九]?|[�
 _Q = r"[一二三四1-4]"
 
 _PATTERN = re.compile(
-    "|".join(
+    # Every form starts with one of these characters; the lookahead lets the engine skip the
+    # other positions without trying each branch.
+    r"(?=[0-9一二三四五六七八九十明今年上下第到至“\"届自从])(?:"
+    + "|".join(
         [
             # 2021年7月底前 / 明年3月底前 / 8月底前 / 8月底 / 8月末
             rf"(?P<md>(?:(?P<md_y>(?:19|20)\d\d)年|(?P<md_next>明年))?(?P<md_m>{_M})月(?:底|末)(?:前|之前)?)",
@@ -54,6 +57,7 @@ _PATTERN = re.compile(
             r"(?P<then>届时)",
         ]
     )
+    + ")"
 )
 
 # Not a deadline when these come right before: 五年内 / 3年内 (a duration), 近年内.

@@ -8,7 +8,9 @@ rather than converted, so hostile input cannot make a conversion slow.
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 
 # Longer tokens than this are not quantities a report commits to (and float/int conversion of
 # very long digit strings is slow or, for int, refused by the interpreter).
@@ -123,11 +125,13 @@ def apply_multiplier(value: int | float, multiplier: str) -> int | float:
     factor = MULTIPLIERS.get(multiplier, 1)
     if isinstance(value, int):
         return value * factor
-    # 1.24万亿 → 1240000000000 exactly, not 1239999999999.9998.
-    scaled = round(value * factor, 6)
-    if scaled == int(scaled):
+    if factor == 1 or not math.isfinite(value):
+        return value
+    # Decimal arithmetic on the written digits: 69.1亿 → 6910000000 exactly, not 6909999999.999999.
+    scaled = Decimal(repr(value)) * factor
+    if scaled == scaled.to_integral_value():
         return int(scaled)
-    return scaled
+    return float(scaled)
 
 
 def five_year_plan_end(name: str) -> int | None:

@@ -16,6 +16,7 @@ common 一 of 一批/一体化 is never looked at twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from duban.workplan.numbers import (
@@ -39,7 +40,7 @@ class Target:
     end: int
 
 
-def _alt(words: list[str] | set[str] | frozenset[str]) -> str:
+def _alt(words: Iterable[str]) -> str:
     """A regex alternation, longest first (so 个百分点 wins over 个, 不低于 over 低于)."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
@@ -73,7 +74,7 @@ _ANCHOR = re.compile(rf"(?P<ar>{_ARABIC})|(?P<cn>[{_CN_NUMERAL}]+)(?=[{_CN_COUNT
 
 # A rate written after the unit: 立方米/日, 元/吨.
 _PER = r"(?:/(?:日|天|年|月|小时|人|亩|吨|千瓦时|平方米|立方米|秒))?"
-_BOUND = r"(?P<post>以上|以下|以内|之内|左右|上下|内)?"
+_BOUND = r"(?P<post>以上|以下|以内|之内|左右|上下|内|[多余](?=[，。；、）\n]|$))?"
 _UNIT_GROUP = (
     rf"(?:(?P<unit>{_alt(_UNITS)})"
     # 户次/场次 (a count of times), 套（间） (an alternative measure), a rate.
@@ -113,7 +114,17 @@ _PRE_WORDS: dict[str, str] = {
 }
 # 预约/节约/制约/合约/约束 are not "about".
 _PRE = re.compile(rf"(?<![预节制合])(?P<w>{_alt(_PRE_WORDS.keys())})(?:达到|达|到|在|为)?$")
-_POST_CMP = {"以上": ">=", "以下": "<=", "以内": "<=", "之内": "<=", "内": "<=", "左右": "~", "上下": "~"}
+_POST_CMP = {
+    "多": ">=",
+    "余": ">=",
+    "以上": ">=",
+    "以下": "<=",
+    "以内": "<=",
+    "之内": "<=",
+    "内": "<=",
+    "左右": "~",
+    "上下": "~",
+}
 
 # Chinese numerals count only after a commitment verb (打造两个…, 新建十所…).
 _CN_VERB = re.compile(
@@ -130,8 +141,9 @@ _CN_LABEL_NEXT = re.compile(rf"[{_CN_NUMERAL}万亿大级类化型]|方面|一")
 # Characters around a numeral that make it part of a name.
 _NAME_BEFORE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+“"第-~./')
 _NAME_AFTER = re.compile(r"[A-Za-z+]")
-# Before a numeral: "the following N", a baseline year (比2020年) is refused as a year anyway.
-_LISTING_BEFORE = re.compile(r"(?:以下|如下|下列|下述)$")
+# Before a numeral: "the following N" (以下10个方面), or the start of a "from X to Y" pair whose X is
+# a baseline (从2.77%提高到3.3%, 由2020年的10.5万元提高到…).
+_LISTING_BEFORE = re.compile(r"(?:以下|如下|下列|下述|(?<![自])[从由](?:\d{4}年(?:底|末)?的?)?)$")
 # After a count: the plan's own parts, or a policy document's articles.
 _PARTS_AFTER = re.compile(
     r"(?:方面|(?:主要|重点|约束性|预期性|核心)?指标|政策|措施|举措|意见|规定|条例|条款)"
@@ -207,7 +219,7 @@ def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tu
     prev = norm[a0 - 1] if a0 > lo else ""
     if prev in _NAME_BEFORE:
         return None
-    if _LISTING_BEFORE.search(norm, max(lo, a0 - 2), a0):
+    if _LISTING_BEFORE.search(norm, max(lo, a0 - 9), a0):
         return None
 
     t = _TAIL.match(norm, a1, hi)
@@ -323,6 +335,8 @@ def _accept(
         if post == "内" and unit == "年":
             return False  # 3年内: a horizon, not a target
     after = norm[tail_end : min(hi, tail_end + 5)]
+    if nxt == "级":
+        return False  # 30万吨级航道, 100亿级产业: a size class in a name
     if unit in _CLASSIFIERS and _PARTS_AFTER.match(after):
         return False  # 10个方面, 23个主要指标, 13条政策
     if unit == "条" and post is None and (not nxt or nxt in _CLAUSE_END_CHARS):
