@@ -1,12 +1,24 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
+
+from . import views
 
 app_name = "web"
-# Placeholder names so the base template renders; the web UI replaces these views.
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/"), name="queue"),
-    path("items/", RedirectView.as_view(url="/admin/"), name="items"),
-    path("board/", RedirectView.as_view(url="/admin/"), name="board"),
-    path("logout/", RedirectView.as_view(url="/admin/"), name="logout"),
-    path("login/", RedirectView.as_view(url="/admin/"), name="login"),
+    path("", views.queue, name="queue"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("items/", views.item_list, name="items"),
+    path("items/export.xlsx", views.item_export, name="export"),
+    path("items/new/", views.item_new, name="item_new"),
+    path("items/<int:item_id>/", views.item_detail, name="item"),
+    path("items/<int:item_id>/instruct/", views.instruct, name="instruct"),
+    path("tracks/<int:track_id>/<slug:action>/", views.track_action, name="track_action"),
+    path("extensions/<int:extension_id>/decide/", views.decide_extension, name="decide_extension"),
+    path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path("board/", views.board, name="board"),
 ]

@@ -1,0 +1,97 @@
+"""The item's journal in words: what each event means to a reader of the timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from duban.items.models import NodeKind, Rating, TrackState
+from duban.journal.models import Event
+
+ACTIONS = {
+    "item.register": "立项",
+    "track.assign": "交办",
+    "track.pass_down": "下派",
+    "track.route": "批转",
+    "track.sign": "签收",
+    "report.deploy": "报送部署报告",
+    "report.feedback": "报送反馈报告",
+    "report.progress": "报送进度报告",
+    "report.result": "申请办结",
+    "track.return": "退回",
+    "track.close": "办结",
+    "extension.request": "申请延期",
+    "extension.grant": "同意延期",
+    "extension.refuse": "不同意延期",
+    "track.urge": "催办",
+    "item.instruct": "批示",
+}
+
+
+@dataclass
+class Entry:
+    event: Event
+    label: str
+    unit: str  # the track's unit, when the event is about one track
+    change: str  # "待签收 → 已签收"
+    detail: str  # reason, message, rating …
+
+
+def _state(value) -> str:
+    try:
+        return str(TrackState(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _day(value) -> str:
+    from .templatetags.duban_web import local
+
+    return local(value) if value else ""
+
+
+def describe(e: Event) -> Entry:
+    old, new, payload = e.old or {}, e.new or {}, e.payload or {}
+    change, detail = "", ""
+    if "state" in old or "state" in new:
+        if old.get("state") and new.get("state") and old["state"] != new["state"]:
+            change = f"{_state(old['state'])} → {_state(new['state'])}"
+        elif new.get("state"):
+            change = _state(new["state"])
+    a = e.action
+    if a == "track.close" and new.get("rating"):
+        detail = _("评价：%(r)s") % {"r": Rating(new["rating"]).label}
+    elif a == "track.return":
+        detail = _("理由：%(r)s；重新办结期限 %(d)s") % {
+            "r": payload.get("reason", ""),
+            "d": _day(new.get("result_due")),
+        }
+    elif a == "track.urge":
+        detail = payload.get("message", "")
+    elif a == "item.instruct":
+        detail = payload.get("text", "")
+    elif a == "track.route":
+        detail = _("批转给 %(n)s") % {"n": new.get("assignee_name", "")}
+    elif a == "extension.request":
+        try:
+            node = NodeKind(new.get("node")).label
+        except ValueError:
+            node = new.get("node", "")
+        detail = _("%(node)s期限 %(due)s，申请延至 %(to)s；理由：%(r)s") % {
+            "node": node,
+            "due": _day(new.get("due")),
+            "to": new.get("proposed", ""),
+            "r": payload.get("reason", ""),
+        }
+    elif a in ("extension.grant", "extension.refuse"):
+        change = f"{_day(old.get('due'))} → {_day(new.get('due'))}" if a == "extension.grant" else ""
+        detail = payload.get("note", "")
+    elif a == "item.register":
+        detail = new.get("title", "")
+    elif a.startswith("report.") and payload.get("attachments"):
+        detail = _("附件：%(n)s") % {"n": "、".join(payload["attachments"])}
+    if a.startswith("report.") and payload.get("late"):
+        detail = (detail + "；" if detail else "") + _("逾期报送")
+    unit = e.track.unit.name if e.track_id and e.track and e.track.unit_id else ""
+    return Entry(event=e, label=_(ACTIONS.get(a, a)), unit=unit, change=change, detail=detail)

@@ -1,0 +1,688 @@
+"""The server-rendered Chinese UI of the supervision core.
+
+Views read only through ``items.selectors`` (visibility lives there) and write only through
+``items.services``. A refused action shows the service's Chinese message and changes nothing;
+an object the viewer may not see is a 404, never a 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from duban.core.clock import SHANGHAI, local_today, now
+from duban.core.errors import DubanError, InvalidInput, NotFound
+from duban.items import selectors, services, status
+from duban.items.models import (
+    Attachment,
+    Category,
+    ExtensionState,
+    Item,
+    Node,
+    Rating,
+    ReportKind,
+    Source,
+    Track,
+    TrackRole,
+    TrackState,
+)
+from duban.journal.models import Event
+from duban.orgs.models import OrgUnit, Role, User
+
+from . import journal as journal_text
+from . import units as unit_choices
+
+QUEUE_LABELS = {
+    "to_sign": "待签收",
+    "to_report": "待部署/反馈",
+    "due_soon": "即将到期",
+    "overdue": "已逾期",
+    "returned": "被退回",
+    "urged": "被催办",
+    "to_review": "待审核",
+    "extensions": "延期待批",
+}
+REVIEW_KINDS = {"to_review", "extensions"}
+PAGE_SIZE = 50
+LIGHTS = [
+    ("red", "红灯（已逾期）"),
+    ("yellow", "黄灯（即将到期）"),
+    ("green", "绿灯（正常）"),
+    ("closed", "已办结"),
+]
+ORDERS = [
+    ("-created_at", "立项时间（新→旧）"),
+    ("created_at", "立项时间（旧→新）"),
+    ("due", "最近期限"),
+    ("title", "标题"),
+]
+
+
+def _not_found(exc: DubanError | None = None):
+    raise Http404(exc.message if exc else _("不存在或无权查看"))
+
+
+def _reviews_anything(user) -> bool:
+    return user.role in (Role.SUPERVISOR, Role.HEAD)
+
+
+# ---------------------------------------------------------------------------------------------
+# 我的待办
+
+
+@login_required
+@require_GET
+def queue(request):
+    user = request.user
+    at = now()
+    counts = selectors.queue_counts(user, at)
+    kinds = [k for k in selectors.QUEUE_KINDS if k not in REVIEW_KINDS or _reviews_anything(user)]
+    kind = request.GET.get("kind")
+    if kind not in kinds:
+        kind = next((k for k in kinds if counts[k]), kinds[0])
+    rows = selectors.queue_page(user, kind, limit=100, at=at) if counts[kind] else []
+    _decorate_tracks(rows, at)
+    tabs = [{"kind": k, "label": _(QUEUE_LABELS[k]), "count": counts[k], "active": k == kind} for k in kinds]
+    return render(
+        request,
+        "web/queue.html",
+        {
+            "tabs": tabs,
+            "kind": kind,
+            "kind_label": _(QUEUE_LABELS[kind]),
+            "rows": rows,
+            "total": counts[kind],
+        },
+    )
+
+
+def _decorate_tracks(tracks: list[Track], at: dt.datetime) -> None:
+    """Attach next open node, light and lateness to queue rows (one query for all nodes)."""
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(tracks, Prefetch("nodes", queryset=Node.objects.order_by("seq")))
+    for t in tracks:
+        t.next_node = status.next_open_node(list(t.nodes.all())) if not t.is_closed else None
+        t.light = status.track_light(t, at)
+        t.late_by = at - t.next_due_at if t.light == "red" and t.next_due_at else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Item list and export
+
+
+def _parse_date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _list_filters(request) -> tuple[dict, dict]:
+    """The selector's keyword arguments and the form's values from the query string."""
+    g = request.GET
+    values = {
+        k: (g.get(k) or "").strip()
+        for k in ("unit", "light", "category", "source", "from", "to", "q", "order")
+    }
+    kwargs: dict = {}
+    if values["unit"]:
+        unit = OrgUnit.objects.filter(code=values["unit"]).first()
+        if unit is None:
+            unit = OrgUnit.objects.filter(name=values["unit"]).first()
+        if unit is not None:
+            kwargs["unit"] = unit
+            values["unit"] = unit.code
+            values["unit_name"] = unit.name
+        else:
+            values["unit_error"] = _("未找到该单位")
+    if values["light"] in dict(LIGHTS):
+        kwargs["light"] = values["light"]
+    if values["category"] in Category.values:
+        kwargs["category"] = values["category"]
+    if values["source"] in Source.values:
+        kwargs["source"] = values["source"]
+    kwargs["due_from"] = _parse_date(values["from"])
+    kwargs["due_to"] = _parse_date(values["to"])
+    if values["q"]:
+        kwargs["q"] = values["q"][:100]
+    return kwargs, values
+
+
+def _ordered(request, qs, order: str):
+    if order == "due":
+        # Soonest open deadline first; the selector only orders by item columns, so the
+        # earliest track due time is a correlated subquery here (only when asked for).
+        soonest = (
+            Track.objects.filter(item=OuterRef("pk"), next_due_at__isnull=False)
+            .order_by("next_due_at")
+            .values("next_due_at")[:1]
+        )
+        return qs.annotate(soonest=Subquery(soonest)).order_by(F("soonest").asc(nulls_last=True), "-id")
+    return qs
+
+
+def _filtered(request):
+    kwargs, values = _list_filters(request)
+    order = values["order"] if values["order"] in dict(ORDERS) else "-created_at"
+    qs = selectors.filtered_items(request.user, order=order if order != "due" else "-created_at", **kwargs)
+    return _ordered(request, qs, order), values
+
+
+def _row_tracks():
+    return Prefetch(
+        "tracks", queryset=Track.objects.select_related("unit").order_by("parent_id", "role", "id")
+    )
+
+
+def _decorate_items(items: list[Item], at: dt.datetime) -> None:
+    for item in items:
+        tracks = list(item.tracks.all())
+        item.light = status.item_light(tracks, at)
+        top = [t for t in tracks if t.parent_id is None]
+        item.lead_units = [t.unit for t in top if t.role == TrackRole.LEAD]
+        item.coop_units = [t.unit for t in top if t.role == TrackRole.COOP]
+        dues = [t.next_due_at for t in tracks if t.next_due_at and not t.is_closed]
+        item.next_due = min(dues) if dues else None
+        item.late_by = at - item.next_due if item.next_due and item.next_due < at else None
+        closed = [t for t in top if t.is_closed]
+        item.rating = closed[0].rating if closed and len(closed) == len(top) else ""
+
+
+@login_required
+@require_GET
+def item_list(request):
+    from django.core.paginator import Paginator
+
+    qs, values = _filtered(request)
+    paginator = Paginator(qs.select_related("issuer_unit"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(rows, _row_tracks())
+    _decorate_items(rows, now())
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "web/item_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "values": values,
+            "lights": LIGHTS,
+            "orders": ORDERS,
+            "categories": Category.choices,
+            "sources": Source.choices,
+            "unit_options": unit_choices.filter_units(request.user),
+            "query": urlencode(query),
+            "can_register": services.can_register(request.user),
+        },
+    )
+
+
+EXPORT_HEADERS = [
+    "编号",
+    "标题",
+    "来源",
+    "类别",
+    "立项单位",
+    "牵头单位",
+    "配合单位",
+    "亮灯",
+    "最近期限",
+    "逾期",
+    "立项时间",
+    "交办时间",
+    "最终完成时限",
+]
+
+
+@login_required
+@require_GET
+def item_export(request):
+    """The current filter as an .xlsx, through the same visibility selector as the list."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from .templatetags.duban_web import LIGHT_TEXT, local, span
+
+    qs, _values = _filtered(request)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("督办事项"))
+    ws.column_dimensions["B"].width = 50
+    bold = Font(bold=True)
+    header = []
+    for h in EXPORT_HEADERS:
+        c = WriteOnlyCell(ws, value=_(h))
+        c.font = bold
+        header.append(c)
+    ws.append(header)
+    at = now()
+    # Chunked with a per-chunk prefetch so memory and query count stay flat however many rows.
+    for item in qs.select_related("issuer_unit").prefetch_related(_row_tracks()).iterator(chunk_size=500):
+        _decorate_items([item], at)
+        light = _(LIGHT_TEXT.get(item.light, item.light))
+        if item.rating:
+            light += "·" + Rating(item.rating).label
+        ws.append(
+            [
+                item.pk,
+                item.title,
+                item.get_source_display(),
+                item.get_category_display(),
+                item.issuer_unit.name,
+                "、".join(u.name for u in item.lead_units),
+                "、".join(u.name for u in item.coop_units),
+                light,
+                local(item.next_due),
+                span(item.late_by),
+                local(item.created_at),
+                local(item.assigned_at),
+                item.final_due.isoformat() if item.final_due else "",
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    name = f"督办事项-{local_today():%Y%m%d}.xlsx"
+    resp = HttpResponse(
+        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    resp["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    return resp
+
+
+# ---------------------------------------------------------------------------------------------
+# New item
+
+
+def _parse_dates(raw: str) -> list[dt.date]:
+    out = []
+    for token in raw.replace("，", ",").replace("、", ",").replace("\n", ",").split(","):
+        token = token.strip()
+        if not token:
+            continue
+        try:
+            out.append(dt.date.fromisoformat(token))
+        except ValueError:
+            raise InvalidInput(
+                _("进度报送节点“%(d)s”不是有效日期（格式：2021-06-25）") % {"d": token}
+            ) from None
+    return out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_new(request):
+    user = request.user
+    if not services.can_register(user):
+        messages.error(request, _("只有督查员可以立项"))
+        return HttpResponseRedirect(reverse("web:items"))
+    groups = unit_choices.assignable_groups(user)
+    data = request.POST if request.method == "POST" else {}
+    status_code = 200
+    if request.method == "POST":
+        p = request.POST
+        try:
+            lead = unit_choices.resolve(p.getlist("lead"))
+            coop = unit_choices.resolve(p.getlist("coop"))
+            category = p.get("category", Category.GENERAL)
+            final_due = _parse_date(p.get("final_due"))
+            if p.get("final_due") and final_due is None:
+                raise InvalidInput(_("最终完成时限不是有效日期"))
+            progress = _parse_dates(p.get("progress_days", ""))
+            if category == Category.CONTINUOUS and final_due and p.get("monthly"):
+                progress += services.monthly_progress_days(start=local_today(), final_due=final_due)
+            if category != Category.CONTINUOUS:
+                final_due, progress = None, []
+            item = services.register_and_assign(
+                actor=user,
+                title=p.get("title", ""),
+                body=p.get("body", ""),
+                source=p.get("source", Source.MEETING),
+                category=category,
+                final_due=final_due,
+                progress_days=progress,
+                files=request.FILES.getlist("files"),
+                lead=lead,
+                coop=coop,
+            )
+        except DubanError as exc:
+            messages.error(request, exc.message)
+            status_code = exc.status if exc.status != 404 else 422
+        else:
+            messages.success(
+                request,
+                _("已立项并交办给 %(units)s") % {"units": "、".join(u.name for u in lead + coop)},
+            )
+            return HttpResponseRedirect(reverse("web:item", args=[item.pk]))
+    return render(
+        request,
+        "web/item_new.html",
+        {
+            "groups": groups,
+            "data": data,
+            "lead_sel": set(data.getlist("lead")) if data else set(),
+            "coop_sel": set(data.getlist("coop")) if data else set(),
+            "sources": Source.choices,
+            "categories": Category.choices,
+        },
+        status=status_code,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Item detail and the actions on it
+
+NEXT_REPORTS = {
+    TrackState.SIGNED: [ReportKind.DEPLOY],
+    TrackState.DEPLOYED: [ReportKind.FEEDBACK],
+    TrackState.IN_PROGRESS: [ReportKind.PROGRESS, ReportKind.RESULT],
+    TrackState.RETURNED: [ReportKind.PROGRESS, ReportKind.RESULT],
+}
+
+
+def _tree_order(tracks: list[Track]) -> list[Track]:
+    """Each track followed by the tracks passed down from it (backends sort NULL parents apart)."""
+    kids: dict = {}
+    for t in sorted(tracks, key=lambda t: (t.role != TrackRole.LEAD, t.pk)):
+        kids.setdefault(t.parent_id, []).append(t)
+    out: list[Track] = []
+
+    def walk(parent_id):
+        for t in kids.get(parent_id, []):
+            out.append(t)
+            walk(t.pk)
+
+    walk(None)
+    return out
+
+
+def _detail_context(request, item_id, retry: dict | None = None) -> dict:
+    user = request.user
+    try:
+        item = selectors.item_detail(user, item_id)
+    except NotFound as exc:
+        _not_found(exc)
+    at = now()
+    cutoff = selectors.yellow_cutoff(at)
+    by_id = {t.pk: t for t in item.track_list}
+    tracks = _tree_order(item.track_list)
+    members = None
+    for t in tracks:
+        t.item = item  # the page's tracks all belong to this item; spare a query per track
+        if t.parent_id:
+            t.parent = by_id.get(t.parent_id, t.parent)
+        t.light = status.track_light(t, at)
+        measured = t.closed_at if t.is_closed and t.closed_at else at
+        t.node_rows = []
+        for n in t.nodes.all():
+            st = status.node_status(n, measured)
+            if n.done_at is not None or t.is_closed:
+                light = "done"
+            elif st.overdue:
+                light = "red"
+            elif n.due_at <= cutoff:
+                light = "yellow"
+            else:
+                light = "green"
+            t.node_rows.append(
+                {"node": n, "late_by": st.late_by, "light": light, "moved": n.due_at != n.original_due_at}
+            )
+        t.assumed = any(n.assumed_calendar and n.done_at is None for n in t.nodes.all())
+        t.child_tracks = [c for c in tracks if c.parent_id == t.pk]
+        t.pending_extension = next((e for e in t.extensions.all() if e.state == ExtensionState.PENDING), None)
+        t.retry = retry.get(t.pk, {}) if retry else {}
+        # Which forms this viewer gets; the services check again on POST.
+        handle = services.can_handle(user, t)
+        t.can = {
+            "sign": handle and t.state == TrackState.ASSIGNED,
+            "report": handle and t.state in NEXT_REPORTS,
+            "extend": handle
+            and not t.is_closed
+            and t.state != TrackState.REQUESTED
+            and t.pending_extension is None
+            and t.next_due_at is not None
+            and t.next_due_at >= at,
+            "route": services.can_route(user, t) and not t.is_closed,
+            "pass_down": services.user_can_pass_down(user, t)
+            and t.state
+            in (TrackState.SIGNED, TrackState.DEPLOYED, TrackState.IN_PROGRESS, TrackState.RETURNED),
+            "review": services.can_review(user, t) and t.state == TrackState.REQUESTED,
+            "urge": services.can_urge(user, t) and not t.is_closed,
+            "decide": t.pending_extension is not None
+            and services.is_issuer_of(user, t)
+            and user.role in (Role.SUPERVISOR, Role.HEAD)
+            and user.unit_id != t.unit_id,
+        }
+        t.report_kinds = [(k, ReportKind(k).label) for k in NEXT_REPORTS.get(t.state, [])]
+        if t.can["route"]:
+            if members is None:
+                members = list(User.objects.filter(unit_id=t.unit_id, is_active=True).order_by("username"))
+            t.members = members
+        if t.can["pass_down"]:
+            t.lower_units = unit_choices.pass_down_groups(t.unit)
+    top = [t for t in tracks if t.parent_id is None]
+    events = list(
+        Event.objects.filter(item=item).select_related("actor", "actor_unit", "track__unit").order_by("seq")
+    )
+    return {
+        "item": item,
+        "tracks": tracks,
+        "top_tracks": top,
+        "item_light": status.item_light(tracks, at),
+        "attachments": list(item.attachments.order_by("uploaded_at", "id")),
+        "instructions": list(item.instructions.select_related("by").order_by("created_at", "id")),
+        "timeline": [journal_text.describe(e) for e in events],
+        "can_instruct": user.role == Role.LEADER,
+        "ratings": Rating.choices,
+        "retry": retry or {},
+        "today": local_today(),
+    }
+
+
+@login_required
+@require_GET
+def item_detail(request, item_id: int):
+    return render(request, "web/item_detail.html", _detail_context(request, item_id))
+
+
+def _version(request) -> int | None:
+    raw = request.POST.get("expected_version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _required_date(raw: str | None, field: str) -> dt.date:
+    day = _parse_date(raw)
+    if day is None:
+        raise InvalidInput(_("请填写正确的%(f)s（格式：2021-10-20）") % {"f": field})
+    return day
+
+
+def _units_from_codes(codes: list[str]) -> list[OrgUnit]:
+    return unit_choices.resolve(codes)
+
+
+def _do_track_action(request, track: Track, action: str) -> str:
+    """Run one service for ``action`` and return the success message."""
+    p, user, v = request.POST, request.user, _version(request)
+    if action == "sign":
+        services.sign(actor=user, track_id=track.pk, expected_version=v)
+        return _("已签收，请在期限内报送部署情况")
+    if action == "report":
+        kind = p.get("kind", "")
+        services.file_report(
+            actor=user,
+            track_id=track.pk,
+            kind=kind,
+            done=p.get("done", ""),
+            next_steps=p.get("next_steps", ""),
+            problems=p.get("problems", ""),
+            support_needed=p.get("support_needed", ""),
+            files=request.FILES.getlist("files"),
+            expected_version=v,
+        )
+        if kind == ReportKind.RESULT:
+            return _("已申请办结，等待交办单位审核")
+        return _("%(kind)s已报送") % {"kind": ReportKind(kind).label}
+    if action == "extend":
+        services.request_extension(
+            actor=user,
+            track_id=track.pk,
+            reason=p.get("reason", ""),
+            proposed_due=_required_date(p.get("proposed_due"), _("申请延至日期")),
+            expected_version=v,
+        )
+        return _("延期申请已提交")
+    if action == "urge":
+        services.urge(actor=user, track_id=track.pk, message=p.get("message", ""), expected_version=v)
+        return _("已催办 %(unit)s") % {"unit": track.unit.name}
+    if action == "route":
+        raw = p.get("assignee", "")
+        services.route(
+            actor=user, track_id=track.pk, assignee_id=int(raw) if raw.isdigit() else 0, expected_version=v
+        )
+        return _("已批转")
+    if action == "pass_down":
+        children = services.pass_down(
+            actor=user, track_id=track.pk, units=_units_from_codes(p.getlist("units")), expected_version=v
+        )
+        return _("已下派给 %(units)s") % {"units": "、".join(c.unit.name for c in children)}
+    if action == "return":
+        raw = p.get("working_days", "")
+        services.return_track(
+            actor=user,
+            track_id=track.pk,
+            reason=p.get("reason", ""),
+            working_days=int(raw) if raw.isdigit() else None,
+            expected_version=v,
+        )
+        return _("已退回 %(unit)s 重新办理") % {"unit": track.unit.name}
+    if action == "close":
+        services.close_track(
+            actor=user,
+            track_id=track.pk,
+            rating=p.get("rating", ""),
+            comment=p.get("comment", ""),
+            expected_version=v,
+        )
+        return _("已办结，评价：%(r)s") % {"r": Rating(p["rating"]).label}
+    raise Http404(_("未知操作"))
+
+
+TRACK_ACTIONS = {"sign", "report", "extend", "urge", "route", "pass_down", "return", "close"}
+
+
+def _refused(request, item_id: int, track_id: int | None, action: str, exc: DubanError):
+    """Show the refusal on the item page with what the user typed still in the form."""
+    if isinstance(exc, NotFound):
+        _not_found(exc)
+    messages.error(request, exc.message)
+    retry = {track_id: {action: request.POST}} if track_id else {"item": {action: request.POST}}
+    return render(
+        request, "web/item_detail.html", _detail_context(request, item_id, retry), status=exc.status
+    )
+
+
+@login_required
+@require_POST
+def track_action(request, track_id: int, action: str):
+    if action not in TRACK_ACTIONS:
+        raise Http404(_("未知操作"))
+    try:
+        track = selectors.get_track(request.user, track_id)
+    except NotFound as exc:
+        _not_found(exc)
+    try:
+        msg = _do_track_action(request, track, action)
+    except DubanError as exc:
+        return _refused(request, track.item_id, track.pk, action, exc)
+    messages.success(request, msg)
+    return HttpResponseRedirect(reverse("web:item", args=[track.item_id]) + f"#track-{track.pk}")
+
+
+@login_required
+@require_POST
+def decide_extension(request, extension_id: int):
+    from duban.items.models import Extension
+
+    ext = Extension.objects.filter(pk=extension_id).only("track_id").first()
+    try:
+        if ext is None:
+            raise NotFound(_("延期申请不存在或无权查看"))
+        track = selectors.get_track(request.user, ext.track_id)
+    except NotFound as exc:
+        _not_found(exc)
+    grant = request.POST.get("decision") == "grant"
+    try:
+        due = _parse_date(request.POST.get("due"))
+        services.decide_extension(
+            actor=request.user,
+            extension_id=ext.pk,
+            grant=grant,
+            note=request.POST.get("note", ""),
+            due=due,
+            expected_version=_version(request),
+        )
+    except DubanError as exc:
+        return _refused(request, track.item_id, track.pk, "decide", exc)
+    messages.success(request, _("已同意延期") if grant else _("已不同意延期"))
+    return HttpResponseRedirect(reverse("web:item", args=[track.item_id]) + f"#track-{track.pk}")
+
+
+@login_required
+@require_POST
+def instruct(request, item_id: int):
+    try:
+        services.add_instruction(actor=request.user, item_id=item_id, text=request.POST.get("text", ""))
+    except DubanError as exc:
+        return _refused(request, item_id, None, "instruct", exc)
+    messages.success(request, _("批示已添加"))
+    return HttpResponseRedirect(reverse("web:item", args=[item_id]) + "#instructions")
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachments and the board
+
+
+@login_required
+@require_GET
+def attachment(request, attachment_id: int):
+    att = Attachment.objects.select_related("report__track").filter(pk=attachment_id).first()
+    if att is None:
+        _not_found()
+    item_id = att.item_id or (att.report.track.item_id if att.report_id else None)
+    if item_id is None or not selectors.items_visible_to(request.user).filter(pk=item_id).exists():
+        _not_found()
+    try:
+        fh = att.file.open("rb")
+    except FileNotFoundError:
+        _not_found()
+    # FileResponse writes an RFC 5987 filename* for non-ASCII names.
+    return FileResponse(fh, as_attachment=True, filename=att.name, content_type=att.content_type)
+
+
+@login_required
+@require_GET
+def board(request):
+    rows = selectors.light_board(request.user)
+    totals = {k: sum(r[k] for r in rows) for k in ("red", "yellow", "green", "closed", "total")}
+    own = rows[0]["unit"] if rows else None
+    for i, r in enumerate(rows):
+        r["own"] = i == 0
+    return render(
+        request,
+        "web/board.html",
+        {"rows": rows, "totals": totals, "own": own, "at": now().astimezone(SHANGHAI)},
+    )
