@@ -176,7 +176,8 @@ def filtered_items(
     if light:
         track_q &= light_filter(light)
     if due_from:
-        track_q &= Q(next_due_at__gte=end_of_day(due_from) - dt.timedelta(days=1))
+        # Strictly after the end of the day before: a node due 23:59:59 that day is not "from" today.
+        track_q &= Q(next_due_at__gt=end_of_day(due_from) - dt.timedelta(days=1))
     if due_to:
         track_q &= Q(next_due_at__lte=end_of_day(due_to))
     if track_q:

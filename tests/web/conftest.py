@@ -48,3 +48,27 @@ PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82"
 )
+
+
+@pytest.fixture
+def track(assigned_item):
+    return assigned_item.tracks.get()
+
+
+def advance(track, clerk, *, to: str) -> None:
+    """Drive a track through the services to ``to`` (signed / deployed / in_progress / requested)."""
+    from duban.items import services
+
+    steps = ["signed", "deployed", "in_progress", "requested"]
+    track.refresh_from_db()
+    start = steps.index(track.state) + 1 if track.state in steps else 0
+    for step in steps[start : steps.index(to) + 1]:
+        if step == "signed":
+            services.sign(actor=clerk, track_id=track.pk)
+        elif step == "deployed":
+            services.file_report(actor=clerk, track_id=track.pk, kind="deploy", done="已召开专题会部署")
+        elif step == "in_progress":
+            services.file_report(actor=clerk, track_id=track.pk, kind="feedback", done="已制定方案")
+        else:
+            services.file_report(actor=clerk, track_id=track.pk, kind="result", done="已完成")
+    track.refresh_from_db()
