@@ -30,7 +30,7 @@ _Q = r"[一二三四1-4]"
 _PATTERN = re.compile(
     # Every form starts with one of these characters; the lookahead lets the engine skip the
     # other positions without trying each branch.
-    r"(?=[0-9一二三四五六七八九十明今年上下第到至“\"届自从])(?:"
+    r"(?<!\d)(?=[0-9一二三四五六七八九十明今年上下第到至“\"届自从])(?:"
     + "|".join(
         [
             # 2021年7月底前 / 明年3月底前 / 8月底前 / 8月底 / 8月末
@@ -38,6 +38,8 @@ _PATTERN = re.compile(
             # 7月1日起 / 自7月1日起 / 7月1日前
             rf"(?P<day>(?:(?P<day_y>(?:19|20)\d\d)年|(?P<day_next>明年))?(?P<day_m>{_M})月(?P<day_d>{_D})[日号]"
             r"(?P<day_k>前|之前|起|开始|以前))",
+            # 3月中旬前 / 5月下旬 (a third of a month: the 10th, the 20th, the month's end)
+            rf"(?P<xun>(?:(?P<xun_y>(?:19|20)\d\d)年|(?P<xun_next>明年))?(?P<xun_m>{_M})月(?P<xun_w>上|中|下)旬(?:前|之前)?)",
             # 6月前 / 6月份前 (before the month starts)
             rf"(?P<mb>(?P<mb_m>{_M})月(?:份)?(?:前|之前))",
             # 7月起 (from the first of the month)
@@ -121,6 +123,15 @@ def _resolve(
             date = datetime.date(year, month, day)
             if m.group("day_k") in ("起", "开始"):
                 kind = "from"
+        elif m.group("xun"):
+            month = _month_num(m.group("xun_m"))
+            if month is None:
+                return None
+            year = _year(m.group("xun_y"), m.group("xun_next"), plan_year)
+            w = m.group("xun_w")
+            date = (
+                _last_day(year, month) if w == "下" else datetime.date(year, month, 10 if w == "上" else 20)
+            )
         elif m.group("mb"):
             month = _month_num(m.group("mb_m"))
             if month is None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 # Longer tokens than this are not quantities a report commits to (and float/int conversion of
 # very long digit strings is slow or, for int, refused by the interpreter).
 MAX_DIGITS = 15
-MAX_CHINESE_NUMERAL = 12
+MAX_CHINESE_NUMERAL = 24
 
 CHINESE_DIGITS: dict[str, int] = {
     "零": 0,

@@ -58,7 +58,9 @@ _MAGNITUDES = frozenset(
 # Places counted as units of a pilot (开展1市、10县试点).
 _PLACES = frozenset("市 县 镇 乡 村".split())
 _TIME_UNITS = frozenset("个工作日 工作日 个月 小时 分钟 年 天 日".split())
-_UNITS = _CLASSIFIERS | _MAGNITUDES | _PLACES | _TIME_UNITS
+# 岁 is a target only as a stated level (人均预期寿命达到79岁, 提高1岁); elsewhere an age bracket.
+_AGE = frozenset(["岁"])
+_UNITS = _CLASSIFIERS | _MAGNITUDES | _PLACES | _TIME_UNITS | _AGE
 # People nouns that let a bare 万 count stand for 人 (为80万重点群体提供…, 30万以上参保孕产妇).
 _PEOPLE = (
     "群众 群体 人员 人口 人才 学生 农民 工人 职工 居民 青年 老人 儿童 孕产妇 毕业生 劳动力 患者 残疾人 "
@@ -70,7 +72,11 @@ _CN_NUMERAL = "〇零一二两三四五六七八九十百千"
 _CN_COUNT_UNITS = "个家所座项件户名条处台套"
 # Arabic runs are matched whole (a long run is one anchor).  Chinese numerals are anchors only
 # when a count measure word follows (两个, 十所) — the only form the genre commits with.
-_ANCHOR = re.compile(rf"(?P<ar>{_ARABIC})|(?P<cn>[{_CN_NUMERAL}]+)(?=[{_CN_COUNT_UNITS}])")
+# The lookbehind makes only the first character of a Chinese run a candidate start, and the
+# possessive run never backtracks, so a long run of numerals costs one pass, not a quadratic one.
+_ANCHOR = re.compile(
+    rf"(?P<ar>{_ARABIC})|(?<![{_CN_NUMERAL}])(?P<cn>[{_CN_NUMERAL}]++)(?=[{_CN_COUNT_UNITS}])"
+)
 
 # A rate written after the unit: 立方米/日, 元/吨.
 _PER = r"(?:/(?:日|天|年|月|小时|人|亩|吨|千瓦时|平方米|立方米|秒))?"
@@ -139,15 +145,23 @@ _CN_VERB = re.compile(
 _CN_LABEL_NEXT = re.compile(rf"[{_CN_NUMERAL}万亿大级类化型]|方面|一")
 
 # Characters around a numeral that make it part of a name.
-_NAME_BEFORE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+“"第-~./')
+_NAME_BEFORE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+“"第-~./·•')
 _NAME_AFTER = re.compile(r"[A-Za-z+]")
 # Before a numeral: "the following N" (以下10个方面), or the start of a "from X to Y" pair whose X is
 # a baseline (从2.77%提高到3.3%, 由2020年的10.5万元提高到…).
 _LISTING_BEFORE = re.compile(r"(?:以下|如下|下列|下述|(?<![自])[从由](?:\d{4}年(?:底|末)?的?)?)$")
 # After a count: the plan's own parts, or a policy document's articles.
 _PARTS_AFTER = re.compile(
-    r"(?:方面|(?:主要|重点|约束性|预期性|核心)?指标|政策|措施|举措|意见|规定|条例|条款)"
+    r"(?:方面|(?:主要|重点|约束性|预期性|核心)?指标|政策|措施|举措|意见|规定|条例|条款"
+    # 连续12个季度: a streak, not a count.
+    r"|季度|年度|星期|周)"
 )
+_AGE_VERB_BEFORE = re.compile(r"(?:达到|提高|提升|增加|延长|增长|到|至)(?:约)?$")
+# A bare 万 count after a people noun: 城镇新增就业120万.
+_PEOPLE_BEFORE = re.compile(
+    r"(?:人口|人数|就业|人员|劳动力|人才|群众|职工|学生|游客)(?:达到|达|为|超过|突破|约|新增|增加)?$"
+)
+_PERIOD_BEFORE = re.compile(r"(?:今后|未来|近|连续|过去|最近|前|后|这|每|满|第)$")
 # 条 at the end of a clause is a count of articles (人才新政12条) unless a verb states it.
 _COUNT_VERB = re.compile(
     r"(?:达到|达|共|累计|新增|新建|建成|开通|新开|增加|增至|总数|总量|超过|突破)(?:[\u4e00-\u9fff]{0,1})$"
@@ -259,16 +273,17 @@ def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tu
         if not mult:
             return None
         p = _PEOPLE_AFTER.match(norm, tail_end, hi)
-        if p is None:
+        if p is not None:
+            if post is None and p.group("post"):
+                post = p.group("post")
+                tail_end = p.end("post")
+        elif not _PEOPLE_BEFORE.search(norm, max(lo, a0 - 8), a0):
             return None
         implied_unit = "人"
-        if post is None and p.group("post"):
-            post = p.group("post")
-            tail_end = p.end("post")
     nxt = norm[tail_end] if tail_end < hi else ""
     if nxt and _NAME_AFTER.match(nxt):
         return None  # 5G, 3A级
-    if nxt in '”"':
+    if nxt and nxt in '”"':
         return None  # the end of a quoted name: “民营经济32条”, “1521工程”
     if unit is not None and not _accept(norm, lo, hi, a0, value, unit, mult, post, nxt, chinese, tail_end):
         return None
@@ -323,18 +338,26 @@ def _accept(
     chinese: bool,
     tail_end: int,
 ) -> bool:
+    if unit in _AGE:
+        if (nxt and nxt not in _CLAUSE_END_CHARS) or not _AGE_VERB_BEFORE.search(norm, max(lo, a0 - 3), a0):
+            return False
     if unit in _TIME_UNITS:
         if unit == "年" and not mult and isinstance(value, int) and 1900 <= value <= 2100:
             return False  # a year
         if unit in ("日", "天") and a0 > lo and norm[a0 - 1] == "月":
             return False  # a date
-        # A duration counts only as a stated limit or extension, not as part of a name
-        # (“15分钟生活圈”, 三年行动) or a time window (3年内 is handled by post as a bound).
-        if post is None and nxt and nxt not in _CLAUSE_END_CHARS:
+        # A duration counts only as a stated limit or extension at the end of its clause
+        # (再延长30年, 压缩至3个工作日), not inside a name (“15分钟生活圈”, 用3年时间) and not as a
+        # period (今后5年, 连续3年, 3年内).
+        if nxt and nxt not in _CLAUSE_END_CHARS:
             return False
         if post == "内" and unit == "年":
-            return False  # 3年内: a horizon, not a target
+            return False
+        if _PERIOD_BEFORE.search(norm, max(lo, a0 - 2), a0):
+            return False
     after = norm[tail_end : min(hi, tail_end + 5)]
+    if nxt == "的" and unit not in ("%", "个百分点", "百分点", "‰"):
+        return False  # 总投资100亿元的项目: an attribute of the noun, not a commitment
     if nxt == "级":
         return False  # 30万吨级航道, 100亿级产业: a size class in a name
     if unit in _CLASSIFIERS and _PARTS_AFTER.match(after):
