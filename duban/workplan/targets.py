@@ -53,7 +53,7 @@ _CLASSIFIERS = frozenset(
 # Magnitudes: their 以上 before a noun is a size class (10亿元以上项目), not a target.
 _MAGNITUDES = frozenset(
     "个百分点 百分点 % ‰ 人 人次 平方公里 平方米 立方米 公里 千米 米 公顷 亩 美元 元 吨 千瓦时 千瓦 兆瓦 吉瓦 "
-    "度 公斤 千克 斤 标准箱 标箱 次 倍".split()
+    "度 公斤 千克 斤 标准箱 标箱 次 倍 微克 毫克".split()
 )
 # Places counted as units of a pilot (开展1市、10县试点).
 _PLACES = frozenset("市 县 镇 乡 村".split())
@@ -163,9 +163,7 @@ _PEOPLE_BEFORE = re.compile(
 )
 _PERIOD_BEFORE = re.compile(r"(?:今后|未来|近|连续|过去|最近|前|后|这|每|满|第)$")
 # 条 at the end of a clause is a count of articles (人才新政12条) unless a verb states it.
-_COUNT_VERB = re.compile(
-    r"(?:达到|达|共|累计|新增|新建|建成|开通|新开|增加|增至|总数|总量|超过|突破)(?:[\u4e00-\u9fff]{0,1})$"
-)
+_POLICY_BEFORE = re.compile(r"(?:新政|政策|措施|举措|意见|办法|规定|条例|细则|经济|若干|稳增长|促消费)$")
 _CLAUSE_BOUNDARY = re.compile(r"[，。；：、！？（）“”\n]")
 # The noun after a count stops at a boundary or at the next number (10个强县和100个强镇).
 _NOUN_STOP = re.compile(r"[，。；：、！？（）“”\n]|[和及与或]?\d")
@@ -177,7 +175,8 @@ _LEAD_NOISE = re.compile(
     + _alt(
         "全年 今年 全省 全市 全区 全县 全国 力争 确保 努力 争取 再 新 累计 共 分别 进一步 继续 持续 加快 推动 "
         "实现 完成 新增 新建 建设 建成 培育 开工 推进 认定 新认定 筹集 开展 打造 启动 实施 支持 引导 带动 其中 "
-        "整村分类推进 为".split()
+        "整村分类推进 为 改建 扩建 改扩建 新改扩建 投用 建成投用 招引 发放 引进 组织 举办 拟 拟安排 安排 先 "
+        "投入 争取 下达 改造 提升 培训 接待 开通 新开 新开工 创建".split()
     )
     + ")+"
 )
@@ -185,7 +184,8 @@ _TRAIL_VERB = re.compile(
     "(?:"
     + _alt(
         "分别 增长 增加 提高 提升 下降 降低 减少 达到 达 突破 超过 控制在 保持在 稳定在 不低于 不少于 不超过 "
-        "至少 约 为 在 新增 新建 净增 再 累计 比上年 年均 共".split()
+        "至少 约 为 在 新增 新建 净增 再 累计 比上年 年均 共 拟 按 拟按 安排 拟安排 提高到 提升到 提升至 "
+        "增至 增加到 达到 压减 压减至 压缩 压缩至 降至 降到 发行 完成 实现".split()
     )
     + ")+$"
 )
@@ -311,7 +311,7 @@ def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tu
         before = norm[seg_start:prev_anchor]
     else:
         before = norm[seg_start:a0]
-    indicator, span_end = _indicator(norm, hi, before, tail_end, nxt)
+    indicator, span_end = _indicator(norm, hi, before, tail_end, nxt, unit or implied_unit)
     target = Target(
         text=norm[seg_start:span_end],
         indicator=indicator,
@@ -363,8 +363,8 @@ def _accept(
     if unit in _CLASSIFIERS and _PARTS_AFTER.match(after):
         return False  # 10个方面, 23个主要指标, 13条政策
     if unit == "条" and post is None and (not nxt or nxt in _CLAUSE_END_CHARS):
-        if not _COUNT_VERB.search(norm, max(lo, a0 - 4), a0):
-            return False  # 人才新政12条: the articles of a policy
+        if _POLICY_BEFORE.search(norm, max(lo, a0 - 3), a0):
+            return False  # 人才新政12条, 民营经济32条: the articles of a policy, not routes or lines
     if chinese:
         if value < 2 or mult:
             return False
@@ -401,12 +401,17 @@ def _clause_start(norm: str, lo: int, a0: int) -> int:
     return floor + best + 1 if best >= 0 else floor
 
 
-def _indicator(norm: str, hi: int, before: str, tail_end: int, nxt: str) -> tuple[str, int]:
+def _indicator(norm: str, hi: int, before: str, tail_end: int, nxt: str, unit: str) -> tuple[str, int]:
     """A short name for what is counted, and where the target's span ends.
 
     The noun after the unit when the count stands before its noun (建设10座智能化示范煤矿), else
     the noun phrase before the number without its verbs (新认定高新技术企业1000家)."""
-    if nxt and nxt not in _CLAUSE_END_CHARS and "\u4e00" <= nxt <= "\u9fff":
+    if (
+        unit in _CLASSIFIERS | _PLACES
+        and nxt
+        and nxt not in _CLAUSE_END_CHARS
+        and "\u4e00" <= nxt <= "\u9fff"
+    ):
         b = _NOUN_STOP.search(norm, tail_end, min(hi, tail_end + 30))
         stop = b.start() if b else min(hi, tail_end + 30)
         after = norm[tail_end:stop]
@@ -414,6 +419,6 @@ def _indicator(norm: str, hi: int, before: str, tail_end: int, nxt: str) -> tupl
             return after, stop
     growth = bool(_GROWTH_VERB.search(before))
     name = _LEAD_NOISE.sub("", _TRAIL_VERB.sub("", before))
-    if name and growth and not name.endswith(("率", "幅", "速")):
+    if name and growth and unit == "%" and not name.endswith(("率", "幅", "速")):
         name += "增速"
     return name, tail_end
