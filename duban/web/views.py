@@ -482,6 +482,7 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
         "tracks": tracks,
         "top_tracks": top,
         "item_light": status.item_light(tracks, at),
+        "item_rating": top[0].rating if len(top) == 1 and top[0].is_closed else "",
         "attachments": list(item.attachments.order_by("uploaded_at", "id")),
         "instructions": list(item.instructions.select_related("by").order_by("created_at", "id")),
         "timeline": [journal_text.describe(e) for e in events],
