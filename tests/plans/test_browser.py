@@ -33,17 +33,16 @@ def browser():
         b.close()
 
 
-def log_in(browser, live_server, user, *, width=1280, height=900):
-    """A fresh browser context carrying ``user``'s session cookie."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+def log_in(browser, live_server, user, *, password="pw-123456", width=1280, height=900):
+    """A fresh browser context, logged in as ``user`` through the real login page."""
     ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    ctx.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-    return ctx.new_page()
+    page = ctx.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+    return page
 
 
 @pytest.mark.browser
