@@ -372,9 +372,12 @@ def _accept(
             return False
         if not _CN_VERB.search(norm, max(lo, a0 - 4), a0):
             return False
-    if post == "以上" and nxt and nxt not in _AND_CHARS:
-        # A count with 以上 before its noun is still a count (争取100个以上项目纳入…); a magnitude
-        # before its noun is a size class (10亿元以上项目, 300人以上企业).
+    if post in ("以上", "以下") and nxt and nxt not in _AND_CHARS:
+        # A count with 以上 before its noun is still a count (争取100个以上项目纳入…), and so is a
+        # share (5%以上的增长); a magnitude before its noun is a size class (10亿元以上项目,
+        # 300人以上企业, 100人以下企业).
+        if unit in ("%", "个百分点", "百分点", "‰"):
+            return nxt == "的"
         if unit not in _CLASSIFIERS or unit == "名":
             return False
     return True
