@@ -1,0 +1,482 @@
+"""Bytes to text: which format, which encoding, and refusals with advice.
+
+Formats: plain text (.txt/.md), HTML (.html/.htm, stdlib parser), Word (.docx, python-docx,
+imported only when needed).  Encodings are detected, never assumed: byte-order marks, strict
+UTF-8, UTF-16 without a BOM (NUL bytes at alternating positions), GB18030 (a superset of GBK and
+GB2312), then charset-normalizer as a last resort.  Every refusal is a ``ParseError`` whose code is
+stable and whose message tells the user what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from duban.workplan.errors import ParseError
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# A .docx is compressed; its text may be far larger than the upload, but not unboundedly so.
+_DOCX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
+
+TEXT_FORMATS = ("txt", "md", "html", "htm", "docx")
+_UNSUPPORTED_EXT = {
+    "pdf": "PDF",
+    "doc": "Word 97-2003 (.doc)",
+    "wps": "WPS",
+    "xls": "Excel",
+    "xlsx": "Excel",
+    "et": "WPS 表格",
+    "ppt": "PowerPoint",
+    "pptx": "PowerPoint",
+    "rtf": "RTF",
+    "odt": "OpenDocument",
+    "ofd": "OFD",
+}
+_SAVE_AS = "请另存为 .docx 或 .txt 后重新上传"
+
+# Magic numbers of files that are certainly not a text report.
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF87a", "GIF 图片"),
+    (b"GIF89a", "GIF 图片"),
+    (b"BM", "BMP 图片"),
+    (b"II*\x00", "TIFF 图片"),
+    (b"MM\x00*", "TIFF 图片"),
+    (b"\x7fELF", "可执行文件"),
+    (b"MZ", "可执行文件"),
+    (b"\x1f\x8b", "gzip 压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
+    (b"Rar!\x1a\x07", "RAR 压缩包"),
+    (b"BZh", "bzip2 压缩包"),
+    (b"\xfd7zXZ\x00", "xz 压缩包"),
+    (b"OggS", "音频文件"),
+    (b"ID3", "音频文件"),
+    (b"\x00\x00\x00\x18ftyp", "视频文件"),
+    (b"\x00\x00\x00\x20ftyp", "视频文件"),
+    (b"SQLite format 3\x00", "数据库文件"),
+)
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SPACE = re.compile(r"\s")
+# C0 controls other than tab, LF, VT, FF, CR (and DEL).  A text report has none of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    encoding: str
+    format: str
+    sha256: str
+    name: str | None
+    size: int
+
+
+def read_bytes(
+    data: bytes | str | os.PathLike[str], name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[bytes, str | None, str | None]:
+    """``(raw, name, text)``: raw bytes of the upload, its name, and the text itself when
+    ``data`` was already a (non-path) string."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+        if len(raw) > max_bytes:
+            raise _too_large(max_bytes)
+        return raw, name, None
+    if isinstance(data, str) and not _looks_like_path(data):
+        return data.encode("utf-8"), name, data
+    path = Path(os.fspath(data))
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError:
+        raise
+    if len(raw) > max_bytes:
+        raise _too_large(max_bytes)
+    return raw, name or path.name, None
+
+
+def _looks_like_path(s: str) -> bool:
+    if not s or "\n" in s or len(s) > 4096 or "\x00" in s:
+        return False
+    try:
+        return Path(s).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _too_large(max_bytes: int) -> ParseError:
+    mb = max_bytes / (1024 * 1024)
+    limit = f"{mb:g} MB" if mb >= 1 else f"{max_bytes} 字节"
+    return ParseError(
+        "too_large", f"文件过大：请上传不超过 {limit} 的报告全文（纯文字的报告通常只有几百 KB）"
+    )
+
+
+def extension(name: str | None) -> str:
+    if not name:
+        return ""
+    base = os.path.basename(str(name))
+    if "." not in base:
+        return ""
+    return base.rsplit(".", 1)[1].lower().strip()
+
+
+def decode(
+    data: bytes | str | os.PathLike[str], *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Decoded:
+    """Read, sniff, decode and extract the text of an upload, or raise ``ParseError``."""
+    import hashlib
+
+    raw, name, given_text = read_bytes(data, name, max_bytes)
+    sha = hashlib.sha256(raw).hexdigest()
+    ext = extension(name)
+    if given_text is not None:
+        text = given_text.removeprefix("\ufeff")
+        fmt = "html" if ext in ("html", "htm") else ("md" if ext == "md" else "txt")
+        if fmt == "html":
+            text = html_to_text(text)
+        _check_text(text, raw_empty=not given_text.strip())
+        return Decoded(text, "utf-8", fmt, sha, name, len(raw))
+
+    if not raw.strip(b" \t\r\n\x00\x0b\x0c") or raw in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        raise ParseError("empty", "文件是空的：请上传政府工作报告全文（.txt、.docx、.html 或 .md）")
+
+    if ext in _UNSUPPORTED_EXT:
+        raise ParseError(
+            "unsupported_format", f"暂不支持 {_UNSUPPORTED_EXT[ext]} 格式：{_SAVE_AS}", position=None
+        )
+    kind = _sniff_magic(raw)
+    if kind == "docx" or (ext == "docx" and kind == "zip"):
+        text = docx_to_text(raw)
+        _check_text(text, raw_empty=False)
+        return Decoded(text, "utf-8", "docx", sha, name, len(raw))
+    if kind is not None:
+        _refuse_magic(kind)
+    if ext == "docx":
+        # Named .docx but not a Word package: maybe text saved with the wrong name; decode below.
+        ext = "txt"
+
+    text, encoding = decode_text(raw)
+    fmt = ext if ext in ("md", "html", "htm") else "txt"
+    if fmt == "txt" and _looks_like_html(text):
+        fmt = "html"
+    if fmt in ("html", "htm"):
+        fmt = "html"
+        text = html_to_text(text)
+    _check_text(text, raw_empty=False)
+    return Decoded(text, encoding, fmt, sha, name, len(raw))
+
+
+def _sniff_magic(raw: bytes) -> str | None:
+    head = raw[:16]
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError, NotImplementedError):
+            return "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        if any(n.startswith("ppt/") for n in names):
+            return "pptx"
+        if "content.xml" in names:
+            return "odf"
+        return "zip"
+    for magic, label in _BINARY_MAGIC:
+        if head.startswith(magic):
+            # "BM" and "MZ" are two ordinary letters: only binary if NULs follow soon.
+            if magic in (b"BM", b"MZ") and b"\x00" not in raw[:64]:
+                continue
+            return "binary:" + label
+    return None
+
+
+def _refuse_magic(kind: str) -> None:
+    labels = {
+        "pdf": "PDF",
+        "ole": "Word 97-2003 (.doc) 或 Excel (.xls)",
+        "rtf": "RTF",
+        "xlsx": "Excel (.xlsx)",
+        "pptx": "PowerPoint (.pptx)",
+        "odf": "OpenDocument",
+    }
+    if kind in labels:
+        raise ParseError("unsupported_format", f"暂不支持 {labels[kind]} 格式：{_SAVE_AS}")
+    label = kind.split(":", 1)[1] if ":" in kind else "压缩包"
+    raise ParseError("binary", f"这是{label}，不是文字报告：请上传政府工作报告的 .docx 或 .txt 文件")
+
+
+def _binary_error(position: int | None = None) -> ParseError:
+    return ParseError(
+        "binary", "文件含有二进制内容，不是文字报告：请上传政府工作报告的 .docx 或 .txt 文件", position
+    )
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """Decode bytes of a text file; ``(text, encoding name)``."""
+    # Byte-order marks first (UTF-32 before UTF-16: FF FE 00 00 starts both).
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return _strict(raw[3:], "utf-8", "utf-8-sig"), "utf-8-sig"
+    if raw.startswith(b"\xff\xfe\x00\x00") or raw.startswith(b"\x00\x00\xfe\xff"):
+        codec = "utf-32-le" if raw[0] == 0xFF else "utf-32-be"
+        return _strict(raw[4:], codec, "utf-32"), "utf-32"
+    if raw.startswith(b"\xff\xfe"):
+        return _strict(raw[2:], "utf-16-le", "utf-16-le"), "utf-16-le"
+    if raw.startswith(b"\xfe\xff"):
+        return _strict(raw[2:], "utf-16-be", "utf-16-be"), "utf-16-be"
+
+    nuls = raw.count(b"\x00")
+    if nuls:
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is None:
+            raise _binary_error(raw.find(b"\x00"))
+        return _strict(raw, utf16, utf16), utf16
+
+    try:
+        return _no_controls(raw.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _cjk_share(text) >= 0.3:
+        return _no_controls(text), "gb18030"
+    # Chinese UTF-16 without a BOM has no NULs at all; try both byte orders.
+    if len(raw) % 2 == 0:
+        best: tuple[float, str, str] | None = None
+        for codec in ("utf-16-le", "utf-16-be"):
+            try:
+                t = raw.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            share = _cjk_share(t)
+            if share >= 0.5 and (best is None or share > best[0]):
+                best = (share, t, codec)
+        if best is not None:
+            return _no_controls(best[1]), best[2]
+    if text is not None:
+        return _no_controls(text), "gb18030"
+    return _charset_normalizer(raw)
+
+
+def _strict(raw: bytes, codec: str, label: str) -> str:
+    try:
+        return _no_controls(raw.decode(codec))
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            "encoding",
+            f"文件声明为 {label} 编码，但第 {exc.start} 字节处无法解码：请用记事本或 Word 另存为 UTF-8 文本后重新上传",
+            exc.start,
+        ) from None
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """The UTF-16 byte order that reads ``raw`` as text, or None when it is not UTF-16.
+
+    Chinese UTF-16 has NULs wherever a character's high or low byte is 0 (ASCII, and the CJK
+    characters U+4E00, U+5100 …), so the test is the decoded result: mostly CJK, or — for
+    ASCII-heavy text — NULs on one side only.
+    """
+    if len(raw) % 2:
+        return None
+    sample = raw[: 1 << 16]
+    best: tuple[float, str] | None = None
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(codec, errors="strict")
+        except UnicodeDecodeError:
+            # The sample may cut a surrogate pair; judge the rest.
+            try:
+                text = sample[:-2].decode(codec)
+            except UnicodeDecodeError:
+                continue
+        if _CONTROL.search(text) is not None and len(_CONTROL.findall(text)) > len(text) // 100:
+            continue
+        share = _cjk_share(text)
+        if best is None or share > best[0]:
+            best = (share, codec)
+    if best is not None and best[0] >= 0.3:
+        return best[1]
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    pairs = len(sample) // 2
+    # ASCII in UTF-16-LE: the high byte (odd index) is 0.  Require a clear one-sided pattern.
+    if odd > 0.3 * pairs and even <= odd * 0.05:
+        return "utf-16-le"
+    if even > 0.3 * pairs and odd <= even * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _no_controls(text: str) -> str:
+    m = _CONTROL.search(text)
+    if m is None:
+        return text
+    # One stray control character (e.g. a form feed's cousin \x1a at EOF) is tolerated; more is
+    # a binary file that happened to decode.
+    count = len(_CONTROL.findall(text, 0, min(len(text), 1 << 20)))
+    if count > max(2, len(text) // 1000):
+        raise _binary_error(m.start())
+    return _CONTROL.sub(" ", text)
+
+
+def _charset_normalizer(raw: bytes) -> tuple[str, str]:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a declared dependency
+        best = None
+    else:
+        try:
+            best = from_bytes(raw).best()
+        except Exception:  # a third-party detector must not turn a refusal into a crash
+            best = None
+    if best is None:
+        raise ParseError("encoding", "无法识别文件的文字编码：请用记事本或 Word 另存为 UTF-8 文本后重新上传")
+    return _no_controls(str(best)), str(best.encoding)
+
+
+def _cjk_share(text: str) -> float:
+    non_space = len(text) - len(_SPACE.findall(text))
+    if non_space <= 0:
+        return 0.0
+    return cjk_count(text) / non_space
+
+
+def cjk_count(text: str) -> int:
+    return len(text) - len(_CJK.sub("", text))
+
+
+def _check_text(text: str, *, raw_empty: bool) -> None:
+    if raw_empty or not text.strip():
+        raise ParseError("empty", "文件里没有文字：请上传政府工作报告全文（.txt、.docx、.html 或 .md）")
+    cjk = cjk_count(text)
+    non_space = len(text) - len(_SPACE.findall(text))
+    if cjk < 10 or cjk < 0.25 * non_space:
+        raise ParseError(
+            "not_chinese",
+            "文件中几乎没有中文内容：请上传中文的政府工作报告全文",
+        )
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+_HTML_HINT = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta\s)", re.I)
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote body br dd details dialog div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary "
+    "table tbody td tfoot th thead title tr ul".split()
+)
+_SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "head"])
+
+
+def _looks_like_html(text: str) -> bool:
+    return bool(_HTML_HINT.match(text[:1000]))
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.title: list[str] = []
+        self.in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag == "title":
+            self.in_title = True
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        elif tag == "title":
+            self.in_title = False
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title.append(data)
+            return
+        if self.skip:
+            return
+        # Source line breaks inside a block are layout, not paragraphs.
+        self.parts.append(data.replace("\r", "").replace("\n", ""))
+
+
+_BLANK_LINES = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
+
+
+def html_to_text(markup: str) -> str:
+    parser = _TextExtractor()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except (AssertionError, ValueError):  # malformed markup: keep what was read
+        pass
+    body = "".join(parser.parts)
+    body = _BLANK_LINES.sub("\n", body).strip("\n")
+    title = "".join(parser.title).strip()
+    if title and title not in body[:500]:
+        body = title + "\n" + body
+    return body
+
+
+# --- DOCX -----------------------------------------------------------------------------------
+
+
+def docx_to_text(raw: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            total = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError, NotImplementedError):
+        raise ParseError(
+            "binary", "无法打开这个 .docx 文件（文件可能已损坏）：请用 Word 重新保存后上传"
+        ) from None
+    if total > _DOCX_MAX_UNCOMPRESSED:
+        raise ParseError("too_large", "这个 .docx 解压后过大：请另存为 .txt 后重新上传")
+    try:
+        import docx  # python-docx, imported only for Word uploads
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        document = docx.Document(io.BytesIO(raw))
+        lines: list[str] = []
+        body = document.element.body
+        for child in body.iterchildren():
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "p":
+                lines.append(Paragraph(child, document).text)
+            elif tag == "tbl":
+                for row in Table(child, document).rows:
+                    lines.append("\t".join(cell.text for cell in row.cells))
+    except ParseError:
+        raise
+    except Exception:  # python-docx raises many kinds on a damaged package
+        raise ParseError(
+            "binary", "无法读取这个 .docx 文件（文件可能已损坏）：请用 Word 重新保存后上传"
+        ) from None
+    return "\n".join(line.replace("\r", "").replace("\x0b", "\n") for line in lines).strip("\n")

@@ -1,0 +1,262 @@
+"""The whole decomposition: decode, normalise, structure, then one task per commitment.
+
+Tasks come from the forward-looking sections only (the five-year goals and this year's plan);
+the review of past results is left out.  Each sentence is a task by default; a paragraph's theme
+sentence and a part's title are not, unless they state a target or a deadline themselves, so no
+target or deadline is ever dropped.  Every offset points into the decoded text, which is returned
+as ``text`` (normalisation is one-to-one, see ``normalize``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from duban.workplan.deadlines import Deadline, find_deadlines
+from duban.workplan.decode import DEFAULT_MAX_BYTES, Decoded, decode
+from duban.workplan.errors import ParseError
+from duban.workplan.normalize import normalize
+from duban.workplan.places import gazetteer_for
+from duban.workplan.structure import Section, Structure, parse_structure, sentences
+from duban.workplan.targets import find_targets
+from duban.workplan.units import suggest, vocabulary_for
+
+SCHEMA = "duban.workplan/1"
+
+_MD_LINE_MARKUP = re.compile(r"(?m)^([ ]*)(#{1,6}[ ]*|>[ ]?|[-*+][ ]+(?=\S))")
+_MD_EMPHASIS = re.compile(r"\*\*|__")
+# Sentences that only announce what follows ("重点抓好以下工作。") or address the audience.
+_FILLER = re.compile(r"(?:以下|如下)[^。；！？]{0,12}[。：；！？]?$|^各位代表[！!，。：]?$")
+_COMMITMENT = re.compile(
+    r"推进|加快|实施|推动|建设|完善|加强|深化|开展|确保|力争|提升|强化|落实|健全|培育|打造"
+)
+
+
+def mask_markdown(norm: str) -> str:
+    """Blank out Markdown heading/list/emphasis markup, keeping every offset."""
+
+    def blank(m: re.Match[str]) -> str:
+        return " " * len(m.group(0))
+
+    return _MD_EMPHASIS.sub(blank, _MD_LINE_MARKUP.sub(blank, norm))
+
+
+def decompose(
+    data: bytes | str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    year: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    gazetteer: Iterable[tuple[str, str, str]] | None = None,
+    vocabulary: Iterable[tuple[str, Any]] | None = None,
+) -> dict[str, Any]:
+    decoded = decode(data, name=name, max_bytes=max_bytes)
+    return decompose_text(decoded, year=year, gazetteer=gazetteer, vocabulary=vocabulary)
+
+
+def decompose_text(
+    decoded: Decoded,
+    *,
+    year: int | None = None,
+    gazetteer: Iterable[tuple[str, str, str]] | None = None,
+    vocabulary: Iterable[tuple[str, Any]] | None = None,
+) -> dict[str, Any]:
+    text = decoded.text
+    norm = normalize(text)
+    if decoded.format == "md":
+        norm = mask_markdown(norm)
+    if year is not None and not 1949 <= int(year) <= 2200:
+        raise ParseError("bad_year", f"年份 {year} 不合理：请填写报告所安排工作的年份，例如 2021")
+    struct = parse_structure(norm, year=year)
+    _ensure_plan(norm, struct)
+    plan_year = struct.plan_year or year or datetime.date.today().year
+
+    places = gazetteer_for(list(gazetteer) if gazetteer is not None else None)
+    vocab = vocabulary_for(list(vocabulary) if vocabulary is not None else None)
+
+    tasks: list[dict[str, Any]] = []
+    last_section = struct.sections[-1] if struct.sections else None
+    for sec in struct.sections:
+        if sec.kind not in ("goals", "plan"):
+            continue
+        _section_tasks(text, norm, sec, sec is last_section, plan_year, places, vocab, tasks)
+
+    title = text[struct.title_start : struct.title_end] if struct.title else ""
+    if not title:
+        title = _fallback_title(decoded.name, plan_year)
+    return {
+        "schema": SCHEMA,
+        "source": {
+            "name": decoded.name,
+            "sha256": decoded.sha256,
+            "encoding": decoded.encoding,
+            "chars": len(text),
+            "format": decoded.format,
+        },
+        "title": title,
+        "plan_year": plan_year,
+        "sections": [
+            {
+                "number": sec.number,
+                "title": text[sec.title_start : sec.title_end],
+                "kind": sec.kind,
+                "plan_year": sec.plan_year,
+                "start": sec.start,
+                "end": sec.end,
+                "parts": [
+                    {
+                        "number": p.number,
+                        "title": text[p.title_start : p.title_end],
+                        "start": p.start,
+                        "end": p.end,
+                    }
+                    for p in sec.parts
+                ],
+            }
+            for sec in struct.sections
+        ],
+        "tasks": tasks,
+        "text": text,
+    }
+
+
+def _fallback_title(name: str | None, plan_year: int) -> str:
+    if name:
+        stem = os.path.splitext(os.path.basename(name))[0]
+        if re.search(r"[\u4e00-\u9fff]", stem):
+            return stem
+    return f"{plan_year}年政府工作报告"
+
+
+def _ensure_plan(norm: str, struct: Structure) -> None:
+    """Refuse a text that is not a work report; when sections exist but none is forward-looking,
+    or there are no sections at all, fall back to treating the commitments as this year's plan."""
+    if any(s.kind in ("goals", "plan") for s in struct.sections):
+        return
+    # Sections after the last review that are not classified: most likely the plan.
+    last_review = max((i for i, s in enumerate(struct.sections) if s.kind == "review"), default=-1)
+    rest = [s for s in struct.sections[last_review + 1 :] if s.kind == "other"]
+    if rest:
+        for s in rest:
+            s.kind = "plan"
+            s.plan_year = struct.plan_year
+        return
+    if not struct.sections:
+        sents = sentences(norm, 0, len(norm))
+        commitments = sum(1 for s in sents[:5000] if _COMMITMENT.search(norm, s.start, s.end))
+        if commitments >= 3:
+            whole = Section(number="", ordinal=1, title="", start=0, end=len(norm), body_start=0)
+            whole.kind = "plan"
+            if struct.plan_year is None:
+                m = re.search(r"((?:19|20)\d\d)年", norm[:2000])
+                struct.plan_year = int(m.group(1)) if m else None
+            whole.plan_year = struct.plan_year
+            from duban.workplan.structure import _fill_section, _lines
+
+            _fill_section(norm, _lines(norm), whole)
+            struct.sections.append(whole)
+            return
+        raise ParseError(
+            "not_a_report",
+            "没有找到政府工作报告的结构：应有“一、二、三、……”编号的部分，"
+            "其中一部分是当年工作安排（如“三、2021年工作安排”）或规划目标任务",
+        )
+    raise ParseError(
+        "not_a_report",
+        "只找到了工作回顾，没有找到当年工作安排或目标任务部分"
+        "（如“2021年工作安排”“今年重点工作”“‘十四五’时期目标任务”）：请上传政府工作报告全文",
+    )
+
+
+def _section_tasks(
+    text: str,
+    norm: str,
+    sec: Section,
+    is_last_section: bool,
+    report_year: int,
+    places: Any,
+    vocab: Any,
+    out: list[dict[str, Any]],
+) -> None:
+    plan_year = sec.plan_year or report_year
+    previous: Deadline | None = None
+    n_paras = len(sec.paragraphs)
+    for k, (part, para) in enumerate(sec.paragraphs):
+        closing = (
+            is_last_section
+            and k == n_paras - 1
+            and norm[para.start : para.end].lstrip().startswith("各位代表")
+        )
+        theme = para.theme
+        theme_text = text[theme.start : theme.end].rstrip("。！ ") if theme is not None else ""
+        context: list[tuple[str, tuple[str, ...]]] | None = None
+        ordinal = 0
+        for idx, sent in enumerate(para.sentences):
+            s, e = sent.start, sent.end
+            targets = find_targets(norm, s, e)
+            deadlines = find_deadlines(norm, s, e, plan_year=plan_year, previous=previous)
+            if deadlines:
+                previous = deadlines[-1]
+            heading = (para.part_heading and idx == 0) or sent is theme
+            if heading:
+                if not targets and not deadlines:
+                    continue
+                sent_ordinal = 0
+            else:
+                ordinal += 1
+                sent_ordinal = ordinal
+                if not targets and not deadlines:
+                    body = norm[s:e]
+                    if closing or len(body) < 6 or _FILLER.search(body):
+                        continue
+            if context is None:
+                context = []
+                if theme is not None:
+                    context += vocab.matches(norm, theme.start, theme.end)
+                if part is not None:
+                    context += vocab.matches(norm, part.title_start, part.title_end)
+            words = vocab.matches(norm, s, e)
+            dl = deadlines[0] if deadlines else None
+            out.append(
+                {
+                    "id": f"{sec.ordinal}.{part.ordinal if part else 0}.{para.ordinal}.{sent_ordinal}",
+                    "section": sec.number,
+                    "part": part.number if part else "",
+                    "theme": theme_text,
+                    "text": text[s:e],
+                    "start": s,
+                    "end": e,
+                    "plan_year": plan_year,
+                    "targets": [
+                        {
+                            "text": text[t.start : t.end],
+                            "indicator": t.indicator,
+                            "value": t.value,
+                            "value_max": t.value_max,
+                            "unit": t.unit,
+                            "comparator": t.comparator,
+                            "plan_year": plan_year,
+                            "start": t.start,
+                            "end": t.end,
+                        }
+                        for t in targets
+                    ],
+                    "deadline": None
+                    if dl is None
+                    else {
+                        "text": text[dl.start : dl.end],
+                        "date": dl.date.isoformat(),
+                        "kind": dl.kind,
+                        "start": dl.start,
+                        "end": dl.end,
+                    },
+                    "places": [
+                        {"name": p.name, "code": p.code, "start": ps, "end": pe}
+                        for ps, pe, p in places.find(norm, s, e)
+                    ],
+                    "suggested_units": suggest(words, context),
+                }
+            )

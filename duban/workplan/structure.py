@@ -1,0 +1,384 @@
+"""The shape of a government work report: title, sections, parts, paragraphs, sentences.
+
+Reports of every level and year share one genre:
+
+* numbered sections ``一、`` ``二、`` … — a review of the past year or five years, the goals of a
+  five-year plan, this year's plan (and, in some reports, a closing section on the government's
+  own work that continues the plan);
+* inside a section, numbered parts ``（一）`` ``（二）`` …, each a heading line (or a heading
+  sentence that opens a paragraph);
+* paragraphs (one per line) whose first short sentence is often a theme ("大力培育一流创新生态。");
+* sentences ending in 。；！？.
+
+Every rule runs on the normalised text (same length and offsets as the original).  Each line is
+looked at once with precompiled regexes, so the cost is linear in the text, and hostile inputs
+(a hundred thousand ``一、`` lines, one megabyte on a single line) cannot make it quadratic:
+numbered headings are only accepted in sequence and titles are bounded in length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from duban.workplan.numbers import chinese_to_int, five_year_plan_end
+
+_CN_NUM = "[一二三四五六七八九十]{1,3}"
+# Leading blanks, then optional Markdown heading/emphasis markup already masked to blanks.
+_SECTION = re.compile(rf"[ ]*(?P<num>{_CN_NUM})[、.][ ]*(?P<title>\S.*)")
+_PART = re.compile(rf"[ ]*（(?P<num>{_CN_NUM})）[ ]*(?P<rest>.*)")
+_SENTENCE_END = "。；！？"
+# A sentence: optional leading blanks (excluded), text, the enders, and closing quotes/brackets
+# that belong to it.  A line's tail without an ender is a sentence too.
+_SENTENCE = re.compile(r"[ ]*(?P<s>[^\n。；！？]*[。；！？]+[”’」』）\"']*|[^\n。；！？]+)")
+_TRAILING_BLANKS = re.compile(r"[ ]+$")
+_YEAR = re.compile(r"((?:19|20)\d\d)年")
+_TO_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
+_FYP = re.compile(r"[“\"]?(十[一二三四五六七八九]?五)[”\"]?")
+
+_REVIEW_WORDS = re.compile(r"回顾|成就|成绩|过去|总结|工作情况|主要工作和|取得的|完成情况|所做的工作")
+_GOALS_WORDS = re.compile(
+    r"十[一二三四五六七八九]?五|五年|远景|规划|中长期|目标任务|主要目标|发展目标|主要考虑|指导思想|奋斗目标"
+)
+_PLAN_WORDS = re.compile(
+    r"工作安排|重点工作|工作任务|主要任务|重点任务|今年|明年|任务安排|工作部署|总体要求|政策取向|预期目标|工作建议"
+)
+# Heading lines of reports without numbered sections.
+_HEADING_WORDS = re.compile(
+    r"工作回顾|回顾|工作安排|重点工作|目标任务|主要目标|主要任务|重点任务|工作任务|总体要求|主要考虑|"
+    r"发展成就|今年工作|明年工作|(?:19|20)\d\d年工作"
+)
+_TITLE_WORDS = re.compile(r"工作报告|政府工作")
+
+MAX_TITLE = 60
+MAX_THEME = 30
+
+
+@dataclass(slots=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Paragraph:
+    start: int
+    end: int
+    ordinal: int  # within its part (0 = the part's own heading line)
+    sentences: list[Sentence]
+    part_heading: bool = False  # the first sentence is the part's title
+    theme: Sentence | None = None
+
+
+@dataclass(slots=True)
+class Part:
+    number: str  # "（二）"
+    ordinal: int
+    title: str
+    start: int
+    end: int
+    title_start: int = 0
+    title_end: int = 0
+
+
+@dataclass(slots=True)
+class Section:
+    number: str  # "三" ("" for an unnumbered heading)
+    ordinal: int
+    title: str
+    start: int
+    end: int
+    body_start: int
+    title_start: int = 0
+    title_end: int = 0
+    kind: str = "other"  # review | goals | plan | other
+    plan_year: int | None = None
+    parts: list[Part] = field(default_factory=list)
+    paragraphs: list[tuple[Part | None, Paragraph]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Structure:
+    title: str
+    title_start: int
+    title_end: int
+    plan_year: int | None
+    sections: list[Section]
+
+
+def _lines(norm: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, end excluding the newline."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    n = len(norm)
+    while pos <= n:
+        nl = norm.find("\n", pos)
+        if nl < 0:
+            nl = n
+        out.append((pos, nl))
+        pos = nl + 1
+    return out
+
+
+def sentences(norm: str, start: int, end: int) -> list[Sentence]:
+    out: list[Sentence] = []
+    for m in _SENTENCE.finditer(norm, start, end):
+        s, e = m.span("s")
+        if s == e:
+            continue
+        t = _TRAILING_BLANKS.search(norm, s, e)
+        if t is not None:
+            e = t.start()
+        if e > s:
+            out.append(Sentence(s, e))
+    return out
+
+
+def _section_heading(norm: str, s: int, e: int) -> re.Match[str] | None:
+    if e - s > MAX_TITLE + 12:
+        return None
+    m = _SECTION.match(norm, s, e)
+    if m is None:
+        return None
+    title = m.group("title").rstrip()
+    if not 2 <= len(title) <= MAX_TITLE:
+        return None
+    # A heading is not a sentence: no sentence end inside it (one at the very end is tolerated).
+    inner = title[:-1] if title[-1] in "。" else title
+    if any(ch in inner for ch in _SENTENCE_END) or inner.endswith(("，", "：")):
+        return None
+    return m
+
+
+def _find_sections(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str, int, str]]:
+    """(line index, ordinal, number, title start, title) of the numbered section headings."""
+    found: list[tuple[int, int, str, int, str]] = []
+    last = 0
+    for i, (s, e) in enumerate(lines):
+        if e - s < 3:
+            continue
+        m = _section_heading(norm, s, e)
+        if m is None:
+            continue
+        n = chinese_to_int(m.group("num"))
+        if n is None:
+            continue
+        if n == last + 1 or (n == 1 and len(found) <= 1) or (not found and n <= 3):
+            if n == 1 and len(found) == 1:
+                found = []
+            title = m.group("title").rstrip().rstrip("。")
+            found.append((i, n, m.group("num"), m.start("title"), title))
+            last = n
+    return found
+
+
+def _find_headings(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str, int, str]]:
+    """Unnumbered headings (a short line without sentence punctuation that names a part of a report)."""
+    found: list[tuple[int, int, str, int, str]] = []
+    for i, (s, e) in enumerate(lines):
+        if not 2 <= e - s <= 40:
+            continue
+        line = norm[s:e].strip()
+        if not 2 <= len(line) <= 30 or any(ch in line for ch in "。；！？，："):
+            continue
+        if _HEADING_WORDS.search(line) is None:
+            continue
+        found.append((i, len(found) + 1, "", s + (len(norm[s:e]) - len(norm[s:e].lstrip())), line))
+    return found
+
+
+def _title(norm: str, lines: list[tuple[int, int]], first_section_line: int) -> tuple[str, int, int]:
+    for s, e in lines[: min(first_section_line, 12)]:
+        if not 0 < e - s <= MAX_TITLE + 10:
+            continue
+        text = norm[s:e]
+        if _TITLE_WORDS.search(text) and not any(ch in text for ch in "。；，"):
+            stripped = text.strip()
+            off = s + text.index(stripped)
+            return stripped, off, off + len(stripped)
+    return "", 0, 0
+
+
+def _classify(title: str, plan_year: int | None) -> str:
+    if _REVIEW_WORDS.search(title):
+        return "review"
+    years = [int(y) for y in _YEAR.findall(title)]
+    if years and plan_year is not None:
+        if plan_year in years:
+            return "plan"
+        if max(years) < plan_year:
+            return "review"
+        return "goals"
+    if _GOALS_WORDS.search(title):
+        return "goals"
+    if _PLAN_WORDS.search(title):
+        return "plan"
+    return "other"
+
+
+def _plan_year(titles: list[str], report_title: str) -> int | None:
+    forward = [
+        int(y)
+        for t in titles
+        if not _REVIEW_WORDS.search(t) and not _TO_YEAR.search(t)
+        for y in _YEAR.findall(t)
+    ]
+    if forward:
+        return max(forward)
+    years = [int(y) for y in _YEAR.findall(report_title)]
+    if years:
+        return max(years)
+    past = [int(y) for t in titles if _REVIEW_WORDS.search(t) for y in _YEAR.findall(t)]
+    if past:
+        return max(past) + 1
+    return None
+
+
+def _goals_year(norm: str, sec: Section, default: int | None) -> int | None:
+    for m in _FYP.finditer(sec.title):
+        y = five_year_plan_end(m.group(1))
+        if y is not None:
+            return y
+    m2 = _TO_YEAR.search(sec.title) or _YEAR.search(sec.title)
+    if m2:
+        return int(m2.group(1))
+    # The first lines of the section usually name the period ("“十四五”时期…", "到2030年").
+    head = norm[sec.body_start : min(sec.end, sec.body_start + 600)]
+    for m in _FYP.finditer(head):
+        y = five_year_plan_end(m.group(1))
+        if y is not None and (default is None or y >= default):
+            return y
+    m3 = _TO_YEAR.search(head)
+    if m3:
+        return int(m3.group(1))
+    if "五年" in sec.title and default is not None:
+        return default + 4
+    return default
+
+
+def parse_structure(norm: str, *, year: int | None = None) -> Structure:
+    lines = _lines(norm)
+    heads = _find_sections(norm, lines)
+    if len(heads) < 2:
+        unnumbered = _find_headings(norm, lines)
+        if len(unnumbered) > len(heads):
+            heads = unnumbered
+    first_line = heads[0][0] if heads else len(lines)
+    title, t0, t1 = _title(norm, lines, first_line)
+
+    sections: list[Section] = []
+    for k, (li, ordinal, number, tstart, ttext) in enumerate(heads):
+        s = lines[li][0]
+        e = lines[heads[k + 1][0]][0] if k + 1 < len(heads) else len(norm)
+        body_start = min(len(norm), lines[li][1] + 1)
+        sec = Section(
+            number=number,
+            ordinal=ordinal if number else k + 1,
+            title=ttext,
+            start=s,
+            end=e,
+            body_start=body_start,
+            title_start=tstart,
+            title_end=tstart + len(ttext),
+        )
+        sections.append(sec)
+
+    plan_year = year if year is not None else _plan_year([s.title for s in sections], title)
+    for sec in sections:
+        sec.kind = _classify(sec.title, plan_year)
+    # A section after this year's plan that is neither review nor goals continues the plan
+    # ("四、切实加强政府自身建设").
+    seen_plan = False
+    for sec in sections:
+        if sec.kind == "plan":
+            seen_plan = True
+        elif sec.kind == "other" and seen_plan:
+            sec.kind = "plan"
+    if plan_year is None:
+        plan_year = _year_from_body(norm, sections)
+    for sec in sections:
+        if sec.kind == "goals":
+            sec.plan_year = _goals_year(norm, sec, plan_year)
+        elif sec.kind == "plan":
+            years = [int(y) for y in _YEAR.findall(sec.title)]
+            sec.plan_year = plan_year if (year is not None or not years) else max(years)
+        else:
+            sec.plan_year = plan_year
+
+    for sec in sections:
+        _fill_section(norm, lines, sec)
+    return Structure(title, t0, t1, plan_year, sections)
+
+
+def _year_from_body(norm: str, sections: list[Section]) -> int | None:
+    """No year in any heading: "今年是…" or the latest year named near the start of the plan."""
+    for sec in sections:
+        if sec.kind in ("plan", "other"):
+            head = norm[sec.body_start : min(sec.end, sec.body_start + 400)]
+            m = _YEAR.search(head)
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section) -> None:
+    part: Part | None = None
+    para_ordinal = 0
+    last_part_n = 0
+    # Lines inside the section body: binary search is not needed; sections are visited in order
+    # and each line belongs to exactly one section.
+    for s, e in _lines_between(lines, sec.body_start, sec.end):
+        if e <= s or not norm[s:e].strip():
+            continue
+        pm = _PART.match(norm, s, e)
+        if pm is not None:
+            n = chinese_to_int(pm.group("num"))
+            if n is not None and n == last_part_n + 1:
+                last_part_n = n
+                sents = sentences(norm, pm.start("rest"), e)
+                number_start = norm.index("（", s, e)
+                if part is not None:
+                    part.end = s
+                title_end = sents[0].end if sents else e
+                title = norm[pm.start("rest") : title_end].rstrip("。；！？ ")
+                title_start = pm.start("rest")
+                part = Part(
+                    number=f"（{pm.group('num')}）",
+                    ordinal=n,
+                    title=title,
+                    start=number_start,
+                    end=sec.end,
+                    title_start=title_start,
+                    title_end=title_start + len(title),
+                )
+                sec.parts.append(part)
+                para_ordinal = 0
+                # The heading's first sentence includes the （一） marker: it is the title.
+                if sents:
+                    sents[0] = Sentence(number_start, sents[0].end)
+                sec.paragraphs.append((part, Paragraph(s, e, 0, sents, part_heading=True)))
+                continue
+        para_ordinal += 1
+        sents = sentences(norm, s, e)
+        para = Paragraph(s, e, para_ordinal, sents)
+        if len(sents) >= 2:
+            first = sents[0]
+            body = norm[first.start : first.end]
+            if (
+                body[-1] in "。！"
+                and len(body) - 1 <= MAX_THEME
+                and "：" not in body
+                and not body.startswith("各位代表")
+            ):
+                para.theme = first
+        sec.paragraphs.append((part, para))
+    if part is not None:
+        part.end = sec.end
+
+
+def _lines_between(lines: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    import bisect
+
+    lo = bisect.bisect_left(lines, (start, -1))
+    hi = bisect.bisect_left(lines, (end, -1))
+    return lines[lo:hi]
