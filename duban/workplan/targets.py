@@ -161,6 +161,9 @@ _AGE_VERB_BEFORE = re.compile(r"(?:达到|提高|提升|增加|延长|增长|到
 _PEOPLE_BEFORE = re.compile(
     r"(?:人口|人数|就业|人员|劳动力|人才|群众|职工|学生|游客)(?:达到|达|为|超过|突破|约|新增|增加)?$"
 )
+# A capacity or investment stated as an attribute of the noun after it: 年产30万吨乙烯项目,
+# 总投资超50亿元项目.
+_ATTR_BEFORE = re.compile(r"(?:年产|年处理|日处理|年吞吐|总投资|单体投资)(?:超|约|近)?$")
 _PERIOD_BEFORE = re.compile(r"(?:今后|未来|近|连续|过去|最近|前|后|这|每|满|第)$")
 # 条 at the end of a clause is a count of articles (人才新政12条) unless a verb states it.
 _POLICY_BEFORE = re.compile(r"(?:新政|政策|措施|举措|意见|办法|规定|条例|细则|经济|若干|稳增长|促消费)$")
@@ -358,6 +361,13 @@ def _accept(
     after = norm[tail_end : min(hi, tail_end + 5)]
     if nxt == "的" and unit not in ("%", "个百分点", "百分点", "‰"):
         return False  # 总投资100亿元的项目: an attribute of the noun, not a commitment
+    if (
+        unit in _MAGNITUDES
+        and post is None
+        and "\u4e00" <= nxt <= "\u9fff"
+        and _ATTR_BEFORE.search(norm, max(lo, a0 - 5), a0)
+    ):
+        return False
     if nxt == "级":
         return False  # 30万吨级航道, 100亿级产业: a size class in a name
     if unit in _CLASSIFIERS and _PARTS_AFTER.match(after):

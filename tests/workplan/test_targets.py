@@ -153,6 +153,28 @@ def test_ranges():
     assert values("新增就业8-10万人。") == [(80_000, 100_000, "人", "range")]
 
 
+def test_routes_are_counted_in_tiao_but_policy_articles_are_not():
+    assert values("开通国际客货运航线6条，新增城际公交线路20条。") == [
+        (6, None, "条", "="),
+        (20, None, "条", "="),
+    ]
+    assert targets("制定人才新政10条。") == []
+
+
+def test_concentration_units():
+    assert values("细颗粒物平均浓度控制在30微克/立方米以下。") == [(30, None, "微克/立方米", "<=")]
+
+
+def test_shares_with_a_bound_before_de_are_targets():
+    assert values("保持6%以上的增长。") == [(6, None, "%", ">=")]
+
+
+def test_size_classes_and_capacities_are_not_targets():
+    assert values("培育100人以下小微企业200家。") == [(200, None, "家", "=")]
+    assert targets("开工建设年产50万吨乙烯项目。") == []
+    assert values("实施总投资超20亿元项目15个。") == [(15, None, "个", "=")]
+
+
 def test_count_with_bound_before_its_noun_is_a_count():
     assert values("争取50个以上项目列入国家计划。") == [(50, None, "个", ">=")]
 
