@@ -47,14 +47,17 @@ _PATTERN = re.compile(
             # 年内 / 年底前 / 今年底 / 今年年底前 / 年末
             r"(?P<ye>(?:今年)?年(?:内|底前|底之前|末前|底|末)|今年底前?)",
             # 上半年 / 下半年
-            r"(?P<half>(?P<half_w>上|下)半年)",
+            r"(?P<half>(?:(?P<half_y>(?:19|20)\d\d)年|(?P<half_next>明年))?(?P<half_w>上|下)半年)",
             # 一季度末 / 第一季度 / 三季度末前
-            rf"(?P<q>第?(?P<q_n>{_Q})季度(?:末|底)?(?:前)?)",
+            rf"(?P<q>(?:(?P<q_y>(?:19|20)\d\d)年|(?P<q_next>明年))?第?(?P<q_n>{_Q})季度(?:末|底)?(?:前)?)",
             # 到“十四五”末 / “十四五”期末 / 十五五末
             r"(?P<fyp>(?:到|至)?[“\"]?(?P<fyp_n>[一二三四五六七八九十]{1,3}五)[”\"]?(?:时期|期)?末)",
             # 到2030年(底) / 2030年前 / 2025年底前
-            r"(?P<yr>(?:(?:到|至)(?P<yr_y1>(?:19|20)\d\d)年(?:底|末)?(?:前)?)"
-            r"|(?:(?P<yr_y2>(?:19|20)\d\d)年(?:底前|底|末|前|以前)))",
+            r"(?P<yr>(?:(?:到|至)(?P<yr_y1>(?:19|20)\d\d)年(?:底|末)?(?:前)?(?!的))"
+            r"|(?:(?P<yr_y2>(?:19|20)\d\d)年(?:底前|底|末|前|以前))"
+            # 力争2027年建成: a year right before a completion verb
+            r"|(?:(?P<yr_y3>(?:19|20)\d\d)年(?=(?:基本|全面|率先|初步|如期|要)?"
+            r"(?:建成|完成|实现|投运|投用|通车|竣工|达到|达标|消除|退出|取消|覆盖))))",
             # 届时: the date set just before
             r"(?P<then>届时)",
         ]
@@ -62,6 +65,7 @@ _PATTERN = re.compile(
     + ")"
 )
 
+_BASELINE_BEFORE = frozenset("比较从由与同")
 # Not a deadline when these come right before: 五年内 / 3年内 (a duration), 近年内.
 _DURATION_BEFORE = re.compile(r"[0-9〇零一二两三四五六七八九十百几多近]$")
 
@@ -103,6 +107,8 @@ def _resolve(
     norm: str, m: re.Match[str], lo: int, plan_year: int, previous: Deadline | None
 ) -> Deadline | None:
     s, e = m.start(), m.end()
+    if s > lo and norm[s - 1] in _BASELINE_BEFORE:
+        return None  # 比2025年底, 较上半年, 从2020年: a baseline, not a deadline
     text = norm[s:e]
     kind = "by"
     date: datetime.date | None = None
@@ -151,24 +157,23 @@ def _resolve(
         elif m.group("half"):
             if s > lo and _DURATION_BEFORE.search(norm, max(lo, s - 1), s):
                 return None
-            date = (
-                datetime.date(plan_year, 6, 30)
-                if m.group("half_w") == "上"
-                else datetime.date(plan_year, 12, 31)
-            )
+            year = _year(m.group("half_y"), m.group("half_next"), plan_year)
+            date = datetime.date(year, 6, 30) if m.group("half_w") == "上" else datetime.date(year, 12, 31)
         elif m.group("q"):
             qs = m.group("q_n")
             q = int(qs) if qs.isdigit() else chinese_to_int(qs)
             if q is None or not 1 <= q <= 4:
                 return None
-            date = _last_day(plan_year, 3 * q)
+            date = _last_day(_year(m.group("q_y"), m.group("q_next"), plan_year), 3 * q)
         elif m.group("fyp"):
             y = five_year_plan_end(m.group("fyp_n"))
             if y is None:
                 return None
             date = datetime.date(y, 12, 31)
         elif m.group("yr"):
-            y = int(m.group("yr_y1") or m.group("yr_y2"))
+            y = int(m.group("yr_y1") or m.group("yr_y2") or m.group("yr_y3"))
+            if m.group("yr_y3") and y < plan_year:
+                return None  # 2020年实现…: a past fact, not a deadline
             date = datetime.date(y, 12, 31)
         elif m.group("then"):
             if previous is None:

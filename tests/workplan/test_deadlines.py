@@ -61,6 +61,23 @@ def test_every_form(sentence, expected):
     assert dates(sentence) == [expected]
 
 
+def test_a_year_right_before_a_completion_verb():
+    assert dates("力争2028年建成投运。") == [("2028年", "2028-12-31", "by")]
+    assert dates("2030年基本实现现代化。") == [("2030年", "2030-12-31", "by")]
+    assert dates("2020年实现全面小康。") == []  # before the plan year: a fact
+    assert dates("2026年是开局之年。") == []
+
+
+def test_an_explicit_year_on_a_half_or_quarter():
+    assert dates("2027年上半年建成。") == [("2027年上半年", "2027-06-30", "by")]
+    assert dates("明年一季度完成。") == [("明年一季度", "2027-03-31", "by")]
+
+
+def test_baselines_are_not_deadlines():
+    assert dates("比2025年底增长10%，较上半年提高。") == []
+    assert dates("人均收入提高到2025年的8万元。") == []
+
+
 def test_plan_year_sets_the_year():
     assert dates("8月底前完成。", plan_year=2021) == [("8月底前", "2021-08-31", "by")]
     assert dates("2月底前完成。", plan_year=2028) == [("2月底前", "2028-02-29", "by")]  # leap year
