@@ -64,7 +64,7 @@ _UNITS = _CLASSIFIERS | _MAGNITUDES | _PLACES | _TIME_UNITS | _AGE
 # People nouns that let a bare 万 count stand for 人 (为80万重点群体提供…, 30万以上参保孕产妇).
 _PEOPLE = (
     "群众 群体 人员 人口 人才 学生 农民 工人 职工 居民 青年 老人 儿童 孕产妇 毕业生 劳动力 患者 残疾人 "
-    "游客 旅客 妇女 家庭 劳动者 农民工 退役军人"
+    "游客 旅客 妇女 劳动者 农民工 退役军人"
 ).split()
 
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
