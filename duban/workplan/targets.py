@@ -48,12 +48,13 @@ def _alt(words: Iterable[str]) -> str:
 # Measure words that count things.  A count before its noun (建设10座煤矿) is read the same way
 # as after it (新认定企业1000家).
 _CLASSIFIERS = frozenset(
-    "个 家 所 座 项 件 户 名 条 处 台 套 辆 艘 架 批 种 支 部 门 列 例 期 场 间 张 头 只 栋 幢 床 块 株 棵 口 眼 宗 笔 份".split()
+    "个 家 所 座 项 件 户 名 位 条 处 台 套 辆 艘 架 批 种 类 支 部 门 列 例 期 场 间 张 头 只 栋 幢 床 块 株 棵 口 眼 宗 "
+    "笔 份 对 起".split()
 )
 # Magnitudes: their 以上 before a noun is a size class (10亿元以上项目), not a target.
 _MAGNITUDES = frozenset(
     "个百分点 百分点 % ‰ 人 人次 平方公里 平方米 立方米 公里 千米 米 公顷 亩 美元 元 吨 千瓦时 千瓦 兆瓦 吉瓦 "
-    "度 公斤 千克 斤 标准箱 标箱 次 倍 微克 毫克".split()
+    "度 公斤 千克 斤 标准箱 标箱 次 倍 微克 毫克 分/千瓦时".split()
 )
 # Places counted as units of a pilot (开展1市、10县试点).
 _PLACES = frozenset("市 县 镇 乡 村".split())
@@ -368,6 +369,10 @@ def _accept(
         and _ATTR_BEFORE.search(norm, max(lo, a0 - 5), a0)
     ):
         return False
+    if unit == "位" and (nxt == "数" or (a0 > lo and norm[a0 - 1] in "前后")):
+        return False  # 全国前10位: a rank; 3位数增长: digits
+    if nxt.isdigit():
+        return False  # 1对1, 3比1: a ratio, not a count
     if nxt == "级":
         return False  # 30万吨级航道, 100亿级产业: a size class in a name
     if unit in _CLASSIFIERS and _PARTS_AFTER.match(after):
@@ -384,10 +389,10 @@ def _accept(
             return False
     if post in ("以上", "以下") and nxt and nxt not in _AND_CHARS:
         # A count with 以上 before its noun is still a count (争取100个以上项目纳入…), and so is a
-        # share (5%以上的增长); a magnitude before its noun is a size class (10亿元以上项目,
-        # 300人以上企业, 100人以下企业).
+        # share (90%以上政务服务事项网上可办, 5%以上的增长); a magnitude before its noun is a size
+        # class (10亿元以上项目, 300人以上企业, 100人以下企业).
         if unit in ("%", "个百分点", "百分点", "‰"):
-            return nxt == "的"
+            return True
         if unit not in _CLASSIFIERS or unit == "名":
             return False
     return True

@@ -161,6 +161,20 @@ def test_routes_are_counted_in_tiao_but_policy_articles_are_not():
     assert targets("制定人才新政10条。") == []
 
 
+def test_more_measure_words():
+    assert values("新增国际友好城市8对，引进两院院士3位。") == [(8, None, "对", "="), (3, None, "位", "=")]
+    assert values("开展6类重点资产清查，避免较大事故10起以上。") == [
+        (6, None, "类", "="),
+        (10, None, "起", ">="),
+    ]
+    assert values("一般工商业电价降低2分/千瓦时。") == [(2, None, "分/千瓦时", "=")]
+    assert targets("开展1对1帮扶，进入全国前10位。") == []
+
+
+def test_a_share_with_a_bound_before_its_noun_is_a_target():
+    assert values("推动95%以上政务服务事项全程网办。") == [(95, None, "%", ">=")]
+
+
 def test_concentration_units():
     assert values("细颗粒物平均浓度控制在30微克/立方米以下。") == [(30, None, "微克/立方米", "<=")]
 
