@@ -26,11 +26,15 @@ class PhraseIndex(Generic[V]):
                 if phrase in table and table[phrase] is None:
                     continue
                 table[phrase] = value
-        self._by_head: dict[str, list[tuple[str, V | None]]] = {}
-        for phrase, value in table.items():
-            self._by_head.setdefault(phrase[:2], []).append((phrase, value))
-        for lst in self._by_head.values():
-            lst.sort(key=lambda pv: len(pv[0]), reverse=True)
+        self._table = table
+        # For each two-character head, the lengths of the phrases it starts, longest first:
+        # a candidate costs one dict lookup per distinct length, not one test per phrase.
+        lengths: dict[str, set[int]] = {}
+        for phrase in table:
+            lengths.setdefault(phrase[:2], set()).add(len(phrase))
+        self._by_head: dict[str, tuple[int, ...]] = {
+            h: tuple(sorted(ls, reverse=True)) for h, ls in lengths.items()
+        }
         firsts = sorted({h[0] for h in self._by_head})
         seconds = sorted({h[1] for h in self._by_head})
         if firsts:
@@ -48,18 +52,23 @@ class PhraseIndex(Generic[V]):
         if end is None:
             end = len(text)
         by_head = self._by_head
+        table = self._table
         last_end = start
         for m in self._candidates.finditer(text, start, end):
             p = m.start()
             if p < last_end:
                 continue
-            options = by_head.get(text[p : p + 2])
-            if not options:
+            lengths = by_head.get(text[p : p + 2])
+            if lengths is None:
                 continue
-            for phrase, value in options:
-                q = p + len(phrase)
-                if q <= end and text.startswith(phrase, p):
+            for n in lengths:
+                q = p + n
+                if q > end:
+                    continue
+                phrase = text[p:q]
+                if phrase in table:
                     last_end = q
+                    value = table[phrase]
                     if value is not None:
                         yield p, q, value
                     break

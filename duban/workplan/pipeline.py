@@ -9,11 +9,12 @@ as ``text`` (normalisation is one-to-one, see ``normalize``).
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import os
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from duban.workplan.deadlines import Deadline, find_deadlines
 from duban.workplan.decode import DEFAULT_MAX_BYTES, Decoded, decode
@@ -25,11 +26,14 @@ from duban.workplan.targets import find_targets
 from duban.workplan.units import suggest, vocabulary_for
 
 SCHEMA = "duban.workplan/1"
+V = TypeVar("V")
 
 _MD_LINE_MARKUP = re.compile(r"(?m)^([ ]*)(#{1,6}[ ]*|>[ ]?|[-*+][ ]+(?=\S))")
 _MD_EMPHASIS = re.compile(r"\*\*|__")
 # Sentences that only announce what follows ("重点抓好以下工作。") or address the audience.
-_FILLER = re.compile(r"(?:以下|如下)[^。；！？]{0,12}[。：；！？]?$|^各位代表[！!，。：]?$")
+_FILLER = re.compile(
+    r"(?:以下|如下)[^。；！？]{0,12}[。：；！？]?$|^各位代表[！!，。：]?$|作简要报告[。！]?$|^下面[，,]?我"
+)
 _COMMITMENT = re.compile(
     r"推进|加快|实施|推动|建设|完善|加强|深化|开展|确保|力争|提升|强化|落实|健全|培育|打造"
 )
@@ -171,6 +175,22 @@ def _ensure_plan(norm: str, struct: Structure) -> None:
     )
 
 
+class Hits(Generic[V]):
+    """Matches of one scan, sorted by start, sliced by range."""
+
+    def __init__(self, hits: Iterable[tuple[int, int, V]]) -> None:
+        self.hits = list(hits)
+        self.starts = [h[0] for h in self.hits]
+
+    def between(self, start: int, end: int) -> list[tuple[int, int, V]]:
+        lo = bisect.bisect_left(self.starts, start)
+        hi = bisect.bisect_left(self.starts, end, lo)
+        return [h for h in self.hits[lo:hi] if h[1] <= end]
+
+    def values(self, start: int, end: int) -> list[V]:
+        return [h[2] for h in self.between(start, end)]
+
+
 def _section_tasks(
     text: str,
     norm: str,
@@ -183,11 +203,17 @@ def _section_tasks(
 ) -> None:
     plan_year = sec.plan_year or report_year
     previous: Deadline | None = None
+    # One scan per index over the whole section; sentences take their slice by bisection.
+    vocab_hits = Hits(vocab.index.finditer(norm, sec.start, sec.end))
+    place_hits = Hits(places.find(norm, sec.start, sec.end))
     n_paras = len(sec.paragraphs)
     for k, (part, para) in enumerate(sec.paragraphs):
+        # The closing address ("各位代表，新蓝图已经绘就…") ends the last section; only an
+        # appendix (a table, a glossary) may follow it.
         closing = (
             is_last_section
-            and k == n_paras - 1
+            and k >= n_paras - 3
+            and not any(p2.part_heading for _, p2 in sec.paragraphs[k + 1 :])
             and norm[para.start : para.end].lstrip().startswith("各位代表")
         )
         theme = para.theme
@@ -215,10 +241,10 @@ def _section_tasks(
             if context is None:
                 context = []
                 if theme is not None:
-                    context += vocab.matches(norm, theme.start, theme.end)
+                    context += vocab_hits.values(theme.start, theme.end)
                 if part is not None:
-                    context += vocab.matches(norm, part.title_start, part.title_end)
-            words = vocab.matches(norm, s, e)
+                    context += vocab_hits.values(part.title_start, part.title_end)
+            words = vocab_hits.values(s, e)
             dl = deadlines[0] if deadlines else None
             out.append(
                 {
@@ -255,7 +281,7 @@ def _section_tasks(
                     },
                     "places": [
                         {"name": p.name, "code": p.code, "start": ps, "end": pe}
-                        for ps, pe, p in places.find(norm, s, e)
+                        for ps, pe, p in place_hits.between(s, e)
                     ],
                     "suggested_units": suggest(words, context),
                 }

@@ -70,13 +70,9 @@ class Gazetteer:
 
     def find(self, norm: str, start: int, end: int) -> list[tuple[int, int, Place]]:
         out: list[tuple[int, int, Place]] = []
-        seen: set[tuple[int, int]] = set()
         for s, e, place in self.index.finditer(norm, start, end):
             if e - s == 2 and norm[e - 1] in "县区市" and e < len(norm) and norm[e] in _BAD_NEXT_AFTER_ADMIN:
                 continue
-            if (s, e) in seen:
-                continue
-            seen.add((s, e))
             out.append((s, e, place))
         return out
 

@@ -283,9 +283,12 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
         )
         sections.append(sec)
 
-    plan_year = year if year is not None else _plan_year([s.title for s in sections], title)
+    # Sections are classified by the year the report itself plans for; a ``year`` given by the
+    # caller then overrides the plan year, not which sections look forward.
+    detected = _plan_year([s.title for s in sections], title)
+    plan_year = year if year is not None else detected
     for sec in sections:
-        sec.kind = _classify(sec.title, plan_year)
+        sec.kind = _classify(sec.title, detected if detected is not None else plan_year)
     # A section after this year's plan that is neither review nor goals continues the plan
     # ("四、切实加强政府自身建设").
     seen_plan = False
@@ -302,12 +305,26 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
         elif sec.kind == "plan":
             years = [int(y) for y in _YEAR.findall(sec.title)]
             sec.plan_year = plan_year if (year is not None or not years) else max(years)
+        elif sec.kind == "review":
+            sec.plan_year = _review_year(sec.title, plan_year)
         else:
             sec.plan_year = plan_year
 
     for sec in sections:
         _fill_section(norm, lines, sec)
     return Structure(title, t0, t1, plan_year, sections)
+
+
+def _review_year(title: str, plan_year: int | None) -> int | None:
+    """The last year a review covers: “十三五” → 2020, "2020年工作回顾" → 2020."""
+    years = [int(y) for y in _YEAR.findall(title)]
+    for m in _FYP.finditer(title):
+        y = five_year_plan_end(m.group(1))
+        if y is not None:
+            years.append(y)
+    if years:
+        return max(years)
+    return plan_year - 1 if plan_year is not None else None
 
 
 def _year_from_body(norm: str, sections: list[Section]) -> int | None:

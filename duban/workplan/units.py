@@ -64,6 +64,7 @@ class Vocabulary:
         return [v for _, _, v in self.index.finditer(norm, start, end)]
 
 
+@lru_cache(maxsize=4096)
 def _weight(word: str) -> float:
     return min(len(word.strip(_QUOTES)), 6) / 4
 

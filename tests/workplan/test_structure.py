@@ -1,0 +1,145 @@
+"""Report structure on small reports of several shapes: paired input and expected JSON."""
+
+import json
+
+import pytest
+
+from duban.workplan import decompose
+from tests.workplan.conftest import FIXTURES
+
+CASES = sorted(p.stem for p in FIXTURES.glob("*.txt"))
+
+
+def _summary(r):
+    return {
+        "title": r["title"],
+        "plan_year": r["plan_year"],
+        "sections": [
+            {
+                "number": s["number"],
+                "title": s["title"],
+                "kind": s["kind"],
+                "plan_year": s["plan_year"],
+                "parts": [p["number"] for p in s["parts"]],
+            }
+            for s in r["sections"]
+        ],
+        "tasks": [
+            {
+                "id": t["id"],
+                "text": t["text"],
+                "theme": t["theme"],
+                "targets": [x["text"] for x in t["targets"]],
+                "deadline": t["deadline"]["date"] if t["deadline"] else None,
+                "places": [x["name"] for x in t["places"]],
+            }
+            for t in r["tasks"]
+        ],
+    }
+
+
+def test_fixtures_exist():
+    assert len(CASES) >= 4
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture(case):
+    result = decompose((FIXTURES / f"{case}.txt").read_bytes(), name=f"{case}.txt")
+    expected = json.loads((FIXTURES / f"{case}.expected.json").read_text(encoding="utf-8"))
+    assert _summary(result) == expected
+
+
+def test_seed_sections(seed_result):
+    r = seed_result
+    assert r["plan_year"] == 2021
+    kinds = [(s["number"], s["kind"], s["plan_year"]) for s in r["sections"]]
+    assert kinds == [("一", "review", 2020), ("二", "goals", 2025), ("三", "plan", 2021)]
+    plan = r["sections"][2]
+    assert [p["number"] for p in plan["parts"]] == [f"（{n}）" for n in "一二三四五六七八九十"]
+    assert plan["parts"][1]["title"] == "突出创新核心地位，加快产业高质量发展"
+
+
+def test_seed_tasks_only_forward_looking(seed_result):
+    review = seed_result["sections"][0]
+    tasks = seed_result["tasks"]
+    assert len(tasks) > 200
+    assert all(t["start"] >= review["end"] for t in tasks)
+    assert {t["section"] for t in tasks} == {"二", "三"}
+    assert {t["plan_year"] for t in tasks if t["section"] == "三"} == {2021}
+    assert {t["plan_year"] for t in tasks if t["section"] == "二"} == {2025}
+    ids = [t["id"] for t in tasks]
+    assert len(ids) == len(set(ids))
+
+
+def test_seed_theme_and_ids(seed_result):
+    by_text = {t["text"]: t for t in seed_result["tasks"]}
+    t = next(t for text, t in by_text.items() if text.startswith("新认定高新技术企业1000家"))
+    assert t["theme"] == "大力培育一流创新生态"
+    assert t["section"] == "三" and t["part"] == "（二）"
+    assert t["id"].startswith("3.2.1.")
+    assert [x["value"] for x in t["targets"]] == [1000]
+    # The theme sentence is not a task of its own.
+    assert "大力培育一流创新生态。" not in by_text
+
+
+def test_seed_deadline_via_then(seed_result):
+    t = next(t for t in seed_result["tasks"] if t["text"].startswith("届时"))
+    assert t["deadline"]["date"] == "2021-07-31" and t["deadline"]["text"] == "届时"
+
+
+def test_every_target_sentence_is_a_task(seed_result):
+    """No target is lost: each plan/goals sentence with a number-and-unit commitment is a task."""
+    from duban.workplan.normalize import normalize
+    from duban.workplan.structure import sentences
+    from duban.workplan.targets import find_targets
+
+    text = seed_result["text"]
+    norm = normalize(text)
+    task_spans = {(t["start"], t["end"]) for t in seed_result["tasks"]}
+    for sec in seed_result["sections"]:
+        if sec["kind"] not in ("goals", "plan"):
+            continue
+        for s in sentences(norm, sec["start"], sec["end"]):
+            if find_targets(norm, s.start, s.end):
+                assert (s.start, s.end) in task_spans or any(
+                    a <= s.start and s.end <= b for a, b in task_spans
+                ), text[s.start : s.end]
+
+
+def test_year_argument_overrides():
+    raw = (FIXTURES / "city_numbered.txt").read_bytes()
+    r = decompose(raw, year=2023)
+    assert r["plan_year"] == 2023
+    assert [t["plan_year"] for t in r["tasks"]] == [2023] * len(r["tasks"])
+    year_end = [t for t in r["tasks"] if t["text"].startswith("年内")][0]
+    assert year_end["deadline"]["date"] == "2023-12-31"
+
+
+def test_markdown_headings_are_structure():
+    text = (FIXTURES / "city_numbered.txt").read_text(encoding="utf-8")
+    md = (
+        text.replace("一、2021", "## 一、2021")
+        .replace("二、2022", "## 二、2022")
+        .replace("　　（一）", "### （一）")
+    )
+    r = decompose(md.encode(), name="report.md")
+    assert r["source"]["format"] == "md"
+    assert [s["kind"] for s in r["sections"]] == ["review", "plan"]
+    assert [p["number"] for p in r["sections"][1]["parts"]] == ["（一）", "（二）"]
+
+
+def test_plain_commitments_without_sections_are_a_plan():
+    text = "今年重点推进以下工作。加快建设高标准农田5万亩。推进老旧小区改造100个。加强生态环境保护。\n"
+    r = decompose(text.encode(), year=2024)
+    assert r["plan_year"] == 2024
+    assert [s["kind"] for s in r["sections"]] == ["plan"]
+    assert sum(len(t["targets"]) for t in r["tasks"]) == 2
+
+
+def test_review_only_is_not_a_report():
+    from duban.workplan import ParseError
+
+    text = "一、2021年工作回顾\n过去一年，我们推进了各项工作，建设高标准农田5万亩。\n二、2021年工作总结\n成绩来之不易。\n"
+    with pytest.raises(ParseError) as exc:
+        decompose(text.encode())
+    assert exc.value.code == "not_a_report" and "工作安排" in exc.value.message
