@@ -170,7 +170,10 @@ _PERIOD_BEFORE = re.compile(r"(?:今后|未来|近|连续|过去|最近|前|后|
 _POLICY_BEFORE = re.compile(r"(?:新政|政策|措施|举措|意见|办法|规定|条例|细则|经济|若干|稳增长|促消费)$")
 _CLAUSE_BOUNDARY = re.compile(r"[，。；：、！？（）“”\n]")
 # The noun after a count stops at a boundary or at the next number (10个强县和100个强镇).
-_NOUN_STOP = re.compile(r"[，。；：、！？（）“”\n]|[和及与或]?\d")
+# It also stops before the verb of the clause (11个市将全部实现…, 10件民生实事的基础上).
+_NOUN_STOP = re.compile(
+    r"[，。；：、！？（）“”\n]|[和及与或]?\d|将|要|全部|全面|实现|纳入|入选|达到|的|等(?=[，。；])"
+)
 _CLAUSE_END_CHARS = frozenset("，。；：、！？）”\n ")
 _AND_CHARS = frozenset("和或及、，。；！？）\n ")
 
@@ -178,6 +181,7 @@ _LEAD_NOISE = re.compile(
     "^(?:"
     + _alt(
         "全年 今年 全省 全市 全区 全县 全国 力争 确保 努力 争取 再 新 累计 共 分别 进一步 继续 持续 加快 推动 "
+        "扎实 大力 积极 全面 稳步 有序 深入 着力 重点 即 "
         "实现 完成 新增 新建 建设 建成 培育 开工 推进 认定 新认定 筹集 开展 打造 启动 实施 支持 引导 带动 其中 "
         "整村分类推进 为 改建 扩建 改扩建 新改扩建 投用 建成投用 招引 发放 引进 组织 举办 拟 拟安排 安排 先 "
         "投入 争取 下达 改造 提升 培训 接待 开通 新开 新开工 创建".split()
@@ -424,19 +428,15 @@ def _indicator(norm: str, hi: int, before: str, tail_end: int, nxt: str, unit: s
 
     The noun after the unit when the count stands before its noun (建设10座智能化示范煤矿), else
     the noun phrase before the number without its verbs (新认定高新技术企业1000家)."""
-    if (
-        unit in _CLASSIFIERS | _PLACES
-        and nxt
-        and nxt not in _CLAUSE_END_CHARS
-        and "\u4e00" <= nxt <= "\u9fff"
-    ):
+    growth = bool(_GROWTH_VERB.search(before))
+    name = _LEAD_NOISE.sub("", _TRAIL_VERB.sub("", before))
+    noun_follows = bool(nxt) and nxt not in _CLAUSE_END_CHARS and "\u4e00" <= nxt <= "\u9fff"
+    if noun_follows and (unit in _CLASSIFIERS or unit in _PLACES or not name):
         b = _NOUN_STOP.search(norm, tail_end, min(hi, tail_end + 30))
         stop = b.start() if b else min(hi, tail_end + 30)
         after = norm[tail_end:stop]
         if after:
             return after, stop
-    growth = bool(_GROWTH_VERB.search(before))
-    name = _LEAD_NOISE.sub("", _TRAIL_VERB.sub("", before))
     if name and growth and unit == "%" and not name.endswith(("率", "幅", "速")):
         name += "增速"
     return name, tail_end
