@@ -119,6 +119,7 @@ def test_then_without_a_previous_deadline_is_nothing():
         "每月底报送进度。",
         "2月30日前完成。",  # not a date
         "13月底前完成。",
+        "2028年前后建成。",  # "around", not "by"
     ],
 )
 def test_not_deadlines(sentence):
