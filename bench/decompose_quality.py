@@ -1,6 +1,10 @@
 """Quality of the work-report parser against the gold labels (targets and deadlines).
 
     .venv/bin/python -m bench.decompose_quality [--verbose] [--json] [--report seed|zhejiang|sichuan]
+    .venv/bin/python -m bench.decompose_quality --files NAME TEXT TARGETS_JSONL DEADLINES_JSONL
+
+The labelled reports live under ``--shared`` (default /work/shared, or $DUBAN_SHARED); ``--files``
+scores any other report labelled with the same conventions (repeatable; only those are run).
 
 For each labelled report it runs the parser, matches its quantitative targets to the gold
 targets and prints precision, recall, F1, comparator accuracy and deadline recall.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -33,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-SHARED = Path("/work/shared")
+SHARED = Path(os.environ.get("DUBAN_SHARED", "/work/shared"))
 
 
 @dataclass
@@ -44,26 +49,19 @@ class Report:
     deadlines_path: Path
 
 
-REPORTS = [
-    Report(
-        "seed",
-        SHARED / "seed/shanxi_2021_government_work_report.txt",
-        SHARED / "seed/gold/shanxi_2021.targets.jsonl",
-        SHARED / "seed/gold/shanxi_2021.deadlines.jsonl",
-    ),
-    Report(
-        "zhejiang",
-        SHARED / "devset/zhejiang_2026.txt",
-        SHARED / "devset/zhejiang_2026.targets.jsonl",
-        SHARED / "devset/zhejiang_2026.deadlines.jsonl",
-    ),
-    Report(
-        "sichuan",
-        SHARED / "devset/sichuan_2026.txt",
-        SHARED / "devset/sichuan_2026.targets.jsonl",
-        SHARED / "devset/sichuan_2026.deadlines.jsonl",
-    ),
+_LABELLED = [
+    ("seed", "seed/shanxi_2021_government_work_report.txt", "seed/gold/shanxi_2021"),
+    ("zhejiang", "devset/zhejiang_2026.txt", "devset/zhejiang_2026"),
+    ("sichuan", "devset/sichuan_2026.txt", "devset/sichuan_2026"),
 ]
+REPORT_KEYS = [key for key, _, _ in _LABELLED]
+
+
+def labelled_reports(shared: Path) -> list[Report]:
+    return [
+        Report(key, shared / text, shared / f"{stem}.targets.jsonl", shared / f"{stem}.deadlines.jsonl")
+        for key, text, stem in _LABELLED
+    ]
 
 
 @dataclass
@@ -93,6 +91,7 @@ class Prediction:
     deadlines: list[PredDeadline] = field(default_factory=list)
     pipeline: str = ""
     seconds: float = 0.0
+    text: str | None = None  # the decoded text the offsets point into
 
 
 def _load_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -123,7 +122,7 @@ def predict(raw: bytes) -> Prediction:
     t0 = time.perf_counter()
     result = decompose(raw)
     seconds = time.perf_counter() - t0
-    pred = Prediction(pipeline="duban.workplan.decompose", seconds=seconds)
+    pred = Prediction(pipeline="duban.workplan.decompose", seconds=seconds, text=_get(result, "text"))
     for task in _get(result, "tasks", ()):
         for t in _get(task, "targets", ()) or ():
             pred.targets.append(
@@ -260,12 +259,10 @@ def _sentence_at(text: str, pos: int) -> str:
     return text[lo:hi].strip()
 
 
-def run(keys: list[str]) -> list[dict[str, Any]]:
+def run(reports: list[Report]) -> list[dict[str, Any]]:
     results = []
     warm = False
-    for report in REPORTS:
-        if keys and report.key not in keys:
-            continue
+    for report in reports:
         raw = report.text_path.read_bytes()
         text = raw.decode("utf-8")
         if not warm:
@@ -273,7 +270,8 @@ def run(keys: list[str]) -> list[dict[str, Any]]:
             warm = True
         # Best of three warm runs: the timing is the parser's, not the machine's noise.
         pred = min((predict(raw) for _ in range(3)), key=lambda p: p.seconds)
-        results.append(score(report, pred, text))
+        # Offsets point into the parser's decoded text (a BOM or CRLF may differ from the file's).
+        results.append(score(report, pred, pred.text if pred.text is not None else text))
     return results
 
 
@@ -293,11 +291,23 @@ def _table(results: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--report", action="append", choices=[r.key for r in REPORTS], help="only these reports")
+    ap.add_argument("--report", action="append", choices=REPORT_KEYS, help="only these labelled reports")
+    ap.add_argument("--shared", type=Path, default=SHARED, help="where seed/ and devset/ are")
+    ap.add_argument(
+        "--files",
+        nargs=4,
+        action="append",
+        metavar=("NAME", "TEXT", "TARGETS", "DEADLINES"),
+        help="score another labelled report instead (repeatable)",
+    )
     ap.add_argument("--verbose", "-v", action="store_true", help="list false positives and negatives")
     ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = ap.parse_args(argv)
-    results = run(args.report or [])
+    if args.files:
+        reports = [Report(name, Path(t), Path(g), Path(d)) for name, t, g, d in args.files]
+    else:
+        reports = [r for r in labelled_reports(args.shared) if not args.report or r.key in args.report]
+    results = run(reports)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return 0
