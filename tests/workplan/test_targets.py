@@ -4,6 +4,11 @@ Each test states one rule of the gold conventions (tests/../seed/gold/README.md)
 written for the test, not copied from a labelled report.
 """
 
+import json
+import math
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -317,3 +322,31 @@ def test_hostile_input_is_handled(hostile):
     norm = normalize(hostile)
     for t in find_targets(norm, 0, len(norm)):
         assert norm[t.start : t.end] == t.text
+
+
+# --- paired fixture: genre sentences → reviewed expected targets ----------------------------
+
+_FIXTURES = Path(__file__).parent / "fixtures" / "targets"
+
+
+def _fixture_rows() -> list[dict[str, Any]]:
+    path = _FIXTURES / "genre_sentences.expected.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("row", _fixture_rows(), ids=lambda row: row["sentence"][:16])
+def test_genre_sentences(row):
+    """Sentences in the style of national, provincial and municipal reports, written for the tests;
+    every expected row was checked by hand against the conventions (value, bound, unit, comparator)."""
+    got = values(row["sentence"])
+    expected = [tuple(t) for t in row["targets"]]
+    assert len(got) == len(expected), got
+    for (v, vmax, unit, cmp), (ev, evmax, eunit, ecmp) in zip(got, expected, strict=True):
+        assert math.isclose(v, ev, rel_tol=1e-12)
+        assert (vmax is None and evmax is None) or math.isclose(vmax, evmax, rel_tol=1e-12)
+        assert (unit, cmp) == (eunit, ecmp)
+
+
+def test_fixture_sentences_file_matches_expected_file():
+    sentences = (_FIXTURES / "genre_sentences.txt").read_text(encoding="utf-8").splitlines()
+    assert [row["sentence"] for row in _fixture_rows()] == [s for s in sentences if s]
