@@ -1,9 +1,5 @@
 import pytest
 
-from tests.plans.fakeparser import install
-
-install()
-
 
 @pytest.fixture
 def seed_bytes():
