@@ -54,7 +54,9 @@ _CLASSIFIERS = frozenset(
 # Magnitudes: their 以上 before a noun is a size class (10亿元以上项目), not a target.
 _MAGNITUDES = frozenset(
     "个百分点 百分点 % ‰ 人 人次 平方公里 平方米 立方米 公里 千米 米 公顷 亩 美元 元 吨 千瓦时 千瓦 兆瓦 吉瓦 "
-    "度 公斤 千克 斤 标准箱 标箱 次 倍 微克 毫克 分/千瓦时".split()
+    "度 公斤 千克 斤 标准箱 标箱 次 倍 微克 毫克 分/千瓦时 吨标准煤 吨标煤 兆瓦时 吉瓦时 海里 分贝 羽 "
+    # Units written in Latin letters (a following letter still marks a name: 5G, 3A级).
+    "TEU GW MW kW KW kWh GWh km EFLOPS PFLOPS Gbps Mbps".split()
 )
 # Places counted as units of a pilot (开展1市、10县试点).
 _PLACES = frozenset("市 县 镇 乡 村".split())
@@ -80,7 +82,7 @@ _ANCHOR = re.compile(
 )
 
 # A rate written after the unit: 立方米/日, 元/吨.
-_PER = r"(?:/(?:日|天|年|月|小时|人|亩|吨|千瓦时|平方米|立方米|秒))?"
+_PER = r"(?:/(?:日|天|年|月|小时|人|亩|吨|千瓦时|平方米|立方米|秒|升))?"
 _BOUND = r"(?P<post>以上|以下|以内|之内|左右|上下|内|[多余](?=[，。；、）\n]|$))?"
 _UNIT_GROUP = (
     rf"(?:(?P<unit>{_alt(_UNITS)})"

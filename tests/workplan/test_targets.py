@@ -180,6 +180,13 @@ def test_a_share_with_a_bound_before_its_noun_is_a_target():
     assert values("推动95%以上政务服务事项全程网办。") == [(95, None, "%", ">=")]
 
 
+def test_compound_and_latin_units():
+    assert values("能耗总量控制在1.5亿吨标准煤以内。") == [(150_000_000, None, "吨标准煤", "<=")]
+    assert values("港口集装箱吞吐量达到600万TEU。") == [(6_000_000, None, "TEU", "=")]
+    assert values("新增风电装机5GW。") == [(5, None, "GW", "=")]
+    assert values("总磷浓度降至0.2毫克/升以下。") == [(0.2, None, "毫克/升", "<=")]
+
+
 def test_concentration_units():
     assert values("细颗粒物平均浓度控制在30微克/立方米以下。") == [(30, None, "微克/立方米", "<=")]
 
