@@ -58,6 +58,8 @@ _PATTERN = re.compile(
             # 力争2027年建成: a year right before a completion verb
             r"|(?:(?P<yr_y3>(?:19|20)\d\d)年(?=(?:基本|全面|率先|初步|如期|要)?"
             r"(?:建成|完成|实现|投运|投用|通车|竣工|达到|达标|消除|退出|取消|覆盖))))",
+            # 2027年起 / 明年起: from the first day of that year
+            r"(?P<yf>(?:自|从)?(?:(?P<yf_y>(?:19|20)\d\d)年|明年)(?:开始|起))",
             # 届时: the date set just before
             r"(?P<then>届时)",
         ]
@@ -175,6 +177,10 @@ def _resolve(
             if m.group("yr_y3") and y < plan_year:
                 return None  # 2020年实现…: a past fact, not a deadline
             date = datetime.date(y, 12, 31)
+        elif m.group("yf"):
+            y = int(m.group("yf_y")) if m.group("yf_y") else plan_year + 1
+            date = datetime.date(y, 1, 1)
+            kind = "from"
         elif m.group("then"):
             if previous is None:
                 return None

@@ -78,6 +78,12 @@ def test_baselines_are_not_deadlines():
     assert dates("人均收入提高到2025年的8万元。") == []
 
 
+def test_from_a_year():
+    assert dates("从2027年起全面实施。") == [("从2027年起", "2027-01-01", "from")]
+    assert dates("明年开始施行。") == [("明年开始", "2027-01-01", "from")]
+    assert dates("从今年起推行。") == []  # 今年 is the plan period, not a date
+
+
 def test_plan_year_sets_the_year():
     assert dates("8月底前完成。", plan_year=2021) == [("8月底前", "2021-08-31", "by")]
     assert dates("2月底前完成。", plan_year=2028) == [("2月底前", "2028-02-29", "by")]  # leap year
