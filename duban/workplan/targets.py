@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from duban.workplan.numbers import (
     MAX_CHINESE_NUMERAL,
@@ -176,6 +176,8 @@ _CLAUSE_BOUNDARY = re.compile(r"[，。；：、！？（）“”\n]")
 _NOUN_STOP = re.compile(
     r"[，。；：、！？（）“”\n]|[和及与或]?\d|将|要|全部|全面|实现|纳入|入选|达到|的|等(?=[，。；])"
 )
+# Two values joined into one list: 1万家和2万家, 8%、9%.
+_JOINED = re.compile(r"[和及与、]")
 _CLAUSE_END_CHARS = frozenset("，。；：、！？）”\n ")
 _AND_CHARS = frozenset("和或及、，。；！？）\n ")
 
@@ -209,6 +211,8 @@ def find_targets(norm: str, start: int, end: int) -> list[Target]:
     out: list[Target] = []
     pos = start
     prev_clause_anchor = -1  # numeral start of the previous target (for shared indicators)
+    prev_end = -1  # where the previous target's number ended
+    prev_word_cmp = ""  # its comparator when a word before the number set it (超过, 不低于)
     while pos < end:
         m = _ANCHOR.search(norm, pos, end)
         if m is None:
@@ -217,15 +221,27 @@ def find_targets(norm: str, start: int, end: int) -> list[Target]:
         read = _read(norm, start, end, m, prev_clause_anchor)
         if read is None:
             continue
-        found, consumed = read
+        found, consumed, word_cmp = read
+        if (
+            found.comparator == "="
+            and not word_cmp
+            and prev_word_cmp
+            and _JOINED.fullmatch(norm, prev_end, m.start())
+        ):
+            # 分别超过1万家和2万家: the word before the first number bounds the second as well.
+            found = replace(found, comparator=prev_word_cmp)
+            word_cmp = prev_word_cmp
         out.append(found)
         prev_clause_anchor = m.start()
+        prev_end = consumed
+        prev_word_cmp = word_cmp
         pos = max(pos, consumed)
     return out
 
 
-def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tuple[Target, int] | None:
-    """The target at numeral anchor ``m`` and where its number's tail ends, or None."""
+def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tuple[Target, int, str] | None:
+    """The target at numeral anchor ``m``, where its number's tail ends, and the comparator a word
+    before the number set ("" when none did), or None."""
     a0, a1 = m.start(), m.end()
     tok = m.group(0)
     chinese = m.group("cn") is not None
@@ -306,6 +322,9 @@ def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tu
         comparator = ">="
     else:
         comparator = _pre_comparator(norm, lo, a0)
+    word_cmp = comparator if comparator != "=" and value_max is None and post is None else ""
+    if t.group("yu1") or t.group("yu2"):
+        word_cmp = ""
 
     if implied_unit:
         unit_text = implied_unit
@@ -332,7 +351,7 @@ def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tu
         start=seg_start,
         end=span_end,
     )
-    return target, tail_end
+    return target, tail_end, word_cmp
 
 
 def _accept(

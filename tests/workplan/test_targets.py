@@ -143,6 +143,18 @@ def test_comparators(sentence, comparator):
     assert one(sentence).comparator == comparator
 
 
+def test_a_bound_word_before_a_list_bounds_every_value():
+    assert values("专精特新企业和高新技术企业分别突破3000家和2万家。") == [
+        (3000, None, "家", ">="),
+        (20_000, None, "家", ">="),
+    ]
+    # …but not a value in the next clause.
+    assert values("耕地不低于5000万亩，永久基本农田4000万亩。") == [
+        (50_000_000, None, "亩", ">="),
+        (40_000_000, None, "亩", "="),
+    ]
+
+
 def test_bound_word_after_the_unit_wins_over_the_verb():
     assert one("物价涨幅控制在3%左右。").comparator == "~"
 
