@@ -7,6 +7,8 @@ one character: the two strings have the same length and the same indices.
 
 from __future__ import annotations
 
+import re
+
 _TABLE: dict[int, str] = {}
 # Full-width ASCII variants (！ to ～) → ASCII.
 for _cp in range(0xFF01, 0xFF5F):
@@ -44,10 +46,19 @@ _TABLE.update({ord(";"): "；", ord("!"): "！", ord("?"): "？"})
 _TABLE.update({ord("("): "（", ord(")"): "）", 0xFF08: "（", 0xFF09: "）"})
 
 
+# Most characters of a Chinese report map to themselves: find the few that do not with one
+# character-class scan (C speed) instead of a per-character table lookup over the whole text.
+_CHANGING = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_TABLE)) + "]")
+
+
+def _replace(m: re.Match[str]) -> str:
+    return _TABLE[ord(m.group())]
+
+
 def normalize(text: str) -> str:
     """Return ``text`` with full-width digits/letters/symbols made ASCII, Chinese punctuation
     unified, and CR/odd spaces made plain; ``len(result) == len(text)`` always."""
-    out = text.translate(_TABLE)
+    out = _CHANGING.sub(_replace, text)
     # translate with single-character values cannot change the length; keep it that way.
     assert len(out) == len(text)
     return out

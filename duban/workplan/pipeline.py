@@ -9,7 +9,6 @@ as ``text`` (normalisation is one-to-one, see ``normalize``).
 
 from __future__ import annotations
 
-import bisect
 import datetime
 import os
 import re
@@ -175,20 +174,22 @@ def _ensure_plan(norm: str, struct: Structure) -> None:
     )
 
 
-class Hits(Generic[V]):
-    """Matches of one scan, sorted by start, sliced by range."""
+class Sweep(Generic[V]):
+    """Matches of one scan, handed out to consecutive ranges in text order (linear overall)."""
 
     def __init__(self, hits: Iterable[tuple[int, int, V]]) -> None:
         self.hits = list(hits)
-        self.starts = [h[0] for h in self.hits]
+        self.i = 0
 
-    def between(self, start: int, end: int) -> list[tuple[int, int, V]]:
-        lo = bisect.bisect_left(self.starts, start)
-        hi = bisect.bisect_left(self.starts, end, lo)
-        return [h for h in self.hits[lo:hi] if h[1] <= end]
-
-    def values(self, start: int, end: int) -> list[V]:
-        return [h[2] for h in self.between(start, end)]
+    def take(self, start: int, end: int) -> list[tuple[int, int, V]]:
+        hits, i, n = self.hits, self.i, len(self.hits)
+        while i < n and hits[i][0] < start:
+            i += 1
+        j = i
+        while j < n and hits[j][0] < end:
+            j += 1
+        self.i = j
+        return [h for h in hits[i:j] if h[1] <= end]
 
 
 def _section_tasks(
@@ -203,9 +204,11 @@ def _section_tasks(
 ) -> None:
     plan_year = sec.plan_year or report_year
     previous: Deadline | None = None
-    # One scan per index over the whole section; sentences take their slice by bisection.
-    vocab_hits = Hits(vocab.index.finditer(norm, sec.start, sec.end))
-    place_hits = Hits(places.find(norm, sec.start, sec.end))
+    # One scan per index over the whole section; sentences take their share in order.
+    vocab_hits = Sweep(vocab.index.finditer(norm, sec.start, sec.end))
+    place_hits = Sweep(places.find(norm, sec.start, sec.end))
+    part_words: list[Any] = []
+    current_part = None
     n_paras = len(sec.paragraphs)
     for k, (part, para) in enumerate(sec.paragraphs):
         # The closing address ("各位代表，新蓝图已经绘就…") ends the last section; only an
@@ -218,10 +221,18 @@ def _section_tasks(
         )
         theme = para.theme
         theme_text = text[theme.start : theme.end].rstrip("。！ ") if theme is not None else ""
-        context: list[tuple[str, tuple[str, ...]]] | None = None
+        if part is not current_part:
+            current_part, part_words = part, []
+        theme_words: list[Any] = []
         ordinal = 0
         for idx, sent in enumerate(para.sentences):
             s, e = sent.start, sent.end
+            words = [h[2] for h in vocab_hits.take(s, e)]
+            sentence_places = place_hits.take(s, e)
+            if para.part_heading and idx == 0:
+                part_words = words
+            if sent is theme:
+                theme_words = words
             targets = find_targets(norm, s, e)
             deadlines = find_deadlines(norm, s, e, plan_year=plan_year, previous=previous)
             if deadlines:
@@ -238,13 +249,7 @@ def _section_tasks(
                     body = norm[s:e]
                     if closing or len(body) < 6 or _FILLER.search(body):
                         continue
-            if context is None:
-                context = []
-                if theme is not None:
-                    context += vocab_hits.values(theme.start, theme.end)
-                if part is not None:
-                    context += vocab_hits.values(part.title_start, part.title_end)
-            words = vocab_hits.values(s, e)
+            context = theme_words + part_words if not heading else []
             dl = deadlines[0] if deadlines else None
             out.append(
                 {
@@ -281,7 +286,7 @@ def _section_tasks(
                     },
                     "places": [
                         {"name": p.name, "code": p.code, "start": ps, "end": pe}
-                        for ps, pe, p in place_hits.between(s, e)
+                        for ps, pe, p in sentence_places
                     ],
                     "suggested_units": suggest(words, context),
                 }

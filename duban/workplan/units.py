@@ -23,6 +23,8 @@ DATA = Path(__file__).resolve().parent / "data"
 MAX_SUGGESTIONS = 5
 _SPLIT = re.compile(r"[|\n\r,，、;；\t]+")
 _QUOTES = "“”\"'‘’"
+# (keyword as written, units it points to, weight)
+Match = tuple[str, tuple[str, ...], float]
 
 
 def split_keywords(words: str | Iterable[str]) -> list[str]:
@@ -56,49 +58,48 @@ class Vocabulary:
                     b = by_word.setdefault(bare, (word, []))
                     if unit not in b[1]:
                         b[1].append(unit)
-        self.index: PhraseIndex[tuple[str, tuple[str, ...]]] = PhraseIndex(
-            (key, (word, tuple(units))) for key, (word, units) in by_word.items()
+        self.index: PhraseIndex[Match] = PhraseIndex(
+            (key, (word, tuple(units), _weight(word))) for key, (word, units) in by_word.items()
         )
 
-    def matches(self, norm: str, start: int, end: int) -> list[tuple[str, tuple[str, ...]]]:
+    def matches(self, norm: str, start: int, end: int) -> list[Match]:
         return [v for _, _, v in self.index.finditer(norm, start, end)]
 
 
-@lru_cache(maxsize=4096)
 def _weight(word: str) -> float:
+    """Longer keywords are more specific: 高新技术企业 says more than 科技."""
     return min(len(word.strip(_QUOTES)), 6) / 4
 
 
 def suggest(
-    task_words: Sequence[tuple[str, tuple[str, ...]]],
-    context_words: Sequence[tuple[str, tuple[str, ...]]] = (),
+    task_words: Sequence[Match],
+    context_words: Sequence[Match] = (),
     limit: int = MAX_SUGGESTIONS,
 ) -> list[dict[str, object]]:
     """Ranked units for a task from its keyword matches (and its theme's, weighted half)."""
+    if not task_words and not context_words:
+        return []
     totals: dict[str, float] = {}
     because: dict[str, list[str]] = {}
-    for words, factor in ((task_words, 1.0), (context_words, 0.5)):
-        seen: set[tuple[str, str]] = set()
-        for word, units in words:
+    seen: set[tuple[str, str]] = set()
+    for factor, words in ((1.0, task_words), (0.5, context_words)):
+        for word, units, weight in words:
             for unit in units:
-                # A word repeated in one sentence counts once more at most.
+                # A word repeated in one task counts half again, not twice.
                 key = (unit, word)
-                w = _weight(word) * factor * (0.5 if key in seen else 1.0)
+                if key in seen:
+                    totals[unit] += weight * factor * 0.5
+                    continue
                 seen.add(key)
-                totals[unit] = totals.get(unit, 0.0) + w
-                lst = because.setdefault(unit, [])
-                if word not in lst:
-                    lst.append(word)
-    if not totals:
-        return []
+                totals[unit] = totals.get(unit, 0.0) + weight * factor
+                because.setdefault(unit, []).append(word)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     top = ranked[0][1]
     out: list[dict[str, object]] = []
     for unit, total in ranked[:limit]:
         if total < 0.3 * top:
             break
-        score = round(1 - math.exp(-total), 2)
-        out.append({"name": unit, "score": score, "because": because[unit]})
+        out.append({"name": unit, "score": round(1 - math.exp(-total), 2), "because": because[unit]})
     return out
 
 
