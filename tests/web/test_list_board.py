@@ -213,3 +213,12 @@ def test_board_for_a_unit_without_children(as_user, clock, shanxi):
     clerk = make_user("twn", unit("140105001"), "clerk")
     assert as_user(clerk).get("/board/").status_code == 200
     assert selectors.light_board(clerk)[0]["total"] == 0
+
+
+def test_export_over_the_limit_is_refused_with_a_message(as_user, prov_sup, spread, settings):
+    settings.DUBAN_EXPORT_MAX_ROWS = 3
+    c = as_user(prov_sup)
+    resp = c.get("/items/export.xlsx?q=区")
+    assert resp.status_code == 302 and resp["Location"] == "/items/?q=%E5%8C%BA"
+    assert "请先缩小筛选范围" in c.get(resp["Location"]).content.decode()
+    assert len(read_xlsx(c.get("/items/export.xlsx?unit=140105"))) == 4
