@@ -25,7 +25,10 @@ from duban.workplan.numbers import chinese_to_int, five_year_plan_end
 
 _CN_NUM = "[一二三四五六七八九十]{1,3}"
 # Leading blanks, then optional Markdown heading/emphasis markup already masked to blanks.
-_SECTION = re.compile(rf"[ ]*(?P<num>{_CN_NUM})[、.][ ]*(?P<title>\S.*)")
+# "三、2021年工作安排", and the "第三部分 …" some municipal reports use.
+_SECTION = re.compile(
+    rf"[ ]*(?:(?P<num>{_CN_NUM})[、.]|第(?P<num2>{_CN_NUM})部分[、.：:]?)[ ]*(?P<title>\S.*)"
+)
 _PART = re.compile(rf"[ ]*（(?P<num>{_CN_NUM})）[ ]*(?P<rest>.*)")
 _SENTENCE_END = "。；！？"
 # A sentence: optional leading blanks (excluded), text, the enders, and closing quotes/brackets
@@ -160,14 +163,15 @@ def _find_sections(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, i
         m = _section_heading(norm, s, e)
         if m is None:
             continue
-        n = chinese_to_int(m.group("num"))
+        number = m.group("num") or m.group("num2")
+        n = chinese_to_int(number)
         if n is None:
             continue
         if n == last + 1 or (n == 1 and len(found) <= 1) or (not found and n <= 3):
             if n == 1 and len(found) == 1:
                 found = []
             title = m.group("title").rstrip().rstrip("。")
-            found.append((i, n, m.group("num"), m.start("title"), title))
+            found.append((i, n, number, m.start("title"), title))
             last = n
     return found
 
@@ -217,18 +221,31 @@ def _classify(title: str, plan_year: int | None) -> str:
 
 
 def _plan_year(titles: list[str], report_title: str) -> int | None:
+    """The year the report plans for: the latest year named in a forward-looking heading."""
     forward = [
         int(y)
         for t in titles
         if not _REVIEW_WORDS.search(t) and not _TO_YEAR.search(t)
         for y in _YEAR.findall(t)
     ]
+    past = [int(y) for t in titles if _REVIEW_WORDS.search(t) for y in _YEAR.findall(t)]
+    # "二、今年工作安排" after "一、2020年工作回顾" or "一、2020年主要工作": this year is the one
+    # after the years named before it (unless those headings are themselves plans or goals).
+    for i, t in enumerate(titles):
+        if "今年" in t and not _YEAR.search(t):
+            earlier = [
+                int(y)
+                for u in titles[:i]
+                if not _PLAN_WORDS.search(u) and not _GOALS_WORDS.search(u) and not _TO_YEAR.search(u)
+                for y in _YEAR.findall(u)
+            ]
+            if earlier:
+                return max(earlier) + 1
     if forward:
         return max(forward)
     years = [int(y) for y in _YEAR.findall(report_title)]
     if years:
         return max(years)
-    past = [int(y) for t in titles if _REVIEW_WORDS.search(t) for y in _YEAR.findall(t)]
     if past:
         return max(past) + 1
     return None

@@ -143,3 +143,54 @@ def test_review_only_is_not_a_report():
     with pytest.raises(ParseError) as exc:
         decompose(text.encode())
     assert exc.value.code == "not_a_report" and "工作安排" in exc.value.message
+
+
+@pytest.mark.parametrize(
+    "titles, plan_year, kinds",
+    [
+        (["2020年主要工作", "今年工作安排"], 2021, ["review", "plan"]),
+        (["2020年工作回顾", "2021年经济社会发展总体要求", "今年重点工作"], 2021, ["review", "plan", "plan"]),
+        (["过去五年工作回顾", "今后五年的主要目标任务", "2022年重点工作"], 2022, ["review", "goals", "plan"]),
+        (
+            ["2024年工作回顾", "2025年经济社会发展总体要求和政策取向", "2025年政府工作任务"],
+            2025,
+            ["review", "plan", "plan"],
+        ),
+        (
+            ["2025年和“十四五”工作回顾", "“十五五”时期主要目标任务", "2026年工作安排", "加强政府自身建设"],
+            2026,
+            ["review", "goals", "plan", "plan"],
+        ),
+        (["“十三五”时期工作回顾", "到2035年远景目标", "2021年主要任务"], 2021, ["review", "goals", "plan"]),
+    ],
+)
+def test_section_kinds(titles, plan_year, kinds):
+    numbers = "一二三四五六"
+    text = "".join(
+        f"{numbers[i]}、{t}\n{'过去一年，我们完成了任务。' if i == 0 else '推进建设高标准农田5万亩。加快发展。'}\n"
+        for i, t in enumerate(titles)
+    )
+    r = decompose(text.encode())
+    assert r["plan_year"] == plan_year
+    assert [s["kind"] for s in r["sections"]] == kinds
+
+
+def test_section_numbered_as_parts_of_the_report():
+    text = "第一部分 2020年工作回顾\n过去一年，我们完成了任务。\n第二部分 今年工作安排\n抓好农业生产。建设高标准农田5万亩。\n"
+    r = decompose(text.encode())
+    assert [(s["number"], s["title"], s["kind"]) for s in r["sections"]] == [
+        ("一", "2020年工作回顾", "review"),
+        ("二", "今年工作安排", "plan"),
+    ]
+    assert r["plan_year"] == 2021 and [t["id"] for t in r["tasks"]] == ["2.0.1.1"]
+
+
+def test_goals_years():
+    text = (
+        "一、“十四五”时期工作回顾\n五年来成绩显著。\n二、“十五五”时期的主要目标任务\n到2030年，全省地区生产总值突破10万亿元。\n"
+        "三、2026年工作安排\n今年地区生产总值增长5%左右。\n"
+    )
+    r = decompose(text.encode())
+    assert [s["plan_year"] for s in r["sections"]] == [2025, 2030, 2026]
+    assert [t["plan_year"] for t in r["tasks"]] == [2030, 2026]
+    assert r["tasks"][0]["targets"][0]["plan_year"] == 2030
