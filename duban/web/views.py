@@ -733,8 +733,15 @@ def board(request):
     own = rows[0]["unit"] if rows else None
     for i, r in enumerate(rows):
         r["own"] = i == 0
+    cells = [
+        ("red", _("红灯")),
+        ("yellow", _("黄灯")),
+        ("green", _("绿灯")),
+        ("closed", _("已办结")),
+        ("total", _("合计")),
+    ]
     return render(
         request,
         "web/board.html",
-        {"rows": rows, "totals": totals, "own": own, "at": now().astimezone(SHANGHAI)},
+        {"rows": rows, "totals": totals, "total_cells": cells, "own": own, "at": now().astimezone(SHANGHAI)},
     )

@@ -116,7 +116,7 @@ def test_board_numbers_match_the_items(as_user, prov_sup, city_sup, spread):
     assert rows["140200"]["red"] == 1
     assert page.context["totals"]["total"] == 5
     html = page.content.decode()
-    assert "/items/?unit=140100&amp;light=red" in html
+    assert "/items/?unit=140100&amp;light=red" in html and '<span class="ph">红灯：</span>4' in html
     # Each number links to a list with exactly that many items (one track per item here).
     c = as_user(prov_sup)
     for code, r in rows.items():
