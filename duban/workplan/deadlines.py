@@ -1,6 +1,17 @@
 """Explicit deadlines in a plan sentence: 8月底前, 7月1日起, 年内, 上半年, 到“十四五”末, 到2030年, 届时.
 
-Vague time words (尽快, 早日, 适时, 按期, 今年, 全年) are not deadlines: they name no date.
+Dates, by form (the year is ``plan_year`` unless the text names one, or says 明年):
+
+* X月底前 / X月末 → the last day of month X; X月Y日前 → that day; X月上/中/下旬 → the 10th, 20th,
+  last day; X月前 → the day before month X starts.
+* X月Y日起 / X月起 / 2027年起 / 明年开始 → kind "from", that day (or the first of the month/year).
+* 年内 / 年底前 / 今年底 → 12-31; 上半年 → 06-30, 下半年 → 12-31; 一季度(末) … 四季度 → quarter ends.
+* 到“十四五”末 / “十五五”期末 → the plan's last year, 12-31; 到2030年 / 2030年底前 / 力争2030年建成
+  → 2030-12-31.
+* 届时 → the date of the deadline just before it (``previous``, then the ones found in the range).
+
+Not deadlines: vague words (尽快, 早日, 适时, 按期, 今年, 全年), durations (五年内, 3年内),
+baselines (比2025年底, 较上半年, 提高到2025年的…), approximate years (2028年前后).
 One compiled alternation finds every candidate; each branch maps to a date by a small rule.
 """
 
