@@ -250,6 +250,12 @@ def decode_text(raw: bytes) -> tuple[str, str]:
         return _no_controls(raw.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a handful of broken bytes (a file cut mid-character, one bad copy-paste) is
+    # still UTF-8; read as GB18030 it would turn into plausible-looking nonsense.
+    lenient = raw.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd") - raw.count(b"\xef\xbf\xbd")
+    if broken <= max(3, len(lenient) // 5000) and _cjk_share(lenient) >= 0.3:
+        return _no_controls(lenient), "utf-8"
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:

@@ -71,8 +71,13 @@ def decompose_text(
     norm = normalize(text)
     if decoded.format == "md":
         norm = mask_markdown(norm)
-    if year is not None and not 1949 <= int(year) <= 2200:
-        raise ParseError("bad_year", f"年份 {year} 不合理：请填写报告所安排工作的年份，例如 2021")
+    if year is not None:
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            year = -1
+        if not 1949 <= year <= 2200:
+            raise ParseError("bad_year", "年份不合理：请填写报告所安排工作的年份，例如 2021")
     struct = parse_structure(norm, year=year)
     _ensure_plan(norm, struct)
     plan_year = struct.plan_year or year or datetime.date.today().year

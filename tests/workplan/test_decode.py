@@ -141,7 +141,9 @@ def _code(data, **kw):
     return exc.value.code
 
 
-@pytest.mark.parametrize("data", [b"", b"   \r\n\t ", b"\xef\xbb\xbf", b"\xff\xfe", "   ".encode("utf-16-le")])
+@pytest.mark.parametrize(
+    "data", [b"", b"   \r\n\t ", b"\xef\xbb\xbf", b"\xff\xfe", "   ".encode("utf-16-le")]
+)
 def test_empty(data):
     assert _code(data) == "empty"
 
@@ -247,3 +249,15 @@ def test_not_a_report(text):
 
 def test_bad_year():
     assert _code(SAMPLE.encode(), year=20222) == "bad_year"
+
+
+def test_utf8_cut_mid_character_stays_utf8():
+    raw = SAMPLE.encode("utf-8") + "推进".encode()[:-1]
+    r = decompose(raw)
+    assert r["source"]["encoding"] == "utf-8"
+    assert r["text"].startswith(SAMPLE) and r["text"].endswith("推\ufffd")
+
+
+def test_gbk_is_not_mistaken_for_broken_utf8():
+    r = decompose(SAMPLE.encode("gbk"))
+    assert r["source"]["encoding"] == "gb18030" and "\ufffd" not in r["text"]
