@@ -76,7 +76,12 @@ def test_whole_flow(live_server, browser, shanxi):
     sup.fill("#id_title", "加快推进城镇老旧小区改造")
     sup.fill("#id_body", "今年开工改造老旧小区，10月底前报送改造进展。")
     sup.select_option("#id_source", "work_report")
+    # The unit picker filters ~1,600 units as one types.
+    sup.get_by_placeholder("输入单位名称筛选").first.fill("小店")
+    visible = sup.locator("#id_lead option:not([hidden])").all_inner_texts()
+    assert "小店区" in [v.strip() for v in visible] and all("小店" in v for v in visible) and len(visible) < 5
     sup.select_option("#id_lead", ["140105"])
+    assert sup.locator(".picked").first.inner_text() == "已选：小店区"
     sup.set_input_files(
         "#id_files", files=[{"name": "改造方案.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
