@@ -167,6 +167,10 @@ _PEOPLE_BEFORE = re.compile(
 # A capacity or investment stated as an attribute of the noun after it: 年产30万吨乙烯项目,
 # 总投资超50亿元项目.
 _ATTR_BEFORE = re.compile(r"(?:年产|年处理|日处理|年吞吐|总投资|单体投资)(?:超|约|近)?$")
+# …and, before 的, any measure of the noun (完成3000亿元的投资任务 stays a target).
+_ATTR_DE_BEFORE = re.compile(
+    r"(?:年产|年处理|日处理|年吞吐|投资|规模|面积|全长|总长|容量|产能|装机|营收|产值|总额)(?:超|约|近|达|为)?$"
+)
 _PERIOD_BEFORE = re.compile(r"(?:今后|未来|近|连续|过去|最近|前|后|这|每|满|第)$")
 # 条 at the end of a clause is a count of articles (人才新政12条) unless a verb states it.
 _POLICY_BEFORE = re.compile(r"(?:新政|政策|措施|举措|意见|办法|规定|条例|细则|经济|若干|稳增长|促消费)$")
@@ -385,8 +389,8 @@ def _accept(
         if _PERIOD_BEFORE.search(norm, max(lo, a0 - 2), a0):
             return False
     after = norm[tail_end : min(hi, tail_end + 5)]
-    if nxt == "的" and unit not in ("%", "个百分点", "百分点", "‰"):
-        return False  # 总投资100亿元的项目: an attribute of the noun, not a commitment
+    if nxt == "的" and _ATTR_DE_BEFORE.search(norm, max(lo, a0 - 6), a0):
+        return False  # 总投资100亿元的项目, 规模50亿元的基金: an attribute of the noun
     if (
         unit in _MAGNITUDES
         and post is None

@@ -207,6 +207,11 @@ def test_shares_with_a_bound_before_de_are_targets():
     assert values("保持6%以上的增长。") == [(6, None, "%", ">=")]
 
 
+def test_an_amount_before_de_is_a_target_unless_it_measures_the_noun():
+    assert values("确保完成2000亿元的年度投资任务。") == [(200_000_000_000, None, "元", "=")]
+    assert targets("设立规模30亿元的产业基金。") == []
+
+
 def test_size_classes_and_capacities_are_not_targets():
     assert values("培育100人以下小微企业200家。") == [(200, None, "家", "=")]
     assert targets("开工建设年产50万吨乙烯项目。") == []
