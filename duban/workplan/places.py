@@ -1,7 +1,7 @@
 """Places named in a task: provinces, cities, counties and townships, by full or short name.
 
 The default gazetteer is shipped with the parser (``data/places.csv``: China's 34 provincial-level
-divisions and Shanxi's divisions, derived from ``duban/data/shanxi_divisions.csv``); callers pass
+divisions and Shanxi's cities and counties, derived from ``duban/data/shanxi_divisions.csv``); callers pass
 their own rows (code, name, short_name) to use their org registry instead.  Short forms ("太原"
 for 太原市) are matched when at least two characters long and not hidden inside a common word
 (``data/place_stopwords.txt``: 长治久安, 振兴县域 …); generic names such as 城区 never match alone.
@@ -50,6 +50,12 @@ class Gazetteer:
             place = Place(code, name)
             # Higher-level units have codes with more trailing zeros; they win a shared name.
             rank = len(code) - len(code.rstrip("0")) - len(code) // 3
+            if len(code) > 6:
+                # Townships (9-digit codes) are many and their names are often everyday words
+                # (社区, 中心镇, 高城乡 in 提高城乡): full names of three characters or more only.
+                if len(name) >= 3:
+                    add(name, place, rank)
+                continue
             add(name, place, rank)
             if short and short != name:
                 add(short, place, rank - 1)
@@ -78,8 +84,14 @@ class Gazetteer:
 
 
 def _read_rows() -> list[tuple[str, str, str]]:
+    # The shipped gazetteer stops at counties: a provincial report names cities and counties,
+    # and the township list (kept in the file for callers who want it) mostly adds false hits.
     with (DATA / "places.csv").open(encoding="utf-8", newline="") as fh:
-        return [(r["code"], r["name"], r.get("short_name") or "") for r in csv.DictReader(fh)]
+        return [
+            (r["code"], r["name"], r.get("short_name") or "")
+            for r in csv.DictReader(fh)
+            if r.get("level") != "township"
+        ]
 
 
 @lru_cache(maxsize=1)

@@ -108,3 +108,21 @@ def test_quoted_keyword_matches_unquoted():
     vocab = Vocabulary([("省审批局", ["“一枚印章管审批”"])])
     norm = normalize("深化一枚印章管审批改革")
     assert vocab.matches(norm, 0, len(norm))
+
+
+def test_everyday_phrases_hide_county_short_forms():
+    assert _places("提高平均受教育年限，赢得交口称赞，发展小店经济") == []
+    assert _places("支持高平、平顺发展") == [("高平", "高平市", "140581"), ("平顺", "平顺县", "140425")]
+
+
+def test_townships_only_by_full_name_in_a_callers_gazetteer():
+    rows = [
+        ("140000", "山西省", "山西"),
+        ("141029001", "光华镇", "光华镇"),
+        ("140902020", "高城乡", "高城乡"),
+        ("141034008", "社区", "社区"),
+    ]
+    gaz = Gazetteer(rows, ["提高城乡", "社区"])
+    assert _places("在光华镇建设社区服务中心，提高城乡居民收入", gaz) == [("光华镇", "光华镇", "141029001")]
+    # The shipped gazetteer stops at counties.
+    assert _places("在光华镇建设") == []
