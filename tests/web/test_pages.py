@@ -115,3 +115,11 @@ def test_queue_tabs_and_counts(as_user, prov_sup, county_clerk, county_head, clo
     sup = as_user(prov_sup).get("/?kind=to_review")
     assert {t["kind"]: t["count"] for t in sup.context["tabs"]}["to_review"] == 1
     assert "事项2" in sup.content.decode()
+
+
+def test_not_found_page_is_chinese(as_user, assigned_item, sibling_clerk):
+    resp = as_user(sibling_clerk).get(f"/items/{assigned_item.pk}/")
+    assert resp.status_code == 404
+    html = resp.content.decode()
+    assert "不存在或无权查看" in html and "推进老旧小区改造" not in html
+    assert "我的待办" in html  # the usual navigation, so the user is not stranded
