@@ -367,7 +367,8 @@ def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section) -> None
         pm = _PART.match(norm, s, e)
         if pm is not None:
             n = chinese_to_int(pm.group("num"))
-            if n is not None and n == last_part_n + 1:
+            # In sequence; one skipped number (a typo, a part cut from an excerpt) is tolerated.
+            if n is not None and last_part_n < n <= last_part_n + 2:
                 last_part_n = n
                 sents = sentences(norm, pm.start("rest"), e)
                 number_start = norm.index("（", s, e)
