@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| measure | value |")
     print("|---|---|")
     print(f"| warm decompose, median of {args.runs} | {median * 1000:.1f} ms |")
-    print(f"| warm throughput | {chars / median:,.0f} chars/s |")
+    print(
+        f"| warm throughput | {chars / median:,.0f} chars/s ({len(raw) / median / 1e6:.1f} MB/s of UTF-8) |"
+    )
     print(
         f"| cold CLI (`python -m duban decompose … -o /dev/null`), median of {args.cold_runs} | {cold_median:.2f} s |"
     )
