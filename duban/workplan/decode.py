@@ -470,12 +470,14 @@ def docx_to_text(raw: bytes) -> str:
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(raw))
+        numbering = _DocxNumbering(document)
         lines: list[str] = []
         body = document.element.body
         for child in body.iterchildren():
             tag = child.tag.rsplit("}", 1)[-1]
             if tag == "p":
-                lines.append(Paragraph(child, document).text)
+                text = Paragraph(child, document).text
+                lines.append(numbering.label(child) + text if text.strip() else text)
             elif tag == "tbl":
                 for row in Table(child, document).rows:
                     lines.append("\t".join(cell.text for cell in row.cells))
@@ -486,3 +488,133 @@ def docx_to_text(raw: bytes) -> str:
             "binary", "无法读取这个 .docx 文件（文件可能已损坏）：请用 Word 重新保存后上传"
         ) from None
     return "\n".join(line.replace("\r", "").replace("\x0b", "\n") for line in lines).strip("\n")
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _chinese_numeral(n: int) -> str:
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")
+    return head + (_CN_DIGITS[ones] if ones else "")
+
+
+def _format_number(n: int, fmt: str) -> str:
+    if fmt in (
+        "chineseCounting",
+        "chineseCountingThousand",
+        "japaneseCounting",
+        "taiwaneseCounting",
+        "chineseLegalSimplified",
+        "ideographLegalTraditional",
+        "taiwaneseCountingThousand",
+    ):
+        return _chinese_numeral(n)
+    if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand"):
+        return "".join(_CN_DIGITS[int(d)] for d in str(n))
+    if fmt == "ideographTraditional" and 0 < n <= 10:
+        return "甲乙丙丁戊己庚辛壬癸"[n - 1]
+    if fmt == "lowerLetter" and 0 < n <= 26:
+        return chr(ord("a") + n - 1)
+    if fmt == "upperLetter" and 0 < n <= 26:
+        return chr(ord("A") + n - 1)
+    return str(n)
+
+
+class _DocxNumbering:
+    """Word's automatic numbering ("一、" "（一）" typed by the list definition, not by the
+    author) rendered back into the paragraph text, so headings look as they do on screen."""
+
+    def __init__(self, document: object) -> None:
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
+        self.counters: dict[str, list[int]] = {}
+        self.style_num: dict[str, tuple[str, int]] = {}
+        try:
+            root = document.part.numbering_part.element  # type: ignore[attr-defined]
+        except Exception:  # no numbering part: nothing is numbered automatically
+            return
+        abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
+        for an in root.findall(_W + "abstractNum"):
+            levels: dict[int, tuple[str, str, int]] = {}
+            for lvl in an.findall(_W + "lvl"):
+                fmt = lvl.find(_W + "numFmt")
+                text = lvl.find(_W + "lvlText")
+                start = lvl.find(_W + "start")
+                try:
+                    levels[int(lvl.get(_W + "ilvl", "0"))] = (
+                        fmt.get(_W + "val", "decimal") if fmt is not None else "decimal",
+                        text.get(_W + "val", "") if text is not None else "",
+                        int(start.get(_W + "val", "1")) if start is not None else 1,
+                    )
+                except ValueError:
+                    continue
+            abstract[an.get(_W + "abstractNumId", "")] = levels
+        for num in root.findall(_W + "num"):
+            ref = num.find(_W + "abstractNumId")
+            if ref is not None:
+                self.levels[num.get(_W + "numId", "")] = abstract.get(ref.get(_W + "val", ""), {})
+        try:
+            styles = document.styles.element  # type: ignore[attr-defined]
+            for st in styles.findall(_W + "style"):
+                found = self._num_pr(st)
+                if found is not None:
+                    self.style_num[st.get(_W + "styleId", "")] = found
+        except Exception:
+            pass
+
+    @staticmethod
+    def _num_pr(el: object) -> tuple[str, int] | None:
+        ppr = el.find(_W + "pPr")  # type: ignore[attr-defined]
+        if ppr is None:
+            return None
+        numpr = ppr.find(_W + "numPr")
+        if numpr is None:
+            return None
+        nid = numpr.find(_W + "numId")
+        ilvl = numpr.find(_W + "ilvl")
+        if nid is None:
+            return None
+        try:
+            return nid.get(_W + "val", ""), int(ilvl.get(_W + "val", "0")) if ilvl is not None else 0
+        except ValueError:
+            return None
+
+    def label(self, p: object) -> str:
+        if not self.levels:
+            return ""
+        try:
+            found = self._num_pr(p)
+            if found is None:
+                ppr = p.find(_W + "pPr")  # type: ignore[attr-defined]
+                style = ppr.find(_W + "pStyle") if ppr is not None else None
+                if style is not None:
+                    found = self.style_num.get(style.get(_W + "val", ""))
+            if found is None:
+                return ""
+            num_id, ilvl = found
+            levels = self.levels.get(num_id)
+            if not levels or ilvl not in levels or not 0 <= ilvl < 9:
+                return ""
+            fmt, text, _ = levels[ilvl]
+            if fmt in ("bullet", "none") or not text:
+                return ""
+            counters = self.counters.setdefault(num_id, [0] * 9)
+            if counters[ilvl] == 0:
+                counters[ilvl] = levels[ilvl][2]
+            else:
+                counters[ilvl] += 1
+            for deeper in range(ilvl + 1, 9):
+                counters[deeper] = 0
+            out = text
+            for lv in range(8, -1, -1):
+                token = f"%{lv + 1}"
+                if token in out:
+                    lfmt = levels.get(lv, ("decimal", "", 1))[0]
+                    n = counters[lv] or levels.get(lv, ("decimal", "", 1))[2]
+                    out = out.replace(token, _format_number(n, lfmt))
+            return out
+        except Exception:  # odd numbering definitions: show the text as written
+            return ""

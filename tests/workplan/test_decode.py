@@ -261,3 +261,53 @@ def test_utf8_cut_mid_character_stays_utf8():
 def test_gbk_is_not_mistaken_for_broken_utf8():
     r = decompose(SAMPLE.encode("gbk"))
     assert r["source"]["encoding"] == "gb18030" and "\ufffd" not in r["text"]
+
+
+def _numbered_docx(lines):
+    """A .docx whose section and part numbers come from Word list numbering, not typed text.
+
+    ``lines`` are (level or None, text): level 0 renders as 一、, level 1 as （一）."""
+    docx = pytest.importorskip("docx")
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    d = docx.Document()
+    numbering = d.part.numbering_part.element
+    numbering.append(
+        parse_xml(
+            f'<w:abstractNum {w} w:abstractNumId="90">'
+            '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+            "</w:abstractNum>"
+        )
+    )
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    for level, text in lines:
+        p = d.add_paragraph(text)
+        if level is not None:
+            p._p.get_or_add_pPr().append(
+                parse_xml(f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>')
+            )
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_automatic_numbering_becomes_text():
+    raw = _numbered_docx(
+        [
+            (None, "某市2022年政府工作报告"),
+            (0, "2021年工作回顾"),
+            (None, "过去一年，全市地区生产总值增长7.5%。"),
+            (0, "2022年工作安排"),
+            (1, "加快产业转型升级。"),
+            (None, "培育壮大新兴产业。新认定高新技术企业120家。"),
+            (1, "持续改善民生。"),
+            (None, "促进就业增收。年内改造老旧小区80个。"),
+        ]
+    )
+    r = decompose(raw, name="r.docx")
+    assert "一、2021年工作回顾" in r["text"] and "（二）持续改善民生。" in r["text"]
+    assert [(s["number"], s["kind"]) for s in r["sections"]] == [("一", "review"), ("二", "plan")]
+    assert [p["number"] for p in r["sections"][1]["parts"]] == ["（一）", "（二）"]
+    assert [t["id"] for t in r["tasks"]] == ["2.1.1.1", "2.2.1.1"]
