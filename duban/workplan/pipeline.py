@@ -214,6 +214,8 @@ def _section_tasks(
     place_hits = Sweep(places.find(norm, sec.start, sec.end))
     part_words: list[Any] = []
     current_part = None
+    sub_theme: str = ""
+    sub_words: list[Any] = []
     n_paras = len(sec.paragraphs)
     for k, (part, para) in enumerate(sec.paragraphs):
         # The closing address ("各位代表，新蓝图已经绘就…") ends the last section; only an
@@ -228,7 +230,21 @@ def _section_tasks(
         theme_text = text[theme.start : theme.end].rstrip("。！ ") if theme is not None else ""
         if part is not current_part:
             current_part, part_words = part, []
+            sub_theme, sub_words = "", []
+        if para.part_heading:
+            sub_theme, sub_words = "", []
         theme_words: list[Any] = []
+        sub_is_heading = True
+        if para.subheading:
+            # Only a heading if paragraphs follow it in the same part; a last short line is a
+            # commitment whose full stop is missing.
+            nxt = sec.paragraphs[k + 1] if k + 1 < n_paras else None
+            sub_is_heading = nxt is not None and nxt[0] is part and not nxt[1].part_heading
+            if not sub_is_heading:
+                theme, theme_text = None, ""
+        if theme is None and sub_theme:
+            # Under a sub-heading line, paragraphs without a theme of their own take it.
+            theme_text, theme_words = sub_theme, sub_words
         ordinal = 0
         for idx, sent in enumerate(para.sentences):
             s, e = sent.start, sent.end
@@ -238,11 +254,13 @@ def _section_tasks(
                 part_words = words
             if sent is theme:
                 theme_words = words
+                if para.subheading:
+                    sub_theme, sub_words = theme_text, words
             targets = find_targets(norm, s, e)
             deadlines = find_deadlines(norm, s, e, plan_year=plan_year, previous=previous)
             if deadlines:
                 previous = deadlines[-1]
-            heading = (para.part_heading and idx == 0) or sent is theme
+            heading = (para.part_heading and idx == 0) or (sent is theme and sub_is_heading)
             if heading:
                 if not targets and not deadlines:
                     continue

@@ -35,6 +35,18 @@ _SENTENCE_END = "。；！？"
 # that belong to it.  A line's tail without an ender is a sentence too.
 _SENTENCE = re.compile(r"[ ]*(?P<s>[^\n。；！？]*[。；！？]+[”’」』）\"']*|[^\n。；！？]+)")
 _TRAILING_BLANKS = re.compile(r"[ ]+$")
+# Themes state a direction, not a number ("大力培育一流创新生态"); a first sentence with digits
+# is a commitment.
+_DIGIT = re.compile(r"\d")
+_LIST_NUMBER = re.compile(r"\d{1,2}[.、]")
+
+
+def _list_number_end(body: str) -> int:
+    """Where the text starts after a list number ("1.医疗卫生方面" → 2)."""
+    m = _LIST_NUMBER.match(body)
+    return m.end() if m else 0
+
+
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
 _TO_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
 _FYP = re.compile(r"[“\"]?(十[一二三四五六七八九]?五)[”\"]?")
@@ -70,6 +82,7 @@ class Paragraph:
     ordinal: int  # within its part (0 = the part's own heading line)
     sentences: list[Sentence]
     part_heading: bool = False  # the first sentence is the part's title
+    subheading: bool = False  # a short unpunctuated line: the theme of the paragraphs after it
     theme: Sentence | None = None
 
 
@@ -404,8 +417,20 @@ def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section) -> None
                 and len(body) - 1 <= MAX_THEME
                 and "：" not in body
                 and not body.startswith("各位代表")
+                and not _DIGIT.search(body, _list_number_end(body))
             ):
                 para.theme = first
+        elif len(sents) == 1:
+            body = norm[sents[0].start : sents[0].end]
+            # A short line without sentence punctuation ("1.加快发展新兴产业") heads the
+            # paragraphs after it: it is their theme, not a commitment of its own.
+            if (
+                body[-1] not in '。；！？：，、”"'
+                and len(body) <= MAX_THEME
+                and not _DIGIT.search(body, _list_number_end(body))
+            ):
+                para.theme = sents[0]
+                para.subheading = True
         sec.paragraphs.append((part, para))
     if part is not None:
         part.end = sec.end
