@@ -388,7 +388,10 @@ _BLOCK_TAGS = frozenset(
     "figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary "
     "table tbody td tfoot th thead title tr ul".split()
 )
-_SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "head"])
+# Page chrome around the report on government websites: menus, footers, side bars.
+_SKIP_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "head", "nav", "footer", "aside", "iframe", "select"]
+)
 
 
 def _looks_like_html(text: str) -> bool:

@@ -122,6 +122,17 @@ def test_html(reference):
         assert "推进“放管服”改革" in r["text"]
 
 
+def test_html_page_chrome_is_dropped():
+    markup = (
+        "<html><body><nav><a href='/'>首页</a><a href='/zw'>政务公开</a></nav>"
+        f"<div class='article'>{''.join(f'<p>{x}</p>' for x in SAMPLE.splitlines())}</div>"
+        "<footer>主办：某市人民政府办公室 网站标识码1400000001</footer></body></html>"
+    )
+    r = decompose(markup.encode(), name="r.html")
+    assert "首页" not in r["text"] and "网站标识码" not in r["text"]
+    assert r["text"].splitlines() == SAMPLE.splitlines()
+
+
 def test_html_blocks_become_lines():
     assert html_to_text("<div>一、回顾</div><div>二、安排<br>第二行</div>") == "一、回顾\n二、安排\n第二行"
 
