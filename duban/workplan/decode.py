@@ -169,6 +169,8 @@ def decode(
     if fmt in ("html", "htm"):
         fmt = "html"
         text = html_to_text(text)
+    elif fmt == "txt":
+        text = unwrap_hard_breaks(text)
     _check_text(text, raw_empty=False)
     return Decoded(text, encoding, fmt, sha, name, len(raw))
 
@@ -377,6 +379,58 @@ def _check_text(text: str, *, raw_empty: bool) -> None:
             "not_chinese",
             "文件中几乎没有中文内容：请上传中文的政府工作报告全文",
         )
+
+
+# --- Hard-wrapped text -----------------------------------------------------------------------
+
+_LINE_END_PUNCT = "。；！？：”）」』"
+_HEADING_START = re.compile(
+    r"[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}部分|\d{1,2}[.、．]|——)"
+)
+
+
+def unwrap_hard_breaks(text: str) -> str:
+    """Join lines broken at a fixed width (text copied out of a PDF) back into paragraphs.
+
+    A report keeps one paragraph per line, ending in 。 or similar.  Text copied from a PDF
+    instead has most lines of one width, cut mid-sentence.  Only when that pattern dominates
+    are the breaks after full-width lines without end punctuation removed; headings are kept.
+    """
+    lines = text.split("\n")
+    if len(lines) < 20:
+        return text
+    stripped = [ln.strip() for ln in lines]
+    lengths = [len(x) for x in stripped if x]
+    if len(lengths) < 20:
+        return text
+    counts: dict[int, int] = {}
+    for n in lengths:
+        counts[n] = counts.get(n, 0) + 1
+    width = max(counts, key=lambda n: (counts[n], n))
+    if width < 15:
+        return text
+    cut = [x for x in stripped if x and width - 2 <= len(x) <= width + 1 and x[-1] not in _LINE_END_PUNCT]
+    if len(cut) < 0.5 * len(lengths):
+        return text
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        if i == len(lines) - 1:
+            break
+        body = stripped[i]
+        nxt = lines[i + 1]
+        soft = (
+            bool(body)
+            and len(body) >= width - 2
+            and body[-1] not in _LINE_END_PUNCT
+            and bool(nxt.strip())
+            and _HEADING_START.match(nxt) is None
+        )
+        if not soft:
+            out.append("\n")
+        else:
+            out[-1] = line.rstrip("\r")
+    return "".join(out)
 
 
 # --- HTML -----------------------------------------------------------------------------------

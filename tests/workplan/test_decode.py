@@ -322,3 +322,26 @@ def test_docx_automatic_numbering_becomes_text():
     assert [(s["number"], s["kind"]) for s in r["sections"]] == [("一", "review"), ("二", "plan")]
     assert [p["number"] for p in r["sections"][1]["parts"]] == ["（一）", "（二）"]
     assert [t["id"] for t in r["tasks"]] == ["2.1.1.1", "2.2.1.1"]
+
+
+def _hard_wrap(text, width):
+    return "\n".join(
+        line[i : i + width] for line in text.split("\n") for i in range(0, max(len(line), 1), width)
+    )
+
+
+@pytest.mark.parametrize("width", [32, 40])
+def test_hard_wrapped_text_is_rejoined(seed_text, width):
+    base = decompose(seed_text)
+    r = decompose(_hard_wrap(seed_text, width).encode(), name="copied-from-pdf.txt")
+    assert [s["kind"] for s in r["sections"]] == ["review", "goals", "plan"]
+    values = sorted(x["value"] for t in r["tasks"] for x in t["targets"])
+    assert values == sorted(x["value"] for t in base["tasks"] for x in t["targets"])
+    assert "新认定高新技术企业1000家。" in {t["text"] for t in r["tasks"]}
+
+
+def test_reports_with_a_paragraph_per_line_are_not_rejoined(seed_text):
+    from duban.workplan.decode import unwrap_hard_breaks
+
+    assert unwrap_hard_breaks(seed_text) == seed_text
+    assert unwrap_hard_breaks(SAMPLE) == SAMPLE
