@@ -32,6 +32,9 @@ _MD_EMPHASIS = re.compile(r"\*\*|__")
 # Sentences that only announce what follows ("重点抓好以下工作。") or address the audience.
 _FILLER = re.compile(
     r"(?:以下|如下)[^。；！？]{0,12}[。：；！？]?$|^各位代表[！!，。：]?$|作简要报告[。！]?$|^下面[，,]?我"
+    # The guiding ideology ("坚持以习近平新时代中国特色社会主义思想为指导…") and the framing of
+    # the year ("2021年是…开局之年。") are not tasks anyone is assigned.
+    r"|思想为指导|^(?:(?:19|20)\d\d年|今年|明年)是[^。；！？]{0,60}(?:之年|一年)[。！]$"
 )
 _COMMITMENT = re.compile(
     r"推进|加快|实施|推动|建设|完善|加强|深化|开展|确保|力争|提升|强化|落实|健全|培育|打造"
