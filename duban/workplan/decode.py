@@ -91,11 +91,9 @@ def read_bytes(
     if isinstance(data, str) and not _looks_like_path(data):
         return data.encode("utf-8"), name, data
     path = Path(os.fspath(data))
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(max_bytes + 1)
-    except OSError:
-        raise
+    # OSError (missing file, no permission) is the caller's to report: it is not a bad report.
+    with path.open("rb") as fh:
+        raw = fh.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise _too_large(max_bytes)
     return raw, name or path.name, None

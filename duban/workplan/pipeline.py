@@ -20,7 +20,7 @@ from duban.workplan.decode import DEFAULT_MAX_BYTES, Decoded, decode
 from duban.workplan.errors import ParseError
 from duban.workplan.normalize import normalize
 from duban.workplan.places import gazetteer_for
-from duban.workplan.structure import Section, Structure, parse_structure, sentences
+from duban.workplan.structure import Section, Structure, parse_structure, sentences, whole_text_plan
 from duban.workplan.targets import find_targets
 from duban.workplan.units import suggest, vocabulary_for
 
@@ -159,16 +159,10 @@ def _ensure_plan(norm: str, struct: Structure) -> None:
         sents = sentences(norm, 0, len(norm))
         commitments = sum(1 for s in sents[:5000] if _COMMITMENT.search(norm, s.start, s.end))
         if commitments >= 3:
-            whole = Section(number="", ordinal=1, title="", start=0, end=len(norm), body_start=0)
-            whole.kind = "plan"
             if struct.plan_year is None:
                 m = re.search(r"((?:19|20)\d\d)年", norm[:2000])
                 struct.plan_year = int(m.group(1)) if m else None
-            whole.plan_year = struct.plan_year
-            from duban.workplan.structure import _fill_section, _lines
-
-            _fill_section(norm, _lines(norm), whole)
-            struct.sections.append(whole)
+            struct.sections.append(whole_text_plan(norm, struct.plan_year))
             return
         raise ParseError(
             "not_a_report",

@@ -357,6 +357,15 @@ def _review_year(title: str, plan_year: int | None) -> int | None:
     return plan_year - 1 if plan_year is not None else None
 
 
+def whole_text_plan(norm: str, plan_year: int | None) -> Section:
+    """The whole text as one plan section (a list of commitments with no report headings)."""
+    sec = Section(number="", ordinal=1, title="", start=0, end=len(norm), body_start=0)
+    sec.kind = "plan"
+    sec.plan_year = plan_year
+    _fill_section(norm, _lines(norm), sec)
+    return sec
+
+
 def _year_from_body(norm: str, sections: list[Section]) -> int | None:
     """No year in any heading: "今年是…" or the latest year named near the start of the plan."""
     for sec in sections:
