@@ -99,13 +99,20 @@ def read_bytes(
     return raw, name or path.name, None
 
 
+_FILE_NAME = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
 def _looks_like_path(s: str) -> bool:
+    """A str is a path when a file is there, or when it reads like a file name (one short line
+    ending in an extension): a missing file is then reported as such, not as a bad report."""
     if not s or "\n" in s or len(s) > 4096 or "\x00" in s:
         return False
     try:
-        return Path(s).is_file()
+        if Path(s).is_file():
+            return True
     except (OSError, ValueError):
         return False
+    return len(s) <= 1024 and _FILE_NAME.search(s.strip()) is not None
 
 
 def _too_large(max_bytes: int) -> ParseError:

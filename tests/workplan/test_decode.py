@@ -345,3 +345,10 @@ def test_reports_with_a_paragraph_per_line_are_not_rejoined(seed_text):
 
     assert unwrap_hard_breaks(seed_text) == seed_text
     assert unwrap_hard_breaks(SAMPLE) == SAMPLE
+
+
+def test_missing_path_is_an_os_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        decompose(str(tmp_path / "报告.txt"))
+    with pytest.raises(FileNotFoundError):
+        decompose(tmp_path / "missing.docx")
