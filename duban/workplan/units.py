@@ -27,19 +27,21 @@ _QUOTES = "“”\"'‘’"
 Match = tuple[str, tuple[str, ...], float]
 
 
-def split_keywords(words: str | Iterable[str]) -> list[str]:
+def split_keywords(words: str | Iterable[str] | None) -> list[str]:
+    if words is None:
+        return []
     if isinstance(words, str):
         words = _SPLIT.split(words)
     out: list[str] = []
     for w in words:
-        w = str(w).strip()
+        w = "" if w is None else str(w).strip()
         if w and w not in out:
             out.append(w)
     return out
 
 
 class Vocabulary:
-    def __init__(self, rows: Iterable[tuple[str, str | Iterable[str]]]) -> None:
+    def __init__(self, rows: Iterable[tuple[str, str | Iterable[str] | None]]) -> None:
         by_word: dict[str, tuple[str, list[str]]] = {}
         for unit, words in rows:
             unit = str(unit or "").strip()
@@ -119,7 +121,7 @@ def default_vocabulary() -> Vocabulary:
 _CACHE: dict[tuple[tuple[str, tuple[str, ...]], ...], Vocabulary] = {}
 
 
-def vocabulary_for(rows: Iterable[tuple[str, str | Iterable[str]]] | None) -> Vocabulary:
+def vocabulary_for(rows: Iterable[tuple[str, str | Iterable[str] | None]] | None) -> Vocabulary:
     if rows is None:
         return default_vocabulary()
     key = tuple((str(u), tuple(split_keywords(w))) for u, w in rows)

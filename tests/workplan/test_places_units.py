@@ -126,3 +126,13 @@ def test_townships_only_by_full_name_in_a_callers_gazetteer():
     assert _places("在光华镇建设社区服务中心，提高城乡居民收入", gaz) == [("光华镇", "光华镇", "141029001")]
     # The shipped gazetteer stops at counties.
     assert _places("在光华镇建设") == []
+
+
+def test_messy_caller_tables_do_not_break_the_parse(seed_path):
+    r = decompose(
+        seed_path.read_bytes(),
+        vocabulary=[("A", None), ("B", ""), ("", "老旧小区"), ("C", ["老旧小区", None, 3])],
+        gazetteer=[("1", None, None), (None, "太原市", None), (140400, "长治市", "长治")],
+    )
+    assert {u["name"] for t in r["tasks"] for u in t["suggested_units"]} == {"C"}
+    assert {p["code"] for t in r["tasks"] for p in t["places"]} == {"", "140400"}
