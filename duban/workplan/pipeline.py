@@ -35,6 +35,8 @@ _FILLER = re.compile(
     # The guiding ideology ("坚持以习近平新时代中国特色社会主义思想为指导…") and the framing of
     # the year ("2021年是…开局之年。") are not tasks anyone is assigned.
     r"|思想为指导|^(?:(?:19|20)\d\d年|今年|明年)是[^。；！？]{0,60}(?:之年|一年)[。！]$"
+    # The closing exhortation ("让我们更加紧密地团结在…").
+    r"|^让我们"
 )
 _COMMITMENT = re.compile(
     r"推进|加快|实施|推动|建设|完善|加强|深化|开展|确保|力争|提升|强化|落实|健全|培育|打造"
