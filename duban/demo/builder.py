@@ -68,20 +68,6 @@ USERS: list[tuple[str, str, str, str]] = [
     ("wjw_clerk", "许诺", "省卫健委", Role.CLERK),
 ]
 
-# Which department leads a work-report commitment, by the first keyword group it mentions.
-DEPT_KEYWORDS: list[tuple[str, str]] = [
-    ("疫情|医疗|医院|健康|医保|中医药", "省卫健委"),
-    ("幼儿园|学校|教育|高校|大学", "省教育厅"),
-    ("就业|技能|养老保险|失业|劳务|社会保障", "省人社厅"),
-    ("5G|信创|半导体|智能化|工业互联网|数字化车间|智能工厂|中小企业|规上工业", "省工信厅"),
-    ("创新|实验室|高新技术|研发|科技|技术", "省科技厅"),
-    ("外贸|进出口|消费|商业|步行街|跨境|口岸", "省商务厅"),
-    ("粮食|农业|农村|乡村|改厕|耕地|农产品|生猪|脱贫", "省农业农村厅"),
-    ("城市更新|老旧小区|雨污|住房|县城|棚户|城镇|城市", "省住建厅"),
-    ("排放|污染|清洁取暖|生态|环境|营造林|碳|治理", "省生态环境厅"),
-]
-DEFAULT_DEPT = "省发展改革委"
-
 REPORT_TEXTS = {
     ReportKind.DEPLOY: "已召开专题会议传达学习，明确分管领导和责任科室，制定工作方案，细化任务分工和时间节点。",
     ReportKind.FEEDBACK: "已落实专人负责，建立工作台账，逐项推进；与相关单位对接，协调解决推进中的具体问题。",
@@ -202,83 +188,27 @@ def _report_bytes() -> bytes:
     return resources.files("duban.data").joinpath(REPORT_FILE).read_bytes()
 
 
-def short_title(theme: str, text: str, limit: int = 60) -> str:
+def short_title(theme: str, text: str, mark: str = "", limit: int = 60) -> str:
     """Theme plus the commitment's clause: "积极扩大有效投资：再新建5G基站1.5万座".
 
-    The clause is the first one with a measured figure or a deadline, else the first one; a theme that
-    is a whole sentence is cut to its first clause.
+    The clause is the one holding ``mark`` (the parser's first target or deadline), else the
+    first; a theme that is a whole sentence is cut to its first clause.
     """
     theme = re.split(r"[，；]", theme.strip().rstrip("。；，"))[0]
     body = " ".join(text.split())
     if theme and body.startswith(theme):
         body = body[len(theme) :].lstrip("。；，：")
     clauses = [c.strip() for c in re.split(r"[，；。！？]", body) if c.strip()] or [body]
-    clause = next(
-        (c for pattern in (_QUANTITY, _COMMITMENT) for c in clauses if pattern.search(c)), clauses[0]
-    )
+    clause = next((c for c in clauses if mark and (mark in c or c in mark)), clauses[0])
     title = f"{theme}：{clause}" if theme else clause
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
-_COMMITMENT = re.compile(r"[0-9０-９]|年内|月底前")
-# A figure with a measure ("1.5万座", "30%", "8月底前"), not a name with a digit in it ("5G").
-_QUANTITY = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[万亿千百])?(?:[个座家户所项台条人吨元亩公里%]|月底前|月|年)")
-
-
-def dept_for_text(*texts: str) -> str:
-    """The lead department for a commitment: the paragraph's theme decides first, then its text."""
-    for text in texts:
-        for pattern, dept in DEPT_KEYWORDS:
-            if re.search(pattern, text):
-                return dept
-    return DEFAULT_DEPT
-
-
-def fallback_tasks(text: str) -> list[dict]:
-    """Commitments from part 三 of the report by a simple rule, for when the parser is absent.
-
-    A commitment is a sentence of a plan paragraph (after its theme sentence) that has a digit,
-    年内 or 月底前. At most two per paragraph, every paragraph's first before any second, so
-    the demo spreads across the whole plan.
-    """
-    lines = [ln.strip().replace("\u3000", "") for ln in text.splitlines()]
-    try:
-        start = next(i for i, ln in enumerate(lines) if ln.startswith("三、"))
-    except StopIteration:
-        return []
-    tasks, part = [], ""
-    for ln in lines[start + 1 :]:
-        if re.match(r"^[四五六七八九十]、", ln):
-            break
-        m = re.match(r"^（([一二三四五六七八九十]+)）(.*)$", ln)
-        if m:
-            part = m.group(1)
-            continue
-        if not part or not ln or ln.startswith("各位代表"):
-            continue
-        sentences = [s.strip() for s in ln.split("。") if s.strip()]
-        if len(sentences) < 2:
-            continue
-        theme = sentences[0]
-        found = [s for s in sentences[1:] if _COMMITMENT.search(s)][:2]
-        for rank, s in enumerate(found):
-            tasks.append(
-                {"text": s + "。", "theme": theme, "part": part, "targets": [], "units": [], "rank": rank}
-            )
-    return sorted(tasks, key=lambda t: t["rank"])
-
-
 def parser_tasks(data: bytes) -> list[dict]:
-    """Commitments from ``duban.workplan.decompose`` when it is installed and finds some."""
-    try:
-        import duban.workplan as workplan
+    """Commitments with a figure or a deadline, as ``duban.workplan`` decomposes the report."""
+    from duban.workplan import decompose
 
-        try:
-            parsed = workplan.decompose(data, name=REPORT_FILE)
-        except TypeError:
-            parsed = workplan.decompose(data)
-    except Exception:  # absent, or a version whose contract differs: the fallback is the demo's own
-        return []
+    parsed = decompose(data, name=REPORT_FILE)
     out = []
     for t in parsed.get("tasks") or []:
         text = (t.get("text") or "").strip()
@@ -299,10 +229,6 @@ def parser_tasks(data: bytes) -> list[dict]:
             }
         )
     return out
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text).rstrip("。")
 
 
 def pick_spread(tasks: list[dict], n: int) -> list[dict]:
@@ -918,22 +844,17 @@ class Builder:
     def work_report_specs(self) -> list[Spec]:
         data = _report_bytes()
         n = self.work_report_items
-        tasks = pick_spread(parser_tasks(data), n)
-        sources = ["duban.workplan"] if tasks else []
-        if len(tasks) < n:
-            # Too few commitments from the parser (or none): top up with the demo's own rule.
-            seen = [_squash(t["text"]) for t in tasks]
-            extra = [
-                t
-                for t in fallback_tasks(data.decode("utf-8"))
-                if not any(_squash(t["text"]) in s or s in _squash(t["text"]) for s in seen)
-            ]
-            tasks += pick_spread(extra, n - len(tasks))
-            sources.append("fallback")
-        self.result.work_report_source = "+".join(sources)
         staffed = {
             ref for _, _, ref, role in USERS if role in (Role.CLERK, Role.HEAD) and not ref[:1].isdigit()
         }
+        # Only commitments a demo department has a clerk for, so every item can be worked.
+        candidates = []
+        for task in parser_tasks(data):
+            units = [u for u in dict.fromkeys(self._short_name(u) for u in task["units"]) if u in staffed]
+            if units:
+                candidates.append({**task, "units": units})
+        tasks = pick_spread(candidates, n)
+        self.result.work_report_source = "duban.workplan"
         clerk = {ref: name for name, _, ref, role in USERS if role == Role.CLERK}
         assign = self.at(self.working_day_before(self.today, 50), "09:00")
         W = self.W
@@ -951,17 +872,14 @@ class Builder:
         ]
         specs = []
         for i, task in enumerate(tasks):
-            units = list(dict.fromkeys(self._short_name(u) for u in task["units"]))
-            units = [u for u in units if u in staffed]
-            lead = units[0] if units else dept_for_text(task["theme"], task["text"])
+            units = task["units"]
+            lead = units[0]
             plan = fates[i % len(fates)]()
             plan.actor = clerk[lead]
             coop = []
             if i % 3 == 0:
                 other = next((u for u in units[1:] if u != lead), None)
-                if other is None:
-                    other = dept_for_text(task["text"], task["theme"])
-                if other != lead:
+                if other is not None:
                     coop = [(other, Plan(clerk[other]))]
             body = [task["text"]]
             if task["targets"]:
@@ -978,7 +896,9 @@ class Builder:
                 Spec(
                     f"wr-{i + 1:02d}",
                     "prov_sup",
-                    short_title(task["theme"], task["text"]),
+                    short_title(
+                        task["theme"], task["text"], (task["targets"] or [task.get("deadline_text", "")])[0]
+                    ),
                     "\n".join(body),
                     Source.WORK_REPORT,
                     Category.CONTINUOUS,

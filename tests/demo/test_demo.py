@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from duban.core.clock import now
-from duban.demo.builder import DEMO_PASSWORD, USERS, build_demo, fallback_tasks, short_title
+from duban.demo.builder import DEMO_PASSWORD, USERS, build_demo, parser_tasks, short_title
 from duban.items import selectors
 from duban.items.models import Extension, Instruction, Item, Source, Track, TrackState
 from duban.items.status import track_light
@@ -155,14 +155,15 @@ def test_every_state_whatever_the_day(shanxi, clock, present):
     _assert_every_state()
 
 
-def test_fallback_picks_commitments_from_the_plan_part():
-    text = (ROOT / "duban" / "data" / "shanxi_2021_government_work_report.txt").read_text(encoding="utf-8")
-    tasks = fallback_tasks(text)
+def test_commitments_come_from_the_report_parser():
+    data = (ROOT / "duban" / "data" / "shanxi_2021_government_work_report.txt").read_bytes()
+    tasks = parser_tasks(data)
     assert len(tasks) >= 30
-    assert any("5G基站1.5万座" in t["text"] for t in tasks)
+    five_g = next(t for t in tasks if "5G基站1.5万座" in t["text"])
+    assert any("1.5万座" in x for x in five_g["targets"]) and five_g["units"]
     # Results of past years (part 一) are not commitments.
     assert not any("1.57亿吨" in t["text"] for t in tasks)
-    titles = [short_title(t["theme"], t["text"]) for t in tasks]
+    titles = [short_title(t["theme"], t["text"], (t["targets"] or [""])[0]) for t in tasks]
     assert all(len(x) <= 60 for x in titles)
     assert "积极扩大有效投资：再新建5G基站1.5万座" in titles
 
@@ -198,44 +199,15 @@ def test_demo_command_creates_database_and_prints_logins(tmp_path):
 
 
 @pytest.mark.django_db
-def test_uses_the_report_parser_when_installed(shanxi, monkeypatch):
-    import types
-
-    import duban
-
-    def decompose(data, **kwargs):
-        assert data.startswith("各位代表".encode())
-        tasks = [
-            {
-                "text": f"再新建5G基站{n}万座，加快推动市县城区5G网络全覆盖。",
-                "theme": "积极扩大有效投资",
-                "part": "（三）",
-                "targets": [{"text": f"新建5G基站{n}万座"}],
-                "deadline": {"text": "年内", "date": None},
-                "suggested_units": [
-                    {"name": "山西省工业和信息化厅", "score": 0.9, "because": "5G"},
-                    {"name": "省住建厅", "score": 0.5, "because": "基站"},
-                    {"name": "省通信管理局", "score": 0.4, "because": "通信"},
-                ],
-            }
-            for n in range(1, 13)
-        ]
-        return {"tasks": tasks}
-
-    fake = types.ModuleType("duban.workplan")
-    fake.decompose = decompose
-    monkeypatch.setitem(sys.modules, "duban.workplan", fake)
-    monkeypatch.setattr(duban, "workplan", fake, raising=False)
+def test_work_report_items_are_the_parsers_tasks_led_by_suggested_units(shanxi):
     result = build_demo()
-    assert result.failures == []
-    # Twelve from the parser, topped up to thirty by the demo's own rule.
-    assert result.work_report_source == "duban.workplan+fallback"
-    items = Item.objects.filter(source=Source.WORK_REPORT)
-    assert items.count() == 30
-    from_parser = items.filter(external_id__in=[f"demo:wr-{i:02d}" for i in range(1, 13)])
-    assert all(i.title.startswith("积极扩大有效投资：再新建5G基站") for i in from_parser)
-    first = items.get(external_id="demo:wr-01")
-    assert first.title == "积极扩大有效投资：再新建5G基站1万座"
-    assert "量化指标：新建5G基站1万座" in first.body
-    assert {t.unit.short_name for t in first.tracks.all()} == {"省工信厅", "省住建厅"}
-    assert verify().ok
+    assert result.failures == [] and result.work_report_source == "duban.workplan"
+    items = list(Item.objects.filter(source=Source.WORK_REPORT).prefetch_related("tracks__unit"))
+    assert len(items) == 30
+    data = (ROOT / "duban" / "data" / "shanxi_2021_government_work_report.txt").read_bytes()
+    by_text = {t["text"]: t for t in parser_tasks(data)}
+    for item in items:
+        task = by_text[item.body.split("\n", 1)[0]]
+        lead = next(t for t in item.tracks.all() if t.role == "lead")
+        # The lead is one of the parser's suggestions (the first one the demo has a clerk for).
+        assert lead.unit.short_name in task["units"] or lead.unit.name in task["units"]
