@@ -210,7 +210,7 @@ def _worker(args: argparse.Namespace) -> dict:
                 {
                     "http:queue": get("clerk", "/"),
                     "http:item": get_item,
-                    "http:list_red": get("sup", f"/items/?unit={city.pk}&light=red"),
+                    "http:list_red": get("sup", f"/items/?unit={city.code}&light=red"),
                     "http:list_cat": get("sup", "/items/?category=major"),
                     "http:board_sup": get("sup", "/board/"),
                     "http:board_lead": get("lead", "/board/"),

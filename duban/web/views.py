@@ -15,10 +15,12 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -57,6 +59,7 @@ QUEUE_LABELS = {
 }
 REVIEW_KINDS = {"to_review", "extensions"}
 PAGE_SIZE = 50
+COUNT_CAP = 10000
 EXPORT_CHUNK = 1000
 LIGHTS = [
     ("red", "红灯（已逾期）"),
@@ -180,7 +183,25 @@ def _filtered(request):
     kwargs, values = _list_filters(request)
     order = values["order"] if values["order"] in dict(ORDERS) else "-created_at"
     qs = selectors.filtered_items(request.user, order=order if order != "due" else "-created_at", **kwargs)
-    return _ordered(request, qs, order), values
+    return qs, _ordered(request, qs, order), values
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` rows: an exact count of a province's whole history costs a
+    scan of every visible item on each page view, growing with the years; beyond the cap the
+    page says "10000+" and the filters (or the board's exact totals) narrow it down."""
+
+    def __init__(self, object_list, per_page, *, count_list) -> None:
+        super().__init__(object_list, per_page)
+        self.count_list = count_list  # the same rows without the page's ordering annotations
+
+    @cached_property
+    def count(self) -> int:
+        return self.count_list.order_by()[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 def _row_tracks():
@@ -206,10 +227,8 @@ def _decorate_items(items: list[Item], at: dt.datetime) -> None:
 @login_required
 @require_GET
 def item_list(request):
-    from django.core.paginator import Paginator
-
-    qs, values = _filtered(request)
-    paginator = Paginator(qs.select_related("issuer_unit"), PAGE_SIZE)
+    base, qs, values = _filtered(request)
+    paginator = CappedPaginator(qs.select_related("issuer_unit"), PAGE_SIZE, count_list=base)
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     from django.db.models import prefetch_related_objects
@@ -262,7 +281,7 @@ def item_export(request):
 
     from .templatetags.duban_web import LIGHT_TEXT, local, span
 
-    qs, _values = _filtered(request)
+    _base, qs, _values = _filtered(request)
     limit = getattr(settings, "DUBAN_EXPORT_MAX_ROWS", 100_000)
     if qs.count() > limit:
         messages.error(

@@ -89,6 +89,20 @@ def test_pagination_fifty_a_page(as_user, prov_sup, clock):
     assert c.get("/items/?page=99").context["page"].number == 2
 
 
+def test_a_huge_list_says_how_many_at_least_and_still_pages(as_user, prov_sup, clock, monkeypatch):
+    from duban.web import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 50)
+    clock("2021-09-30 10:00")
+    for i in range(55):
+        services.register_item(actor=prov_sup, title=f"事项{i:02d}")
+    c = as_user(prov_sup)
+    html = c.get("/items/?order=due").content.decode()
+    assert "超过 50 项" in html and "第 1 页" in html and "order=due&amp;page=2" in html
+    # Under the cap the exact total is shown.
+    assert "共 1 项" in c.get("/items/?q=事项07").content.decode()
+
+
 def read_xlsx(resp) -> list[tuple]:
     assert resp.status_code == 200
     assert resp["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
