@@ -242,6 +242,8 @@ def item_list(request):
         {
             "page": page,
             "rows": rows,
+            # One reverse() for the page, not one per row.
+            "item_prefix": reverse("web:items"),
             "values": values,
             "lights": LIGHTS,
             "orders": ORDERS,
@@ -762,5 +764,12 @@ def board(request):
     return render(
         request,
         "web/board.html",
-        {"rows": rows, "totals": totals, "total_cells": cells, "own": own, "at": now().astimezone(SHANGHAI)},
+        {
+            "items_url": reverse("web:items"),
+            "rows": rows,
+            "totals": totals,
+            "total_cells": cells,
+            "own": own,
+            "at": now().astimezone(SHANGHAI),
+        },
     )
