@@ -139,6 +139,10 @@ def _due(deadline: dict | None) -> dt.date | None:
         return None
 
 
+def _year_end(year) -> dt.date | None:
+    return dt.date(year, 12, 31) if isinstance(year, int) and 1900 < year < 2200 else None
+
+
 def match_units(issuer: OrgUnit, names: Iterable[str]) -> list[OrgUnit]:
     """Suggested unit names → org units the issuer may assign to (full or short name)."""
     names = [n for n in names if n]
@@ -188,7 +192,9 @@ def _task_rows(plan: Plan, parsed: dict) -> list[PlanTask]:
                 end=end,
                 targets=list(t.get("targets") or []),
                 deadline_text=((t.get("deadline") or {}).get("text") or "")[:100],
-                due=_due(t.get("deadline")),
+                # No deadline in the text: the end of the task's own plan year (a 十四五 goal
+                # is due at the end of 2025, not of the report's year).
+                due=_due(t.get("deadline")) or _year_end(t.get("plan_year")),
                 category=Category.CONTINUOUS,
                 lead_codes=units[:1],
                 coop_codes=units[1:4],

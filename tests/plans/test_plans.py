@@ -53,6 +53,16 @@ def test_seed_import_creates_plan_with_tasks_pointing_into_text(plan, prov_sup):
     assert Event.objects.filter(action="plan.import", object_id=plan.pk).count() == 1
 
 
+def test_tasks_without_a_deadline_are_due_at_the_end_of_their_own_plan_year(plan):
+    goals = plan.tasks.filter(section="二", deadline_text="")
+    work = plan.tasks.filter(section="三", deadline_text="")
+    assert goals.exists() and work.exists()
+    assert {t.due for t in goals} == {dt.date(2025, 12, 31)}
+    assert {t.due for t in work} == {dt.date(2021, 12, 31)}
+    # A deadline in the text wins: 8月底前 in the 2021 plan.
+    assert plan.tasks.get(section="三", deadline_text="8月底前").due == dt.date(2021, 8, 31)
+
+
 def test_reimport_is_idempotent_and_keeps_edits(plan, prov_sup, seed_bytes):
     task = plan.tasks.order_by("position").first()
     services.edit_task(actor=prov_sup, task_id=task.pk, text="改过的措辞", category=Category.MAJOR)
