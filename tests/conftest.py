@@ -178,3 +178,25 @@ def assigned_item(prov_sup, county_clerk, clock):
 @pytest.fixture(scope="session")
 def tmp_data_dir():
     return tempfile.mkdtemp(prefix="duban-test-")
+
+
+# The browser tests drive Debian's Chromium (not a Playwright download) with these flags.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -124,19 +124,7 @@ def _unit_full(u: OrgUnit) -> dict:
 
 
 def _node(node: Node, track: Track, at: dt.datetime, cutoff: dt.datetime) -> dict:
-    # A closed track's unfinished nodes stopped counting when it closed.
-    measured_at = track.closed_at if track.is_closed and track.closed_at else at
-    st = status.node_status(node, measured_at)
-    if node.done_at is not None:
-        light = "done"
-    elif track.is_closed:
-        light = "done"
-    elif st.overdue:
-        light = "red"
-    elif node.due_at <= cutoff:
-        light = "yellow"
-    else:
-        light = "green"
+    light, st = status.node_light(node, track, at, cutoff)
     return {
         "kind": node.kind,
         "seq": node.seq,

@@ -39,6 +39,20 @@ def node_status(node: Node, at: dt.datetime | None = None) -> NodeStatus:
     return NodeStatus(node, overdue, at - node.due_at if overdue else None)
 
 
+def node_light(node: Node, track: Track, at: dt.datetime, cutoff: dt.datetime) -> tuple[str, NodeStatus]:
+    """A node's own light ("done", red, yellow, green) and its status; ``cutoff`` is
+    ``selectors.yellow_cutoff(at)``, passed in so a page computes it once for all its nodes.
+
+    A closed track's unfinished nodes stopped counting when it closed."""
+    measured_at = track.closed_at if track.is_closed and track.closed_at else at
+    st = node_status(node, measured_at)
+    if node.done_at is not None or track.is_closed:
+        return "done", st
+    if st.overdue:
+        return "red", st
+    return ("yellow" if node.due_at <= cutoff else "green"), st
+
+
 def track_light(track: Track, at: dt.datetime | None = None) -> str:
     """red: a node is overdue; yellow: one falls due by the yellow cut-off; green otherwise.
 

@@ -497,18 +497,9 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
         if t.parent_id:
             t.parent = by_id.get(t.parent_id, t.parent)
         t.light = status.track_light(t, at)
-        measured = t.closed_at if t.is_closed and t.closed_at else at
         t.node_rows = []
         for n in t.nodes.all():
-            st = status.node_status(n, measured)
-            if n.done_at is not None or t.is_closed:
-                light = "done"
-            elif st.overdue:
-                light = "red"
-            elif n.due_at <= cutoff:
-                light = "yellow"
-            else:
-                light = "green"
+            light, st = status.node_light(n, t, at, cutoff)
             t.node_rows.append(
                 {"node": n, "late_by": st.late_by, "light": light, "moved": n.due_at != n.original_due_at}
             )

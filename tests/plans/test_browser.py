@@ -12,25 +12,6 @@ from tests.conftest import make_user
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "duban" / "data" / "shanxi_2021_government_work_report.txt"
 SHOT = ROOT / "docs" / "screenshots" / "plan_review.png"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def log_in(browser, live_server, user, *, password="pw-123456", width=1280, height=900):
