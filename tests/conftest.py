@@ -200,3 +200,14 @@ def browser():
         b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # CI installs everything the suite needs, so a skipped test there is a test that did not
+    # run: fail the run rather than report green.
+    if os.environ.get("CI") and exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        skipped = reporter.stats.get("skipped", []) if reporter else []
+        if skipped:
+            reporter.write_line(f"{len(skipped)} test(s) skipped in CI: failing the run", red=True)
+            session.exitstatus = 1

@@ -5,8 +5,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from duban.workplan.cli import main
 from duban.workplan.export import XLSX_HEADER
 from tests.workplan.conftest import FIXTURES
@@ -85,7 +83,7 @@ def test_markdown(capsys):
 
 
 def test_xlsx(tmp_path, capsys):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     out = tmp_path / "plan.xlsx"
     code, _, _ = _run([SAMPLE, "--format", "xlsx", "-o", out], capsys)
     assert code == 0
@@ -105,7 +103,7 @@ def test_xlsx(tmp_path, capsys):
 
 
 def test_xlsx_to_stdout_buffer(capsysbinary):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     code = main([str(SAMPLE), "--format", "xlsx"])
     out, _ = capsysbinary.readouterr()
     assert code == 0 and out.startswith(b"PK")

@@ -82,7 +82,7 @@ def test_str_content_is_text(reference):
 
 
 def test_docx(reference):
-    docx = pytest.importorskip("docx")
+    import docx
     d = docx.Document()
     for line in SAMPLE.splitlines():
         d.add_paragraph(line)
@@ -98,7 +98,7 @@ def test_docx(reference):
 
 
 def test_docx_detected_without_name(reference):
-    docx = pytest.importorskip("docx")
+    import docx
     d = docx.Document()
     for line in SAMPLE.splitlines():
         d.add_paragraph(line)
@@ -217,7 +217,7 @@ def test_unsupported_format(data, name):
 
 
 def test_xlsx_is_unsupported():
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     wb = openpyxl.Workbook()
     wb.active["A1"] = "二、2022年工作安排"
     buf = io.BytesIO()
@@ -278,7 +278,7 @@ def _numbered_docx(lines):
     """A .docx whose section and part numbers come from Word list numbering, not typed text.
 
     ``lines`` are (level or None, text): level 0 renders as 一、, level 1 as （一）."""
-    docx = pytest.importorskip("docx")
+    import docx
     from docx.oxml import parse_xml
 
     w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
