@@ -119,6 +119,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DUBAN_YELLOW_WORKING_DAYS = int(os.environ.get("DUBAN_YELLOW_WORKING_DAYS", 1))
 # After a return, the unit gets this many working days for a new result.
 DUBAN_RETURN_WORKING_DAYS = int(os.environ.get("DUBAN_RETURN_WORKING_DAYS", 3))
+# An item-list export larger than this is refused with advice to narrow the filter (one request
+# holding a whole province's workbook in memory would starve the other users).
+DUBAN_EXPORT_MAX_ROWS = int(os.environ.get("DUBAN_EXPORT_MAX_ROWS", 100_000))
 
 LOGGING = {
     "version": 1,

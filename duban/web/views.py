@@ -284,7 +284,7 @@ def item_export(request):
     from .templatetags.duban_web import LIGHT_TEXT, local, span
 
     _base, qs, _values = _filtered(request)
-    limit = getattr(settings, "DUBAN_EXPORT_MAX_ROWS", 100_000)
+    limit = settings.DUBAN_EXPORT_MAX_ROWS
     if qs.count() > limit:
         messages.error(
             request, _("导出的事项超过 %(n)d 项，请先缩小筛选范围（如按单位、亮灯或期限）") % {"n": limit}
