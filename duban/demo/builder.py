@@ -139,6 +139,16 @@ def ensure_org_tree() -> None:
         load_shanxi()
 
 
+def ensure_vocabulary() -> None:
+    """The shipped department vocabulary in the table the demo admin can edit."""
+    from duban.plans.models import UnitVocabulary
+    from duban.plans.services import load_vocabulary
+    from duban.workplan.units import read_vocabulary_file
+
+    if not UnitVocabulary.objects.exists():
+        load_vocabulary(rows=read_vocabulary_file())
+
+
 def ensure_users() -> int:
     """Create the demo logins that are missing; existing accounts are left as they are."""
     existing = set(User.objects.filter(username__in=[u[0] for u in USERS]).values_list("username", flat=True))
@@ -306,6 +316,7 @@ class Builder:
 
     def run(self) -> BuildResult:
         ensure_org_tree()
+        ensure_vocabulary()
         self.result.users_created = ensure_users()
         self.users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in USERS])}
         if Item.objects.filter(external_id__startswith=MARKER).exists():

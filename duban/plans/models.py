@@ -115,15 +115,6 @@ class UnitVocabulary(models.Model):
         return str(self.unit)
 
     def keyword_list(self) -> list[str]:
+        from duban.workplan.units import split_keywords
+
         return split_keywords(self.keywords)
-
-
-def split_keywords(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for word in (
-        text.replace("|", "\n").replace("、", "\n").replace("，", "\n").replace(",", "\n").splitlines()
-    ):
-        word = word.strip()
-        if word:
-            seen.setdefault(word, None)
-    return list(seen)

@@ -24,9 +24,10 @@ from duban.items import services as item_services
 from duban.items.models import Category, Item, Source
 from duban.journal.services import record
 from duban.orgs.models import OrgUnit, Role, UnitKind
+from duban.workplan.units import split_keywords
 
 from . import selectors
-from .models import Plan, PlanTask, UnitVocabulary, split_keywords
+from .models import Plan, PlanTask, UnitVocabulary
 
 MAX_TEXT = 5000
 SPLIT_MARKS = "；;"
@@ -72,7 +73,7 @@ def load_vocabulary(*, rows: Iterable[tuple[str, str]]) -> tuple[int, list[str]]
             if unit is None:
                 unknown.append(name)
                 continue
-            keywords = "\n".join(split_keywords(words))
+            keywords = "\n".join(split_keywords(words))  # one per line, as the admin form shows
             UnitVocabulary.objects.update_or_create(unit=unit, defaults={"keywords": keywords})
             written += 1
     return written, unknown

@@ -105,8 +105,9 @@ def suggest(
     return out
 
 
-def _read_rows() -> list[tuple[str, str]]:
-    with (DATA / "unit_vocabulary.csv").open(encoding="utf-8-sig", newline="") as fh:
+def read_vocabulary_file(path: str | Path | None = None) -> list[tuple[str, str]]:
+    """(unit name, keywords) rows of a vocabulary CSV; the shipped one by default."""
+    with Path(path or DATA / "unit_vocabulary.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = [(r[0], r[1]) for r in csv.reader(fh) if len(r) >= 2 and not r[0].startswith("#")]
     if rows and rows[0][0].strip().lower() in {"unit", "name", "单位"}:
         rows = rows[1:]
@@ -115,7 +116,7 @@ def _read_rows() -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def default_vocabulary() -> Vocabulary:
-    return Vocabulary(_read_rows())
+    return Vocabulary(read_vocabulary_file())
 
 
 _CACHE: dict[tuple[tuple[str, tuple[str, ...]], ...], Vocabulary] = {}

@@ -202,6 +202,10 @@ def test_demo_command_creates_database_and_prints_logins(tmp_path):
 def test_work_report_items_are_the_parsers_tasks_led_by_suggested_units(shanxi):
     result = build_demo()
     assert result.failures == [] and result.work_report_source == "duban.workplan"
+    # The admin finds the shipped vocabulary in the editable table, one row per department.
+    from duban.plans.models import UnitVocabulary
+
+    assert UnitVocabulary.objects.filter(unit__parent__code="140000").count() >= 40
     items = list(Item.objects.filter(source=Source.WORK_REPORT).prefetch_related("tracks__unit"))
     assert len(items) == 30
     data = (ROOT / "duban" / "data" / "shanxi_2021_government_work_report.txt").read_bytes()

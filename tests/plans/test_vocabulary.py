@@ -5,7 +5,8 @@ from django.core.management import CommandError, call_command
 
 from duban.orgs.models import OrgUnit
 from duban.plans import services
-from duban.plans.models import UnitVocabulary, split_keywords
+from duban.plans.models import UnitVocabulary
+from duban.workplan.units import split_keywords
 
 pytestmark = pytest.mark.django_db
 
