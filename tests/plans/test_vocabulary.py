@@ -63,3 +63,15 @@ def test_load_vocabulary_command(tmp_path, capsys):
     ]
     with pytest.raises(CommandError):
         call_command("load_vocabulary", str(tmp_path / "missing.csv"))
+
+
+def test_an_edited_vocabulary_drives_the_suggestions_of_the_next_import(prov_sup, seed_bytes, clock):
+    clock("2021-03-10 09:00")
+    # The admin decides high-tech enterprises are the education department's business.
+    services.load_vocabulary(rows=[("山西省教育厅", "高新技术企业")])
+    plan, _ = services.import_report(actor=prov_sup, data=seed_bytes, name="r.txt")
+    task = next(t for t in plan.tasks.all() if "高新技术企业" in t.text)
+    names = [s["name"] for s in task.suggested_units]
+    assert names[0] == "山西省教育厅" and "山西省科学技术厅" not in names
+    assert task.suggested_units[0]["because"] == ["高新技术企业"]
+    assert task.lead_codes == [OrgUnit.objects.get(name="山西省教育厅").code]
