@@ -30,6 +30,9 @@ _SECTION = re.compile(
     rf"[ ]*(?:(?P<num>{_CN_NUM})[、.]|第(?P<num2>{_CN_NUM})部分[、.：:]?)[ ]*(?P<title>\S.*)"
 )
 _PART = re.compile(rf"[ ]*（(?P<num>{_CN_NUM})）[ ]*(?P<rest>.*)")
+# Municipal reports often number their parts 1. 2. or （1） when the section has no （一）.
+# "1.5万" is a decimal, not a number mark.
+_ARABIC_PART = re.compile(r"[ ]*(?:(?P<num>\d{1,2})[.、](?!\d)|（(?P<num2>\d{1,2})）)[ ]*(?P<rest>\S.*)")
 _SENTENCE_END = "。；！？"
 # A sentence: optional leading blanks (excluded), text, the enders, and closing quotes/brackets
 # that belong to it.  A line's tail without an ender is a sentence too.
@@ -383,38 +386,52 @@ def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section) -> None
     last_part_n = 0
     # Lines inside the section body: binary search is not needed; sections are visited in order
     # and each line belongs to exactly one section.
-    for s, e in _lines_between(lines, sec.body_start, sec.end):
+    body_lines = list(_lines_between(lines, sec.body_start, sec.end))
+    # Arabic part numbers count only where the section has no Chinese ones: under （一） parts,
+    # "1." lines are items of a list (民生实事), not parts.
+    arabic = not any(_PART.match(norm, s, e) for s, e in body_lines)
+    for s, e in body_lines:
         if e <= s or not norm[s:e].strip():
             continue
         pm = _PART.match(norm, s, e)
+        number = n = None
         if pm is not None:
             n = chinese_to_int(pm.group("num"))
             # In sequence; one skipped number (a typo, a part cut from an excerpt) is tolerated.
             if n is not None and last_part_n < n <= last_part_n + 2:
-                last_part_n = n
-                sents = sentences(norm, pm.start("rest"), e)
-                number_start = norm.index("（", s, e)
-                if part is not None:
-                    part.end = s
-                title_end = sents[0].end if sents else e
-                title = norm[pm.start("rest") : title_end].rstrip("。；！？ ")
-                title_start = pm.start("rest")
-                part = Part(
-                    number=f"（{pm.group('num')}）",
-                    ordinal=n,
-                    title=title,
-                    start=number_start,
-                    end=sec.end,
-                    title_start=title_start,
-                    title_end=title_start + len(title),
-                )
-                sec.parts.append(part)
-                para_ordinal = 0
-                # The heading's first sentence includes the （一） marker: it is the title.
-                if sents:
-                    sents[0] = Sentence(number_start, sents[0].end)
-                sec.paragraphs.append((part, Paragraph(s, e, 0, sents, part_heading=True)))
-                continue
+                number = f"（{pm.group('num')}）"
+        elif arabic:
+            pm = _ARABIC_PART.match(norm, s, e)
+            if pm is not None:
+                n = int(pm.group("num") or pm.group("num2"))
+                # Strictly in sequence from 1: a stray "3." is not a part.
+                if n == last_part_n + 1:
+                    number = pm.group("num") and f"{n}." or f"（{n}）"
+        if number is not None and pm is not None and n is not None:
+            last_part_n = n
+            sents = sentences(norm, pm.start("rest"), e)
+            number_start = s + len(norm[s:e]) - len(norm[s:e].lstrip(" "))
+            if part is not None:
+                part.end = s
+            title_end = sents[0].end if sents else e
+            title = norm[pm.start("rest") : title_end].rstrip("。；！？ ")
+            title_start = pm.start("rest")
+            part = Part(
+                number=number,
+                ordinal=n,
+                title=title,
+                start=number_start,
+                end=sec.end,
+                title_start=title_start,
+                title_end=title_start + len(title),
+            )
+            sec.parts.append(part)
+            para_ordinal = 0
+            # The heading's first sentence includes the part's number mark: it is the title.
+            if sents:
+                sents[0] = Sentence(number_start, sents[0].end)
+            sec.paragraphs.append((part, Paragraph(s, e, 0, sents, part_heading=True)))
+            continue
         para_ordinal += 1
         sents = sentences(norm, s, e)
         para = Paragraph(s, e, para_ordinal, sents)
