@@ -40,17 +40,21 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def warm(raw: bytes, runs: int) -> tuple[float, int, int]:
-    """(median seconds, chars, tasks)."""
+def warm(raw: bytes, runs: int) -> tuple[list[float], list[float], int, int]:
+    """(wall seconds, CPU seconds, chars, tasks).
+
+    CPU time is reported beside wall time because on a shared virtual machine the wall clock
+    also counts the time another guest held the core; the parser's own cost is the CPU time."""
     from duban.workplan import decompose
 
     result = decompose(raw, name="report.txt")  # warm-up
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         decompose(raw, name="report.txt")
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result["source"]["chars"], len(result["tasks"])
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - t0)
+    return wall, cpu, result["source"]["chars"], len(result["tasks"])
 
 
 def cold(report: Path, runs: int) -> float:
@@ -77,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     report = Path(args.report) if args.report else next(p for p in SEED_CANDIDATES if p.exists())
     raw = report.read_bytes()
-    median, chars, tasks = warm(raw, args.runs)
+    wall, cpu, chars, tasks = warm(raw, args.runs)
+    median = statistics.median(wall)
     cold_median = cold(report, args.cold_runs) if args.cold_runs > 0 else float("nan")
     print(
         f"machine: {platform.platform()} · {_cpu_model()} · {os.cpu_count()} cores · "
@@ -86,10 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"report: {report.name} ({len(raw):,} bytes, {chars:,} chars, {tasks} tasks)\n")
     print("| measure | value |")
     print("|---|---|")
-    print(f"| warm decompose, median of {args.runs} | {median * 1000:.1f} ms |")
+    print(f"| warm decompose, wall time, median of {args.runs} | {median * 1000:.1f} ms |")
+    print(f"| warm decompose, wall time, fastest of {args.runs} | {min(wall) * 1000:.1f} ms |")
+    print(f"| warm decompose, CPU time, median of {args.runs} | {statistics.median(cpu) * 1000:.1f} ms |")
     print(
-        f"| warm throughput | {chars / median:,.0f} chars/s ({len(raw) / median / 1e6:.1f} MB/s of UTF-8) |"
+        f"| warm throughput (median wall) | {chars / median:,.0f} chars/s ({len(raw) / median / 1e6:.1f} MB/s of UTF-8) |"
     )
+    print(f"| warm throughput (fastest wall) | {chars / min(wall):,.0f} chars/s |")
     print(
         f"| cold CLI (`python -m duban decompose … -o /dev/null`), median of {args.cold_runs} | {cold_median:.2f} s |"
     )
