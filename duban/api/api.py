@@ -12,13 +12,13 @@ import datetime as dt
 import json
 
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from ninja import File, Form, NinjaAPI, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from duban.core.clock import SHANGHAI, now
-from duban.core.errors import DubanError, InvalidInput
+from duban.core.errors import DubanError, InvalidInput, NotFound
 from duban.items import selectors, services, status
 from duban.items.models import Attachment, Extension, Item, Node, Report, Track, Urge
 from duban.journal.models import Event
@@ -506,6 +506,24 @@ def add_instruction(request, item_id: int, payload: s.InstructionIn):
 
 # ---------------------------------------------------------------------------------------------
 # Tracks: the handling unit's and the issuer's steps
+
+
+@v1.get(
+    "/attachments/{attachment_id}",
+    response={200: None, **ERRORS},
+    tags=["items"],
+    summary="下载附件（佐证材料）",
+    openapi_extra={
+        "responses": {200: {"description": "文件内容", "content": {"application/octet-stream": {}}}}
+    },
+)
+def attachment_download(request, attachment_id: int):
+    att = selectors.get_attachment(request.auth, attachment_id)
+    try:
+        fh = att.file.open("rb")
+    except FileNotFoundError:
+        raise NotFound("附件文件已丢失，请联系管理员", code="file_missing") from None
+    return FileResponse(fh, as_attachment=True, filename=att.name, content_type=att.content_type)
 
 
 @v1.get("/tracks/{track_id}", response={200: s.TrackDetail, **ERRORS}, tags=["tracks"], summary="承办记录")

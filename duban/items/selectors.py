@@ -14,7 +14,7 @@ from duban.core.errors import NotFound
 from duban.orgs.models import OrgUnit, Role, subtree_filter
 from duban.workcal.calendar import add_working_days, next_working_day_on_or_after
 
-from .models import OPEN_STATES, Item, Node, Track, TrackState
+from .models import OPEN_STATES, Attachment, Item, Node, Track, TrackState
 
 
 def _visibility_q(user) -> Q:
@@ -54,6 +54,18 @@ def get_track(user, pk) -> Track:
         return tracks_visible_to(user).select_related("item", "unit", "parent").get(pk=pk)
     except (Track.DoesNotExist, ValueError, TypeError):
         raise NotFound("承办记录不存在或无权查看") from None
+
+
+def get_attachment(user, pk) -> Attachment:
+    """An item's or a report's file if ``user`` may see that item, else NotFound."""
+    try:
+        att = Attachment.objects.select_related("report__track").get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise NotFound("附件不存在或无权查看") from None
+    item_id = att.item_id or (att.report.track.item_id if att.report_id else None)
+    if item_id is None or not items_visible_to(user).filter(pk=item_id).exists():
+        raise NotFound("附件不存在或无权查看")
+    return att
 
 
 def item_detail(user, pk) -> Item:

@@ -29,7 +29,6 @@ from duban.core.clock import SHANGHAI, local_today, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
 from duban.items import selectors, services, status
 from duban.items.models import (
-    Attachment,
     Category,
     ExtensionState,
     Item,
@@ -723,12 +722,10 @@ def instruct(request, item_id: int):
 @login_required
 @require_GET
 def attachment(request, attachment_id: int):
-    att = Attachment.objects.select_related("report__track").filter(pk=attachment_id).first()
-    if att is None:
-        _not_found()
-    item_id = att.item_id or (att.report.track.item_id if att.report_id else None)
-    if item_id is None or not selectors.items_visible_to(request.user).filter(pk=item_id).exists():
-        _not_found()
+    try:
+        att = selectors.get_attachment(request.user, attachment_id)
+    except NotFound as exc:
+        _not_found(exc)
     try:
         fh = att.file.open("rb")
     except FileNotFoundError:

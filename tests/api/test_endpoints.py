@@ -198,6 +198,27 @@ def test_report_with_files(track_id, clerk, clock):
     assert nodes["sign"]["light"] == "done"
 
 
+def test_attachment_download_follows_item_visibility(track_id, clerk, sup, sibling_clerk, clock):
+    clock("2021-10-08 09:00")
+    clerk.post(f"/tracks/{track_id}/sign")
+    r = clerk.multipart(
+        f"/tracks/{track_id}/reports",
+        {
+            "kind": "deploy",
+            "done": "已部署",
+            "files": [SimpleUploadedFile("现场.png", PNG, content_type="image/png")],
+        },
+    )
+    att = r.json()["report"]["attachments"][0]["id"]
+    for who in (clerk, sup):  # the handling unit and the issuer
+        got = who.get(f"/attachments/{att}")
+        assert got.status_code == 200 and b"".join(got.streaming_content) == PNG
+        assert got["Content-Type"] == "image/png" and "filename*=utf-8''" in got["Content-Disposition"]
+    outsider = ApiClient(sibling_clerk)
+    assert outsider.get(f"/attachments/{att}").status_code == 404
+    assert outsider.get("/attachments/999999").status_code == 404
+
+
 def test_extension_granted(track_id, sup, clerk, clock):
     clock("2021-10-08 09:00")
     r = clerk.post(f"/tracks/{track_id}/extensions", {"reason": "国庆假期", "proposed_due": "2021-10-12"})
