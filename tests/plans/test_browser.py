@@ -83,17 +83,16 @@ def test_upload_review_assign_and_clerk_queue(live_server, browser, shanxi, cloc
     )
     assert src["y"] + src["height"] <= tasks["y"] + 1 and tasks["width"] > 300
 
-    # The lead unit's clerk finds the items in their queue ("to sign"), but not the plan itself.
-    # The queue page is still a placeholder in duban.web, so the queue is read through the
-    # selector the page uses; the browser checks the clerk is kept out of the plan (404).
-    from duban.items.selectors import queue_page
-
+    # The lead unit's clerk finds the items in their queue ("待签收"), but not the plan itself.
     first.refresh_from_db()
     track = Track.objects.filter(item=first.item, role="lead").select_related("unit").get()
     clerk = make_user("lead_clerk", track.unit, "clerk")
     mine = set(Item.objects.filter(tracks__unit=track.unit, tracks__role="lead").values_list("pk", flat=True))
     assert first.item_id in mine
-    assert {t.item_id for t in queue_page(clerk, "to_sign")} >= mine
     clerk_page = log_in(browser, live_server, clerk)
+    clerk_page.goto(f"{live_server.url}/?kind=to_sign")
+    assert int(clerk_page.locator("a[data-kind=to_sign] b.count").inner_text()) >= len(mine)
+    for pk in mine:
+        assert clerk_page.locator(f'table a[href^="/items/{pk}/"]').count() == 1
     resp = clerk_page.goto(f"{live_server.url}/plans/{plan.pk}/")
     assert resp.status == 404
