@@ -155,11 +155,15 @@ def queue_counts(user, at: dt.datetime | None = None) -> dict[str, int]:
     return {k: qs.count() for k, qs in queue_querysets(user, at).items()}
 
 
-def queue_page(user, kind: str, *, limit: int = 50, at: dt.datetime | None = None) -> list[Track]:
+def queue_page(
+    user, kind: str, *, limit: int = 50, offset: int = 0, at: dt.datetime | None = None
+) -> list[Track]:
+    """Earliest due first; ``offset`` pages through a long queue."""
     qs = queue_querysets(user, at).get(kind)
     if qs is None:
         raise NotFound("未知的待办类别")
-    return list(qs.select_related("item", "unit").order_by("next_due_at", "id")[:limit])
+    offset = max(0, offset)
+    return list(qs.select_related("item", "unit").order_by("next_due_at", "id")[offset : offset + limit])
 
 
 def filtered_items(

@@ -58,6 +58,7 @@ QUEUE_LABELS = {
 }
 REVIEW_KINDS = {"to_review", "extensions"}
 PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 50
 COUNT_CAP = 10000
 EXPORT_CHUNK = 1000
 LIGHTS = [
@@ -96,7 +97,15 @@ def queue(request):
     kind = request.GET.get("kind")
     if kind not in kinds:
         kind = next((k for k in kinds if counts[k]), kinds[0])
-    rows = selectors.queue_page(user, kind, limit=100, at=at) if counts[kind] else []
+    pages = max(1, -(-counts[kind] // QUEUE_PAGE_SIZE))
+    try:
+        number = min(max(1, int(request.GET.get("page", 1))), pages)
+    except ValueError:
+        number = 1
+    offset = (number - 1) * QUEUE_PAGE_SIZE
+    rows = (
+        selectors.queue_page(user, kind, limit=QUEUE_PAGE_SIZE, offset=offset, at=at) if counts[kind] else []
+    )
     _decorate_tracks(rows, at)
     tabs = [{"kind": k, "label": _(QUEUE_LABELS[k]), "count": counts[k], "active": k == kind} for k in kinds]
     return render(
@@ -108,6 +117,10 @@ def queue(request):
             "kind_label": _(QUEUE_LABELS[kind]),
             "rows": rows,
             "total": counts[kind],
+            "number": number,
+            "pages": pages,
+            "first": offset + 1,
+            "last": offset + len(rows),
         },
     )
 

@@ -117,6 +117,34 @@ def test_queue_tabs_and_counts(as_user, prov_sup, county_clerk, county_head, clo
     assert "事项2" in sup.content.decode()
 
 
+def test_a_long_queue_pages_in_due_order(as_user, prov_sup, county_clerk, clock, monkeypatch):
+    from duban.items import services
+    from duban.web import views
+    from tests.conftest import unit
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+    for day, n in (
+        ("2021-09-27", 0),
+        ("2021-09-28", 1),
+        ("2021-09-29", 2),
+        ("2021-09-30", 3),
+        ("2021-10-08", 4),
+    ):
+        clock(f"{day} 10:00")
+        services.register_and_assign(actor=prov_sup, title=f"事项{n}", lead=[unit("140105")])
+    c = as_user(county_clerk)
+    seen = []
+    for page in (1, 2, 3):
+        r = c.get(f"/?kind=to_sign&page={page}")
+        assert r.context["number"] == page and r.context["pages"] == 3
+        seen += [t.item.title for t in r.context["rows"]]
+    assert seen == [f"事项{n}" for n in range(5)]  # earliest sign-by first, none twice
+    html = c.get("/?kind=to_sign&page=2").content.decode()
+    assert "第 3–4 项，共 5 项" in html and "page=1" in html and "page=3" in html
+    assert c.get("/?kind=to_sign&page=99").context["number"] == 3
+    assert c.get("/?kind=to_sign&page=x").context["number"] == 1
+
+
 def test_not_found_page_is_chinese(as_user, assigned_item, sibling_clerk):
     resp = as_user(sibling_clerk).get(f"/items/{assigned_item.pk}/")
     assert resp.status_code == 404
