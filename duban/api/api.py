@@ -711,10 +711,11 @@ def queue(request, limit: int = 20):
 
 
 @v1.get("/queue/{kind}", response={200: list[s.TrackSummary], **ERRORS}, tags=["queue"], summary="某类待办")
-def queue_kind(request, kind: str, limit: int = 50):
+def queue_kind(request, kind: str, limit: int = 50, offset: int = 0):
     limit = max(1, min(limit, 500))
     at = now()
-    return [_summary(t, at) for t in selectors.queue_page(request.auth, kind, limit=limit, at=at)]
+    rows = selectors.queue_page(request.auth, kind, limit=limit, offset=max(0, offset), at=at)
+    return [_summary(t, at) for t in rows]
 
 
 @v1.get("/board", response={200: list[s.BoardRow], **ERRORS}, tags=["queue"], summary="亮灯榜")

@@ -309,6 +309,7 @@ def test_queue_counts_and_rows(track_id, clerk, clock):
     assert body["rows"]["overdue"] == []
     r = clerk.get("/queue/to_sign", limit=5)
     assert r.status_code == 200 and [t["id"] for t in r.json()] == [track_id]
+    assert clerk.get("/queue/to_sign", limit=5, offset=1).json() == []
 
 
 def test_queue_for_reviewer(track_id, sup, clerk, clock):
