@@ -244,6 +244,9 @@ def _section_tasks(
         if theme is None and sub_theme:
             # Under a sub-heading line, paragraphs without a theme of their own take it.
             theme_text, theme_words = sub_theme, sub_words
+        elif theme is None and para.part_heading and part is not None:
+            # "1.加快构建现代化产业体系。打造…": the part's title is the theme of the rest of its line.
+            theme_text = part.title
         ordinal = 0
         for idx, sent in enumerate(para.sentences):
             s, e = sent.start, sent.end
