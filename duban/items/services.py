@@ -354,6 +354,16 @@ def register_and_assign(*, actor, lead: Sequence[OrgUnit], coop: Sequence[OrgUni
     return item
 
 
+def pass_down_refusal(gov: OrgUnit, unit: OrgUnit) -> str | None:
+    """Why a unit of government ``gov`` may not pass work down to ``unit`` (None: it may).
+    Lower governments and their departments only; the pickers offer what this accepts."""
+    if not unit.path.startswith(gov.path) or unit.depth <= gov.depth or unit.parent_id == gov.parent_id:
+        return f"不能下派给 {unit.name}（须为下级单位）"
+    if unit.kind == UnitKind.DEPARTMENT and unit.parent_id == gov.pk:
+        return f"不能下派给同级部门 {unit.name}"
+    return None
+
+
 @transaction.atomic
 def pass_down(
     *, actor, track_id: int, units: Sequence[OrgUnit], expected_version: int | None = None
@@ -367,10 +377,9 @@ def pass_down(
         raise InvalidInput("请选择下派单位", code="unit_required")
     gov = track.unit.government
     for unit in units:
-        if not unit.path.startswith(gov.path) or unit.depth <= gov.depth or unit.parent_id == gov.parent_id:
-            raise InvalidInput(f"不能下派给 {unit.name}（须为下级单位）", code="bad_unit")
-        if unit.kind == UnitKind.DEPARTMENT and unit.parent_id == gov.pk:
-            raise InvalidInput(f"不能下派给同级部门 {unit.name}", code="bad_unit")
+        refusal = pass_down_refusal(gov, unit)
+        if refusal:
+            raise InvalidInput(refusal, code="bad_unit")
     at = now()
     children = [
         _open_track(actor=actor, item=track.item, unit=u, role=TrackRole.LEAD, parent=track, at=at)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from duban.core.errors import InvalidInput
+from duban.items import services
 from duban.orgs.models import OrgUnit, Role, UnitKind, subtree_filter
 
 
@@ -49,7 +50,8 @@ def _grouped(gov: OrgUnit, units: list[OrgUnit]) -> list[tuple[str, list[tuple[s
 
 
 def assignable_groups(user) -> list:
-    """What ``services._assignable`` accepts: the actor's government subtree except itself."""
+    """What ``services._assignable`` accepts: the actor's government subtree except itself
+    (the same rule as a range query, so a province's picker is one indexed read)."""
     gov = user.unit.government
     units = list(
         OrgUnit.objects.filter(subtree_filter("path", gov.path)).exclude(pk=user.unit_id).order_by("path")
@@ -60,13 +62,8 @@ def assignable_groups(user) -> list:
 def pass_down_groups(unit: OrgUnit) -> list:
     """What ``services.pass_down`` accepts: lower governments (and their departments)."""
     gov = unit.government
-    units = [
-        u
-        for u in OrgUnit.objects.filter(subtree_filter("path", gov.path), depth__gt=gov.depth).order_by(
-            "path"
-        )
-        if not (u.kind == UnitKind.DEPARTMENT and u.parent_id == gov.pk) and u.parent_id != gov.parent_id
-    ]
+    below = OrgUnit.objects.filter(subtree_filter("path", gov.path), depth__gt=gov.depth).order_by("path")
+    units = [u for u in below if services.pass_down_refusal(gov, u) is None]
     return _grouped(gov, units)
 
 
