@@ -19,7 +19,7 @@ from ninja.parser import Parser
 
 from duban.core.clock import SHANGHAI, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
-from duban.items import selectors, services, status
+from duban.items import rules, selectors, services, status
 from duban.items.models import Attachment, Extension, Item, Node, Report, Track, Urge
 from duban.journal.models import Event
 from duban.orgs.models import OrgUnit, User, subtree_filter
@@ -153,9 +153,16 @@ def _summary(track: Track, at: dt.datetime) -> dict:
     }
 
 
-def _track(track: Track, at: dt.datetime, cutoff: dt.datetime) -> dict:
+def _actions(actions) -> list[dict]:
+    return [
+        {"name": a.name, "allowed": a.allowed, "code": a.code, "reason": a.reason} for a in actions.values()
+    ]
+
+
+def _track(track: Track, at: dt.datetime, cutoff: dt.datetime, user) -> dict:
     return {
         **_summary(track, at),
+        "actions": _actions(rules.track_actions(user, track, at)),
         "assignee": _user(track.assignee),
         "assigned_at": track.assigned_at,
         "signed_at": track.signed_at,
@@ -212,9 +219,9 @@ def _urge(u: Urge) -> dict:
     return {"id": u.pk, "message": u.message, "by": _user(u.by), "created_at": u.created_at}
 
 
-def _track_detail(track: Track, at: dt.datetime, cutoff: dt.datetime) -> dict:
+def _track_detail(track: Track, at: dt.datetime, cutoff: dt.datetime, user) -> dict:
     return {
-        **_track(track, at, cutoff),
+        **_track(track, at, cutoff, user),
         "reports": [_report(r) for r in track.reports.all()],
         "reviews": [
             {
@@ -258,8 +265,8 @@ def _load_track(user, pk: int) -> Track:
     """A visible track (404 otherwise) with its nodes, ready for ``_track``."""
     track = selectors.get_track(user, pk)
     track = (
-        Track.objects.select_related("item", "unit", "assignee")
-        .prefetch_related(Prefetch("nodes", queryset=Node.objects.order_by("seq")))
+        Track.objects.select_related("item", "unit", "assignee", "parent")
+        .prefetch_related(Prefetch("nodes", queryset=Node.objects.order_by("seq")), "extensions")
         .get(pk=track.pk)
     )
     return track
@@ -267,17 +274,19 @@ def _load_track(user, pk: int) -> Track:
 
 def _track_out(user, pk: int) -> dict:
     at, cutoff = _clock()
-    return _track(_load_track(user, pk), at, cutoff)
+    return _track(_load_track(user, pk), at, cutoff, user)
 
 
 def _item_detail(user, pk: int) -> dict:
     item = selectors.get_item(user, pk)
     tracks = list(
         Track.objects.filter(item=item)
-        .select_related("item", "unit", "assignee")
+        .select_related("item", "unit", "assignee", "parent")
         .prefetch_related(*_TRACK_PREFETCH)
         .order_by("parent_id", "role", "id")
     )
+    for t in tracks:
+        t.child_tracks = [c for c in tracks if c.parent_id == t.pk]
     at, cutoff = _clock()
     return {
         "id": item.pk,
@@ -292,6 +301,7 @@ def _item_detail(user, pk: int) -> dict:
         "final_due": item.final_due,
         "progress_days": list(item.progress_days),
         "external_id": item.external_id,
+        "actions": _actions(rules.item_actions(user, item)),
         "light": status.item_light(tracks, at),
         "version": item.version,
         "attachments": [_attachment(a) for a in item.attachments.order_by("uploaded_at", "id")],
@@ -299,7 +309,7 @@ def _item_detail(user, pk: int) -> dict:
             {"id": i.pk, "text": i.text, "by": _user(i.by), "created_at": i.created_at}
             for i in item.instructions.select_related("by").order_by("created_at", "id")
         ],
-        "tracks": [_track_detail(t, at, cutoff) for t in tracks],
+        "tracks": [_track_detail(t, at, cutoff, user) for t in tracks],
     }
 
 
@@ -332,7 +342,7 @@ def me(request):
         "display_name": str(user),
         "role": user.role,
         "unit": _unit_full(user.unit) if user.unit_id else None,
-        "can_register": services.can_register(user),
+        "can_register": "register" in rules.user_actions(user),
         "auth": _auth_kind(request),
     }
 
@@ -530,12 +540,12 @@ def attachment_download(request, attachment_id: int):
 def track_detail(request, track_id: int):
     track = selectors.get_track(request.auth, track_id)
     track = (
-        Track.objects.select_related("item", "unit", "assignee")
+        Track.objects.select_related("item", "unit", "assignee", "parent")
         .prefetch_related(*_TRACK_PREFETCH)
         .get(pk=track.pk)
     )
     at, cutoff = _clock()
-    return _track_detail(track, at, cutoff)
+    return _track_detail(track, at, cutoff, request.auth)
 
 
 @v1.post("/tracks/{track_id}/sign", response={200: s.TrackOut, **ERRORS}, tags=["tracks"], summary="签收")

@@ -158,7 +158,17 @@ class TrackSummary(Schema):
     version: int
 
 
+class ActionOut(Schema):
+    name: str = Field(description="sign, report_deploy … decide_extension; assign, instruct on an item")
+    allowed: bool
+    code: str = Field(description="Stable refusal code when not allowed (the code the action would return)")
+    reason: str = Field(description="Why not, in Chinese; empty when allowed")
+
+
 class TrackOut(TrackSummary):
+    actions: list[ActionOut] = Field(
+        description="Every action on this track, allowed for the caller now or not"
+    )
     assignee: UserRef | None
     assigned_at: LocalDateTime
     signed_at: LocalDateTime | None
@@ -197,6 +207,7 @@ class ItemPage(Schema):
 class ItemDetail(Schema):
     id: int
     title: str
+    actions: list[ActionOut]
     body: str
     source: str
     category: str

@@ -118,6 +118,15 @@ def light_filter(light: str, at: dt.datetime | None = None) -> Q:
 QUEUE_KINDS = ["to_sign", "to_report", "due_soon", "overdue", "returned", "urged", "to_review", "extensions"]
 
 
+REVIEW_KINDS = ("to_review", "extensions")
+
+
+def queue_kinds(user) -> list[str]:
+    """The queue tabs a user has: only those who review (supervisors, heads) get review tabs."""
+    reviews = user.role in (Role.SUPERVISOR, Role.HEAD)
+    return [k for k in QUEUE_KINDS if reviews or k not in REVIEW_KINDS]
+
+
 def _issuing_q(user) -> Q:
     """Tracks whose closure requests this user's unit reviews."""
     return Q(parent__isnull=True, item__issuer_unit_id=user.unit_id) | Q(parent__unit_id=user.unit_id)
@@ -135,9 +144,7 @@ def queue_querysets(user, at: dt.datetime | None = None) -> dict[str, QuerySet[T
         # assignee index, and most tracks have no assignee, so it read most of the table.
         mine = mine.alias(routed_to=Coalesce("assignee_id", Value(user.pk))).filter(routed_to=user.pk)
     reviews = (
-        Track.objects.filter(_issuing_q(user))
-        if user.role in (Role.SUPERVISOR, Role.HEAD)
-        else Track.objects.none()
+        Track.objects.filter(_issuing_q(user)) if "to_review" in queue_kinds(user) else Track.objects.none()
     )
     return {
         "to_sign": mine.filter(state=TrackState.ASSIGNED),

@@ -19,7 +19,7 @@ from django.db.models import F
 from duban.core.clock import SHANGHAI, end_of_day, local_today, now
 from duban.core.errors import Forbidden, InvalidInput, InvalidState, NotFound, StaleVersion
 from duban.journal.services import record
-from duban.orgs.models import OrgUnit, Role, UnitKind
+from duban.orgs.models import OrgUnit, UnitKind
 from duban.workcal.calendar import add_working_days, schedule_known, standard_nodes
 
 from . import selectors, signals
@@ -43,52 +43,8 @@ from .models import (
     TrackState,
     Urge,
 )
+from .rules import REPORT_FLOW, can_register, item_actions, track_actions
 from .status import next_open_node
-
-# ---------------------------------------------------------------------------------------------
-# Permission predicates (used by services and by the UI to decide which forms to show).
-
-
-def is_issuer_of(user, track: Track) -> bool:
-    """The unit that assigned this track: the item's issuer, or the parent track's unit (下派)."""
-    issuing_unit_id = track.parent.unit_id if track.parent_id else track.item.issuer_unit_id
-    return user.unit_id == issuing_unit_id
-
-
-def can_review(user, track: Track) -> bool:
-    """Return/close: a supervisor (or, for passed-down tracks, the head) of the issuing unit.
-
-    Separation of duties: nobody in the handling unit, and never the person who asked to
-    close. Role checks are on the stored role, so an admin cannot grant themself the right.
-    """
-    if not is_issuer_of(user, track) or user.unit_id == track.unit_id:
-        return False
-    roles = (Role.SUPERVISOR,) if not track.parent_id else (Role.SUPERVISOR, Role.HEAD)
-    return user.role in roles and track.requested_by_id != user.pk
-
-
-def can_urge(user, track: Track) -> bool:
-    if user.unit_id == track.unit_id:
-        return False
-    if is_issuer_of(user, track) and user.role in (Role.SUPERVISOR, Role.HEAD, Role.LEADER):
-        return True
-    return user.oversees_subtree and track.unit_path.startswith(user.unit.path)
-
-
-def can_handle(user, track: Track) -> bool:
-    """Sign, report, ask to close or for more time: the handling unit's clerk or head."""
-    if user.unit_id != track.unit_id or user.role not in (Role.CLERK, Role.HEAD):
-        return False
-    return user.role == Role.HEAD or track.assignee_id in (None, user.pk)
-
-
-def can_route(user, track: Track) -> bool:
-    return user.unit_id == track.unit_id and user.role == Role.HEAD
-
-
-def can_register(user) -> bool:
-    return user.role in (Role.SUPERVISOR,) and user.unit_id is not None
-
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -326,9 +282,7 @@ def _open_track(
 def assign_item(*, actor, item_id: int, lead: Sequence[OrgUnit], coop: Sequence[OrgUnit] = ()) -> list[Track]:
     """交办: one track per assigned unit, each with its own clock starting now."""
     item = selectors.get_item(actor, item_id)
-    _require(
-        item.issuer_unit_id == actor.unit_id and actor.role == Role.SUPERVISOR, "只有立项单位的督查员可以交办"
-    )
+    item_actions(actor, item).require("assign")
     if not lead:
         raise InvalidInput("请至少选择一个牵头单位", code="lead_required")
     units = [(u, TrackRole.LEAD) for u in lead] + [(u, TrackRole.COOP) for u in coop if u not in lead]
@@ -370,9 +324,7 @@ def pass_down(
 ) -> list[Track]:
     """下派: the handling unit passes its work to lower units; their tracks hang off its own."""
     track = _lock_track(actor, track_id, expected_version)
-    _require(user_can_pass_down(actor, track), "只有承办单位的第一责任人或承办人可以下派")
-    if track.state in (TrackState.ASSIGNED, TrackState.CLOSED, TrackState.REQUESTED):
-        raise InvalidState("签收后、申请办结前才能下派", code="bad_state")
+    track_actions(actor, track).require("pass_down")
     if not units:
         raise InvalidInput("请选择下派单位", code="unit_required")
     gov = track.unit.government
@@ -389,17 +341,11 @@ def pass_down(
     return children
 
 
-def user_can_pass_down(user, track: Track) -> bool:
-    return user.unit_id == track.unit_id and user.role in (Role.HEAD, Role.CLERK)
-
-
 @transaction.atomic
 def route(*, actor, track_id: int, assignee_id: int, expected_version: int | None = None) -> Track:
     """批转: the unit head routes the track to a person in the unit."""
     track = _lock_track(actor, track_id, expected_version)
-    _require(can_route(actor, track), "只有承办单位的第一责任人可以批转")
-    if track.is_closed:
-        raise InvalidState("事项已办结", code="closed")
+    track_actions(actor, track).require("route")
     from duban.orgs.models import User
 
     assignee = User.objects.filter(pk=assignee_id, unit_id=track.unit_id, is_active=True).first()
@@ -428,9 +374,7 @@ def route(*, actor, track_id: int, assignee_id: int, expected_version: int | Non
 def sign(*, actor, track_id: int, expected_version: int | None = None) -> Track:
     """签收."""
     track = _lock_track(actor, track_id, expected_version)
-    _require(can_handle(actor, track), "只有承办单位的承办人或第一责任人可以签收")
-    if track.state != TrackState.ASSIGNED:
-        raise InvalidState("该事项已签收，不能重复签收", code="already_signed")
+    track_actions(actor, track).require("sign")
     at = now()
     _node_done(track, NodeKind.SIGN, at)
     _commit_track(track, state=TrackState.SIGNED, signed_at=at, signed_by=actor)
@@ -447,18 +391,12 @@ def sign(*, actor, track_id: int, expected_version: int | None = None) -> Track:
     return track
 
 
-_REPORT_FLOW = {
-    # report kind → (states it may be filed in, node it fulfils, state after)
-    ReportKind.DEPLOY: ((TrackState.SIGNED,), NodeKind.DEPLOY, TrackState.DEPLOYED),
-    ReportKind.FEEDBACK: ((TrackState.DEPLOYED,), NodeKind.FEEDBACK, TrackState.IN_PROGRESS),
-    ReportKind.PROGRESS: ((TrackState.IN_PROGRESS, TrackState.RETURNED), NodeKind.PROGRESS, None),
-    ReportKind.RESULT: ((TrackState.IN_PROGRESS, TrackState.RETURNED), NodeKind.RESULT, TrackState.REQUESTED),
-}
-_FLOW_HINT = {
-    ReportKind.DEPLOY: "请先签收，再报送部署情况",
-    ReportKind.FEEDBACK: "请先报送部署情况，再报送反馈",
-    ReportKind.PROGRESS: "反馈报告报送后才能报送进度",
-    ReportKind.RESULT: "反馈报告报送后才能申请办结",
+# The node each report kind fulfils; when it may be filed is ``rules.REPORT_FLOW``.
+_REPORT_NODE = {
+    ReportKind.DEPLOY: NodeKind.DEPLOY,
+    ReportKind.FEEDBACK: NodeKind.FEEDBACK,
+    ReportKind.PROGRESS: NodeKind.PROGRESS,
+    ReportKind.RESULT: NodeKind.RESULT,
 }
 
 
@@ -477,20 +415,15 @@ def file_report(
 ) -> Report:
     """A structured report; a result report is the closure request (申请办结)."""
     track = _lock_track(actor, track_id, expected_version)
-    _require(can_handle(actor, track), "只有承办单位的承办人或第一责任人可以报送")
-    if kind not in _REPORT_FLOW:
+    actions = track_actions(actor, track)
+    if kind not in REPORT_FLOW:
+        # Who may report is the same for every kind: a stranger still hears "not yours" first.
+        refusal = actions["report_deploy"].refusal
+        if isinstance(refusal, Forbidden):
+            raise refusal
         raise InvalidInput("报告类型无效", code="bad_kind")
-    if track.is_closed:
-        raise InvalidState("事项已办结，不能再报送", code="closed")
-    if track.state == TrackState.REQUESTED:
-        raise InvalidState("已申请办结，请等待审核", code="awaiting_review")
-    states, node_kind, after = _REPORT_FLOW[kind]
-    if track.state not in states:
-        raise InvalidState(_FLOW_HINT[kind], code="out_of_order")
-    if kind == ReportKind.RESULT:
-        pending = track.children.exclude(state=TrackState.CLOSED).count()
-        if pending:
-            raise InvalidState(f"还有 {pending} 个下派单位未办结，不能申请办结", code="children_open")
+    actions.require(f"report_{kind}")
+    node_kind, after = _REPORT_NODE[kind], REPORT_FLOW[kind][1]
     at = now()
     node = _node_done(track, node_kind, at)
     report = Report.objects.create(
@@ -539,9 +472,7 @@ def return_track(
 ) -> Track:
     """退回: the track reopens with a new result node, due in N working days (3 by default)."""
     track = _lock_track(actor, track_id, expected_version)
-    _require(can_review(actor, track), "只有交办单位的督查员可以审核，且不能审核本单位或本人申请的事项")
-    if track.state != TrackState.REQUESTED:
-        raise InvalidState("该事项当前不在待审核状态", code="not_requested")
+    track_actions(actor, track).require("return")
     reason = _clean(reason, "退回理由")
     days = working_days or settings.DUBAN_RETURN_WORKING_DAYS
     if not 1 <= days <= 60:
@@ -574,9 +505,7 @@ def close_track(
 ) -> Track:
     """办结 with a rating (优秀 / 良好 / 合格 / 不合格)."""
     track = _lock_track(actor, track_id, expected_version)
-    _require(can_review(actor, track), "只有交办单位的督查员可以审核，且不能审核本单位或本人申请的事项")
-    if track.state != TrackState.REQUESTED:
-        raise InvalidState("该事项当前不在待审核状态", code="not_requested")
+    track_actions(actor, track).require("close")
     if rating not in Rating.values:
         raise InvalidInput("请选择评价等级：优秀、良好、合格或不合格", code="bad_rating")
     at = now()
@@ -615,19 +544,11 @@ def request_extension(
 ) -> Extension:
     """延期申请: before the current node's due time, with a reason and a later date."""
     track = _lock_track(actor, track_id, expected_version)
-    _require(can_handle(actor, track), "只有承办单位的承办人或第一责任人可以申请延期")
-    if track.is_closed:
-        raise InvalidState("事项已办结", code="closed")
-    node = next_open_node(list(track.nodes.all()))
-    if node is None:
-        raise InvalidState("当前没有待完成的节点", code="no_open_node")
     at = now()
-    if at > node.due_at:
-        raise InvalidState("已超过期限，不能再申请延期，请尽快办理", code="already_overdue")
+    track_actions(actor, track, at).require("extend")
+    node = next_open_node(list(track.nodes.all()))
     if proposed_due <= node.due_at.astimezone(SHANGHAI).date():
         raise InvalidInput("申请延至的日期须晚于当前期限", code="date_not_later")
-    if track.extensions.filter(state=ExtensionState.PENDING).exists():
-        raise InvalidState("已有待审批的延期申请", code="extension_pending")
     ext = Extension.objects.create(
         track=track,
         node=node,
@@ -665,12 +586,7 @@ def decide_extension(
     if ext is None:
         raise NotFound("延期申请不存在或无权查看")
     track = _lock_track(actor, ext.track_id, expected_version)
-    _require(
-        is_issuer_of(actor, track)
-        and actor.role in (Role.SUPERVISOR, Role.HEAD)
-        and actor.unit_id != track.unit_id,
-        "只有交办单位的督查员可以审批延期",
-    )
+    track_actions(actor, track).require("decide_extension")
     if ext.state != ExtensionState.PENDING:
         raise InvalidState("该延期申请已处理", code="already_decided")
     at = now()
@@ -706,9 +622,7 @@ def decide_extension(
 def urge(*, actor, track_id: int, message: str = "", expected_version: int | None = None) -> Urge:
     """催办: shows in the handling unit's queue until it files its next report."""
     track = _lock_track(actor, track_id, expected_version)
-    _require(can_urge(actor, track), "只有交办单位或上级的督查员、领导可以催办")
-    if track.is_closed:
-        raise InvalidState("事项已办结，无需催办", code="closed")
+    track_actions(actor, track).require("urge")
     at = now()
     u = Urge.objects.create(
         track=track,
@@ -728,7 +642,7 @@ def urge(*, actor, track_id: int, message: str = "", expected_version: int | Non
 def add_instruction(*, actor, item_id: int, text: str) -> Instruction:
     """批示: a leader who can see the item adds a written instruction."""
     item = selectors.get_item(actor, item_id)
-    _require(actor.role == Role.LEADER, "只有领导可以批示")
+    item_actions(actor, item).require("instruct")
     ins = Instruction.objects.create(
         item=item, text=_clean(text, "批示内容", max_len=5000), by=actor, created_at=now()
     )

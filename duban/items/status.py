@@ -83,3 +83,10 @@ def item_light(tracks: list[Track], at: dt.datetime | None = None) -> str:
 def next_open_node(nodes: list[Node]) -> Node | None:
     open_nodes = [n for n in nodes if n.done_at is None]
     return min(open_nodes, key=lambda n: (n.due_at, n.seq)) if open_nodes else None
+
+
+def item_rating(tracks) -> str:
+    """The rating that stands for the whole item: only when one unit handled it (its one
+    top-level track) and that track is closed; otherwise each track keeps its own."""
+    top = [t for t in tracks if t.parent_id is None]
+    return top[0].rating if len(top) == 1 and top[0].is_closed else ""

@@ -22,8 +22,9 @@ from duban.core.clock import local_today, now
 from duban.core.errors import DubanError, Forbidden, InvalidInput, InvalidState, NotFound
 from duban.items import services as item_services
 from duban.items.models import Category, Item, Source
+from duban.items.rules import user_actions
 from duban.journal.services import record
-from duban.orgs.models import OrgUnit, Role, UnitKind
+from duban.orgs.models import OrgUnit, UnitKind
 from duban.workplan.units import split_keywords
 
 from . import selectors
@@ -231,7 +232,7 @@ def import_report(
     plan untouched, so a supervisor's edits survive a re-upload.
     """
     if actor is not None:
-        if not (actor.role == Role.SUPERVISOR and actor.unit_id):
+        if "import_report" not in user_actions(actor):
             raise Forbidden("只有督查员可以导入工作报告", code="forbidden")
         if issuer is not None and issuer.pk != actor.unit_id:
             raise Forbidden("只能为本单位导入工作报告", code="forbidden")
@@ -697,7 +698,7 @@ def assign_batch(*, actor, plan_id: int, task_ids: Sequence[int] | None = None) 
     it again creates nothing twice; any task that cannot be assigned aborts the whole batch.
     """
     plan = _editable_plan(actor, plan_id)
-    if not item_services.can_register(actor):
+    if "register" not in user_actions(actor):
         raise Forbidden("只有督查员可以立项", code="forbidden")
     if task_ids is None:
         tasks = pending_tasks(plan)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from duban.core.errors import DubanError, NotFound
 from duban.items.models import Category
+from duban.items.rules import user_actions
 
 from . import selectors, services
 from .forms import TaskForm, UploadForm
@@ -54,7 +55,7 @@ def _refused(request, exc: DubanError):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_list(request):
-    can_upload = request.user.role == "supervisor" and request.user.unit_id is not None
+    can_upload = "import_report" in user_actions(request.user)
     form = UploadForm()
     status = 200
     if request.method == "POST":

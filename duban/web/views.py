@@ -27,10 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from duban.core.clock import SHANGHAI, local_today, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
-from duban.items import selectors, services, status
+from duban.items import rules, selectors, services, status
 from duban.items.models import (
     Category,
-    ExtensionState,
     Item,
     Node,
     Rating,
@@ -41,7 +40,8 @@ from duban.items.models import (
     TrackState,
 )
 from duban.journal.models import Event
-from duban.orgs.models import OrgUnit, Role, User
+from duban.orgs.models import OrgUnit
+from duban.orgs.selectors import unit_members
 
 from . import journal as journal_text
 from . import units as unit_choices
@@ -56,7 +56,6 @@ QUEUE_LABELS = {
     "to_review": "待审核",
     "extensions": "延期待批",
 }
-REVIEW_KINDS = {"to_review", "extensions"}
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 50
 COUNT_CAP = 10000
@@ -79,10 +78,6 @@ def _not_found(exc: DubanError | None = None):
     raise Http404(exc.message if exc else _("不存在或无权查看"))
 
 
-def _reviews_anything(user) -> bool:
-    return user.role in (Role.SUPERVISOR, Role.HEAD)
-
-
 # ---------------------------------------------------------------------------------------------
 # 我的待办
 
@@ -93,7 +88,7 @@ def queue(request):
     user = request.user
     at = now()
     counts = selectors.queue_counts(user, at)
-    kinds = [k for k in selectors.QUEUE_KINDS if k not in REVIEW_KINDS or _reviews_anything(user)]
+    kinds = selectors.queue_kinds(user)
     kind = request.GET.get("kind")
     if kind not in kinds:
         kind = next((k for k in kinds if counts[k]), kinds[0])
@@ -232,8 +227,7 @@ def _decorate_items(items: list[Item], at: dt.datetime) -> None:
         dues = [t.next_due_at for t in tracks if t.next_due_at and not t.is_closed]
         item.next_due = min(dues) if dues else None
         item.late_by = at - item.next_due if item.next_due and item.next_due < at else None
-        # One rating can stand for the item only when one unit handled it.
-        item.rating = top[0].rating if len(top) == 1 and top[0].is_closed else ""
+        item.rating = status.item_rating(tracks)
 
 
 @login_required
@@ -263,7 +257,7 @@ def item_list(request):
             "sources": Source.choices,
             "unit_options": unit_choices.filter_units(request.user),
             "query": urlencode(query),
-            "can_register": services.can_register(request.user),
+            "can_register": "register" in rules.user_actions(request.user),
         },
     )
 
@@ -354,8 +348,9 @@ def item_export(request):
             its = tracks.get(pk, [])
             light = status.item_light(its, at)
             top = [t for t in its if t.parent_id is None]
-            if light == "closed" and len(top) == 1 and top[0].rating:
-                label = lights["closed"] + "·" + ratings.get(top[0].rating, "")
+            rating = status.item_rating(its)
+            if light == "closed" and rating:
+                label = lights["closed"] + "·" + ratings.get(rating, "")
             else:
                 label = lights.get(light, light)
             dues = [t.next_due_at for t in its if t.next_due_at and not t.is_closed]
@@ -410,7 +405,7 @@ def _parse_dates(raw: str) -> list[dt.date]:
 @require_http_methods(["GET", "POST"])
 def item_new(request):
     user = request.user
-    if not services.can_register(user):
+    if "register" not in rules.user_actions(user):
         messages.error(request, _("只有督查员可以立项"))
         return HttpResponseRedirect(reverse("web:items"))
     groups = unit_choices.assignable_groups(user)
@@ -469,13 +464,6 @@ def item_new(request):
 # ---------------------------------------------------------------------------------------------
 # Item detail and the actions on it
 
-NEXT_REPORTS = {
-    TrackState.SIGNED: [ReportKind.DEPLOY],
-    TrackState.DEPLOYED: [ReportKind.FEEDBACK],
-    TrackState.IN_PROGRESS: [ReportKind.PROGRESS, ReportKind.RESULT],
-    TrackState.RETURNED: [ReportKind.PROGRESS, ReportKind.RESULT],
-}
-
 
 def _tree_order(tracks: list[Track]) -> list[Track]:
     """Each track followed by the tracks passed down from it (backends sort NULL parents apart)."""
@@ -517,36 +505,15 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
             )
         t.assumed = any(n.assumed_calendar and n.done_at is None for n in t.nodes.all())
         t.child_tracks = [c for c in tracks if c.parent_id == t.pk]
-        t.pending_extension = next((e for e in t.extensions.all() if e.state == ExtensionState.PENDING), None)
         t.retry = retry.get(t.pk, {}) if retry else {}
-        # Which forms this viewer gets; the services check again on POST.
-        handle = services.can_handle(user, t)
-        t.can = {
-            "sign": handle and t.state == TrackState.ASSIGNED,
-            "report": handle and t.state in NEXT_REPORTS,
-            "extend": handle
-            and not t.is_closed
-            and t.state != TrackState.REQUESTED
-            and t.pending_extension is None
-            and t.next_due_at is not None
-            and t.next_due_at >= at,
-            "route": services.can_route(user, t) and not t.is_closed,
-            "pass_down": services.user_can_pass_down(user, t)
-            and t.state
-            in (TrackState.SIGNED, TrackState.DEPLOYED, TrackState.IN_PROGRESS, TrackState.RETURNED),
-            "review": services.can_review(user, t) and t.state == TrackState.REQUESTED,
-            "urge": services.can_urge(user, t) and not t.is_closed,
-            "decide": t.pending_extension is not None
-            and services.is_issuer_of(user, t)
-            and user.role in (Role.SUPERVISOR, Role.HEAD)
-            and user.unit_id != t.unit_id,
-        }
-        t.report_kinds = [(k, ReportKind(k).label) for k in NEXT_REPORTS.get(t.state, [])]
-        if t.can["route"]:
+        # Which forms this viewer gets: the same rules the services refuse with.
+        t.actions = rules.track_actions(user, t, at)
+        t.report_kinds = [(k, ReportKind(k).label) for k in t.actions.report_kinds()]
+        if t.actions["route"].allowed:
             if members is None:
-                members = list(User.objects.filter(unit_id=t.unit_id, is_active=True).order_by("username"))
+                members = unit_members(t.unit_id)
             t.members = members
-        if t.can["pass_down"]:
+        if t.actions["pass_down"].allowed:
             t.lower_units = unit_choices.pass_down_groups(t.unit)
     top = [t for t in tracks if t.parent_id is None]
     events = list(
@@ -557,11 +524,11 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
         "tracks": tracks,
         "top_tracks": top,
         "item_light": status.item_light(tracks, at),
-        "item_rating": top[0].rating if len(top) == 1 and top[0].is_closed else "",
+        "item_rating": status.item_rating(tracks),
         "attachments": list(item.attachments.order_by("uploaded_at", "id")),
         "instructions": list(item.instructions.select_related("by").order_by("created_at", "id")),
         "timeline": [journal_text.describe(e) for e in events],
-        "can_instruct": user.role == Role.LEADER,
+        "item_actions": rules.item_actions(user, item),
         "ratings": Rating.choices,
         "retry": retry or {},
         "today": local_today(),
