@@ -176,6 +176,18 @@ def assigned_item(prov_sup, county_clerk, clock):
 
 
 @pytest.fixture(scope="session")
+def shots_dir(tmp_path_factory):
+    """Where browser tests save screenshots: a folder of the run's own, so a test run never
+    rewrites tracked files. ``scripts/screenshots`` points it at docs/screenshots on purpose."""
+    from pathlib import Path
+
+    chosen = os.environ.get("DUBAN_SCREENSHOT_DIR")
+    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
 def tmp_data_dir():
     return tempfile.mkdtemp(prefix="duban-test-")
 

@@ -5,16 +5,12 @@ the item page's timeline shows every step."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from duban.items import services
 from duban.items.models import Attachment, Item, Track
 from tests.conftest import make_user, unit
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -39,7 +35,7 @@ def message(page) -> str:
 
 
 @pytest.mark.browser
-def test_whole_flow(live_server, browser, shanxi):
+def test_whole_flow(live_server, browser, shanxi, shots_dir):
     sup_user = make_user("prov_sup", shanxi, "supervisor")
     make_user("xd_clerk", unit("140105"), "clerk")
     # Other work already waiting for the clerk, so the queue screenshot has company.
@@ -79,8 +75,7 @@ def test_whole_flow(live_server, browser, shanxi):
     clerk = log_in(browser, live_server, "xd_clerk", width=1100, height=700)
     assert clerk.locator(".tabs a.active").inner_text().startswith("待签收")
     assert clerk.locator("table.queue tbody tr").count() == 4
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    clerk.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
+    clerk.screenshot(path=str(shots_dir / "queue.png"), full_page=True)
     clerk.get_by_role("link", name="加快推进城镇老旧小区改造").click()
     box = clerk.locator(f"#track-{track.pk}")
     box.get_by_role("button", name="签收").click()
@@ -165,7 +160,7 @@ def test_whole_flow(live_server, browser, shanxi):
     with sup.expect_download() as dl:
         sup.locator(f"#track-{track.pk}").get_by_role("link", name="现场照片.png").click()
     assert dl.value.suggested_filename == "现场照片.png"
-    sup.screenshot(path=str(SHOTS / "item.png"), full_page=True)
+    sup.screenshot(path=str(shots_dir / "item.png"), full_page=True)
 
     # On a phone the item page still fits the screen width.
     phone = sup.context.new_page()

@@ -11,7 +11,6 @@ from tests.conftest import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "duban" / "data" / "shanxi_2021_government_work_report.txt"
-SHOT = ROOT / "docs" / "screenshots" / "plan_review.png"
 
 
 def log_in(browser, live_server, user, *, password="pw-123456", width=1280, height=900):
@@ -27,7 +26,7 @@ def log_in(browser, live_server, user, *, password="pw-123456", width=1280, heig
 
 
 @pytest.mark.browser
-def test_upload_review_assign_and_clerk_queue(live_server, browser, shanxi, clock):
+def test_upload_review_assign_and_clerk_queue(live_server, browser, shanxi, clock, shots_dir):
     clock("2021-03-10 09:00")
     sup = make_user("prov_sup", shanxi, "supervisor")
     page = log_in(browser, live_server, sup)
@@ -70,8 +69,7 @@ def test_upload_review_assign_and_clerk_queue(live_server, browser, shanxi, cloc
     assert PlanTask.objects.filter(item__isnull=False).count() == 10
     page.locator(f"#src-{led[2].pk}").scroll_into_view_if_needed()
     page.locator(f"#task-{led[2].pk}").scroll_into_view_if_needed()
-    SHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOT), full_page=False)
+    page.screenshot(path=str(shots_dir / "plan_review.png"), full_page=False)
 
     # On a phone the panes stack: the report above the tasks.
     phone = page.context.new_page()
