@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from duban.core.errors import InvalidState
 from duban.items import services
 from duban.items.models import Extension, Track
+from duban.journal import triggers
 from duban.journal.models import AppendOnly, Event, Head
 from duban.journal.services import GENESIS, compute_hash, record, verify
 from tests.conftest import unit
@@ -151,8 +152,50 @@ def journal(assigned_item, county_clerk, clock):
 
 
 def sql(statement, *params):
+    """Tamper as the database's owner would: lift the append-only triggers first (the test's
+    transaction puts them back), so what is left to catch the rewrite is the hash chain."""
+    triggers.drop(connection)
     with connection.cursor() as cur:
         cur.execute(statement, params)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE journal_event SET payload = '{}' WHERE seq = %s",
+        "UPDATE journal_event SET hash = 'x' WHERE seq = %s",
+        "DELETE FROM journal_event WHERE seq = %s",
+        "DELETE FROM journal_event WHERE seq >= %s",
+    ],
+)
+def test_raw_sql_cannot_change_or_delete_journal_rows(journal, statement):
+    assert triggers.installed(connection)
+    before = list(Event.objects.order_by("seq").values_list("seq", "hash", "payload"))
+    with pytest.raises(DatabaseError) as exc, transaction.atomic(), connection.cursor() as cur:
+        cur.execute(statement, [journal[2]])
+    assert "append-only" in str(exc.value)
+    assert list(Event.objects.order_by("seq").values_list("seq", "hash", "payload")) == before
+    assert verify().ok
+
+
+def test_queryset_update_and_delete_are_refused_by_the_database(journal):
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Event.objects.filter(seq=journal[0]).update(action="forged")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Event.objects.filter(seq__gte=journal[3])._raw_delete(connection.alias)
+    assert Event.objects.filter(seq__in=journal).count() == len(journal)
+    assert not Event.objects.filter(action="forged").exists()
+
+
+def test_emptying_the_table_is_refused(journal):
+    # PostgreSQL's TRUNCATE fires no row triggers, so it has a statement trigger of its own;
+    # SQLite's whole-table DELETE (its truncate shortcut) must fire the row trigger.
+    wipe = (
+        "TRUNCATE journal_event CASCADE" if connection.vendor == "postgresql" else "DELETE FROM journal_event"
+    )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(wipe)
+    assert Event.objects.count() >= len(journal)
 
 
 def test_an_intact_chain_verifies(journal):
