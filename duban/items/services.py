@@ -478,9 +478,18 @@ def return_track(
     if not 1 <= days <= 60:
         raise InvalidInput("重新办理期限须为 1–60 个工作日", code="bad_days")
     at = now()
-    due = end_of_day(add_working_days(local_today(), days))
+    today = local_today()
+    due_day = add_working_days(today, days)
+    due = end_of_day(due_day)
     last_seq = track.nodes.order_by("-seq").values_list("seq", flat=True).first() or 0
-    Node.objects.create(track=track, kind=NodeKind.RESULT, seq=last_seq + 1, due_at=due, original_due_at=due)
+    Node.objects.create(
+        track=track,
+        kind=NodeKind.RESULT,
+        seq=last_seq + 1,
+        due_at=due,
+        original_due_at=due,
+        assumed_calendar=not all(schedule_known(y) for y in range(today.year, due_day.year + 1)),
+    )
     Review.objects.create(
         track=track, decision=Decision.RETURN, comment=reason, reviewer=actor, created_at=at
     )

@@ -1,8 +1,9 @@
 """Working days by China's official calendar, and the 13710 due times derived from them.
 
 Sources, in order: the admin-edited ``CalendarDay`` table, then ``chinese-calendar`` for the
-years it ships, then Monday–Friday — the last flagged through ``schedule_known`` so the UI can
-warn that a deadline may move once the year's schedule is published.
+years it ships, then Monday–Friday. A year is known (``schedule_known``) when the shipped data
+covers it or an admin has marked its whole schedule entered; nodes computed across an unknown
+year are flagged so the UI can warn that the deadline may move.
 """
 
 from __future__ import annotations
@@ -39,16 +40,17 @@ def _table() -> dict[dt.date, bool]:
     if table is None or time.monotonic() - _loaded_at > CACHE_SECONDS:
         from django.db import DatabaseError
 
-        from .models import CalendarDay
+        from .models import CalendarDay, CalendarYear
 
         try:
             table = dict(CalendarDay.objects.values_list("date", "is_working"))
+            complete = frozenset(CalendarYear.objects.filter(complete=True).values_list("year", flat=True))
         except DatabaseError:
             # No database yet (e.g. `duban deadlines` on a fresh install): shipped data only.
             return {}
         with _lock:
             _overrides, _loaded_at = table, time.monotonic()
-            _override_years = frozenset(d.year for d in table)
+            _override_years = complete
     return table
 
 

@@ -7,7 +7,8 @@ class CalendarDay(models.Model):
 
     Entries override the shipped ``chinese-calendar`` data, and are the only source for years it
     does not know yet (the State Council publishes each year's schedule in the autumn before).
-    A year counts as known as soon as it has at least one entry here.
+    A year the shipped data does not know counts as known only once an admin marks its whole
+    schedule entered (``CalendarYear.complete``): one entered day says nothing of the others.
     """
 
     date = models.DateField(_("日期"), unique=True)
@@ -21,3 +22,20 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_working else '休息'} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """An admin's statement that a year's whole holiday schedule is in the table."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    complete = models.BooleanField(_("已完整录入"), default=False)
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("年度节假日安排")
+        verbose_name_plural = _("年度节假日安排")
+
+    def __str__(self) -> str:
+        return f"{self.year}{'（已完整）' if self.complete else ''}"

@@ -65,11 +65,20 @@ def test_unknown_year_falls_back_to_weekdays_and_says_so():
     assert due_day(nodes[-1]) == "2031-03-12"  # 7 weekdays later
 
 
-@pytest.mark.django_db
-def test_admin_entered_schedule_for_a_new_year():
+def test_admin_entered_schedule_for_a_new_year(admin_user):
+    from duban.workcal import services
+    from duban.workcal.notice import DayEntry
+
     assert not calendar.schedule_known(2031)
-    CalendarDay.objects.create(date=D("2031-01-01"), is_working=False, name="元旦")
-    CalendarDay.objects.create(date=D("2031-01-04"), is_working=True, name="元旦调休")  # a Saturday
+    services.set_days(
+        actor=admin_user,
+        entries=[
+            DayEntry(D("2031-01-01"), False, "元旦"),
+            DayEntry(D("2031-01-04"), True, "元旦调休"),  # a Saturday
+        ],
+    )
+    assert not calendar.schedule_known(2031)  # two days entered are not the whole year
+    services.set_year_complete(actor=admin_user, year=2031, complete=True)
     assert calendar.schedule_known(2031)
     assert not calendar.is_working_day(D("2031-01-01"))
     assert calendar.is_working_day(D("2031-01-04"))
