@@ -59,7 +59,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # Load the org tree once per run; each test's transaction rolls back on top of it.
     from duban.orgs.services import load_shanxi
 
-    with django_db_blocker.unblock():
+    # Loaded "in 2016", before any test's story, so the journal reads forward in time.
+    with django_db_blocker.unblock(), travel_to(dt.datetime(2016, 9, 1, tzinfo=SHANGHAI)):
         load_shanxi()
 
 
@@ -69,7 +70,8 @@ def shanxi(db):
     from duban.orgs.services import load_shanxi
 
     if not OrgUnit.objects.filter(code="140000").exists():  # a transactional test flushed it
-        load_shanxi()
+        with travel_to(dt.datetime(2016, 9, 1, tzinfo=SHANGHAI)):
+            load_shanxi()
     return OrgUnit.objects.get(code="140000")
 
 

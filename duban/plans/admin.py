@@ -1,18 +1,8 @@
 from django.contrib import admin
 
+from duban.core.admin import ReadOnlyAdmin
+
 from .models import Plan, PlanTask, UnitVocabulary
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    # Changes go through duban.plans.services so they are journaled; the admin only looks.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Plan)
@@ -28,12 +18,10 @@ class PlanTaskAdmin(ReadOnlyAdmin):
 
 
 @admin.register(UnitVocabulary)
-class UnitVocabularyAdmin(admin.ModelAdmin):
-    # Editable on purpose: the department map is configuration an admin maintains.
+class UnitVocabularyAdmin(ReadOnlyAdmin):
+    # Edited on the product's 管理 → 牵头单位词表 page, through the journaled service.
     list_display = ("unit", "short_keywords", "updated_at")
     search_fields = ("unit__name", "keywords")
-    autocomplete_fields = ()
-    raw_id_fields = ("unit",)
 
     @admin.display(description="工作关键词")
     def short_keywords(self, obj):

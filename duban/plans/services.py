@@ -61,23 +61,73 @@ def gazetteer() -> list[tuple[str, str, str]]:
     return [(code, name, short or "") for code, name, short in rows]
 
 
-def load_vocabulary(*, rows: Iterable[tuple[str, str]]) -> tuple[int, list[str]]:
+MAX_KEYWORDS = 200
+
+
+def _keywords(words) -> str:
+    keywords = split_keywords(words)
+    if len(keywords) > MAX_KEYWORDS:
+        raise InvalidInput(f"关键词过多（每个单位最多 {MAX_KEYWORDS} 个）", code="too_many", field="keywords")
+    if any(len(w) > 40 for w in keywords):
+        raise InvalidInput("单个关键词最多 40 字", code="too_long", field="keywords")
+    return "\n".join(keywords)  # one per line, as the edit form shows
+
+
+def load_vocabulary(*, rows: Iterable[tuple[str, str]], actor=None) -> tuple[int, list[str]]:
     """Create or replace vocabulary rows from (unit name, keywords) pairs; returns the number
-    written and the names that match no unit (reported, not guessed)."""
+    written and the names that match no unit (reported, not guessed). One journal row."""
     rows = [(name.strip(), words) for name, words in rows if name and name.strip()]
     units = {u.name: u for u in OrgUnit.objects.filter(name__in=[n for n, _ in rows])}
     units.update({u.short_name: u for u in OrgUnit.objects.filter(short_name__in=[n for n, _ in rows])})
     written, unknown = 0, []
+    changed: dict[str, dict] = {}
     with transaction.atomic():
+        current = dict(
+            UnitVocabulary.objects.filter(unit__in=units.values()).values_list("unit_id", "keywords")
+        )
         for name, words in rows:
             unit = units.get(name)
             if unit is None:
                 unknown.append(name)
                 continue
-            keywords = "\n".join(split_keywords(words))  # one per line, as the admin form shows
-            UnitVocabulary.objects.update_or_create(unit=unit, defaults={"keywords": keywords})
+            if actor is not None:
+                _require_vocabulary_admin(actor, unit)
+            keywords = _keywords(words)
             written += 1
+            if current.get(unit.pk) == keywords:
+                continue
+            UnitVocabulary.objects.update_or_create(unit=unit, defaults={"keywords": keywords})
+            changed[unit.code] = {"unit": unit.name, "old": current.get(unit.pk), "new": keywords}
+            current[unit.pk] = keywords
+        if changed:
+            record(actor=actor, action="vocabulary.load", new={"units": changed})
     return written, unknown
+
+
+def _require_vocabulary_admin(actor, unit: OrgUnit) -> None:
+    from duban.orgs.services import can_manage_unit
+
+    if not can_manage_unit(actor, unit):
+        raise Forbidden("只有本级或上级的管理员可以维护牵头单位词表")
+
+
+@transaction.atomic
+def set_vocabulary(*, actor, unit: OrgUnit, keywords: str) -> UnitVocabulary | None:
+    """Replace one unit's words (journaled old → new); empty words remove the unit's row, and
+    its government falls back to the shipped vocabulary when no row is left."""
+    _require_vocabulary_admin(actor, unit)
+    row = UnitVocabulary.objects.select_for_update().filter(unit=unit).first()
+    old = row.keywords if row else None
+    new = _keywords(keywords) or None
+    if old == new:
+        return row
+    if new is None:
+        row.delete()
+        row = None
+    else:
+        row, _ = UnitVocabulary.objects.update_or_create(unit=unit, defaults={"keywords": new})
+    record(actor=actor, action="vocabulary.set", obj=unit, old={"keywords": old}, new={"keywords": new})
+    return row
 
 
 def _parse(data: bytes, *, name: str | None, year: int | None, issuer: OrgUnit) -> dict:

@@ -1,10 +1,17 @@
 from django.contrib import admin
 
-from .models import CalendarDay
+from duban.core.admin import ReadOnlyAdmin
+
+from .models import CalendarDay, CalendarYear
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ReadOnlyAdmin):
     list_display = ("date", "is_working", "name")
     list_filter = ("is_working",)
     date_hierarchy = "date"
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(ReadOnlyAdmin):
+    list_display = ("year", "complete", "source", "updated_at")

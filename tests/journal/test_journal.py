@@ -146,7 +146,7 @@ def journal(assigned_item, county_clerk, clock):
     services.sign(actor=county_clerk, track_id=track.pk)
     for kind in ("deploy", "feedback", "result"):
         services.file_report(actor=county_clerk, track_id=track.pk, kind=kind, done="已办")
-    seqs = list(Event.objects.order_by("seq").values_list("seq", flat=True))
+    seqs = list(Event.objects.filter(item=assigned_item).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(seqs[0], seqs[0] + 6))
     return seqs
 
