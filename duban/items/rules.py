@@ -283,6 +283,11 @@ def user_actions(user) -> set[str]:
         allowed |= {"register", "import_report"}
     if user.role in (Role.SUPERVISOR, Role.LEADER) and user.unit_id is not None:
         allowed.add("view_plans")
-    if user.role == Role.ADMIN:
-        allowed.add("manage")
+    from duban.orgs.services import can_manage_unit
+    from duban.workcal.services import can_manage as can_manage_calendar
+
+    if user.unit_id is not None and can_manage_unit(user, user.unit):
+        allowed |= {"manage", "manage_users", "manage_units", "manage_vocabulary"}
+    if can_manage_calendar(user):
+        allowed.add("manage_calendar")
     return allowed

@@ -8,3 +8,42 @@ from .models import User
 def unit_members(unit_id: int) -> list[User]:
     """The active people of a unit, as the route (批转) picker lists them."""
     return list(User.objects.filter(unit_id=unit_id, is_active=True).order_by("username"))
+
+
+def managed_units(actor):
+    """The units an admin keeps: their own unit's subtree."""
+    from .models import OrgUnit, subtree_filter
+
+    if getattr(actor, "unit_id", None) is None:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(subtree_filter("path", actor.unit.path))
+
+
+def managed_users(actor, *, q: str = "", unit=None, limit: int = 200) -> list[User]:
+    """People of the admin's subtree (or of one unit in it), matched on name or username."""
+    from django.db.models import Q
+
+    from .models import subtree_filter
+
+    if getattr(actor, "unit_id", None) is None:
+        return []
+    qs = User.objects.filter(subtree_filter("unit__path", actor.unit.path)).select_related("unit")
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    q = (q or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    return list(qs.order_by("unit__path", "username")[:limit])
+
+
+def get_managed_user(actor, pk) -> User:
+    from duban.core.errors import NotFound
+
+    from .models import subtree_filter
+
+    if getattr(actor, "unit_id", None) is None:
+        raise NotFound("用户不存在或无权管理")
+    try:
+        return User.objects.select_related("unit").get(subtree_filter("unit__path", actor.unit.path), pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise NotFound("用户不存在或无权管理") from None

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import manage, views
 
 app_name = "web"
 urlpatterns = [
@@ -21,4 +21,11 @@ urlpatterns = [
     path("extensions/<int:extension_id>/decide/", views.decide_extension, name="decide_extension"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("board/", views.board, name="board"),
+    path("manage/", manage.home, name="manage"),
+    path("manage/users/", manage.users, name="manage_users"),
+    path("manage/users/<int:user_id>/", manage.user_edit, name="manage_user"),
+    path("manage/units/", manage.units, name="manage_units"),
+    path("manage/vocabulary/", manage.vocabulary, name="manage_vocabulary"),
+    path("manage/calendar/", manage.calendar_home, name="manage_calendar"),
+    path("manage/calendar/<int:year>/", manage.calendar_year, name="manage_calendar_year"),
 ]

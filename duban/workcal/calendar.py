@@ -66,9 +66,33 @@ def _shipped_is_workday(day: dt.date) -> bool:
     return chinese_calendar.is_workday(day)
 
 
-def _shipped_knows(year: int) -> bool:
+def shipped_knows(year: int) -> bool:
+    """Whether the shipped ``chinese-calendar`` data holds the year's official schedule."""
     lo, hi = _shipped_years()
     return lo <= year <= hi
+
+
+_shipped_knows = shipped_knows
+
+_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "Mid-autumn Festival": "中秋节",
+    "National Day": "国庆节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def shipped_name(day: dt.date) -> str:
+    """The holiday a shipped day belongs to, in Chinese ("春节", "国庆节调休上班"), or ""."""
+    resting, name = chinese_calendar.get_holiday_detail(day)
+    if name is None:
+        return ""
+    label = _NAMES.get(name, name)
+    return label if resting else label + "调休上班"
 
 
 def schedule_known(year: int) -> bool:

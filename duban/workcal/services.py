@@ -26,12 +26,18 @@ YEARS = range(2000, 2101)
 
 
 def can_manage(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role == Role.ADMIN
+    """The calendar is one for the whole installation: its top-level admins keep it."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.role == Role.ADMIN
+        and user.unit_id is not None
+        and user.unit.parent_id is None
+    )
 
 
 def _require_admin(actor) -> None:
     if not can_manage(actor):
-        raise Forbidden("只有管理员可以维护节假日安排")
+        raise Forbidden("只有省级管理员可以维护节假日安排")
 
 
 def _year(year: int) -> int:
@@ -126,7 +132,7 @@ def set_year_complete(*, actor, year: int, complete: bool, source: str = "") -> 
     old = row.complete if row else False
     if old == complete:
         return {"changed": 0, "moved": 0}
-    if complete and not CalendarDay.objects.filter(date__year=year).exists() and not _shipped(year):
+    if complete and not CalendarDay.objects.filter(date__year=year).exists() and not calendar.shipped_knows(year):
         raise InvalidInput(f"{year} 年尚未录入任何节假日，不能标记为已完整录入", code="year_empty")
 
     def write() -> None:
@@ -144,11 +150,6 @@ def set_year_complete(*, actor, year: int, complete: bool, source: str = "") -> 
     # No due date moves, but every node counted across the year may lose (or gain) its flag.
     _reschedule(actor, {dt.date(year, 1, 1), dt.date(year, 12, 31)}, write, {"calendar_year": year})
     return {"changed": 1}
-
-
-def _shipped(year: int) -> bool:
-    lo, hi = calendar._shipped_years()
-    return lo <= year <= hi
 
 
 @transaction.atomic
