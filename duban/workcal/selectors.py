@@ -34,7 +34,9 @@ def year_days(year: int) -> list[Day]:
             out.append(Day(day, entry.is_working, "table", entry.name))
         else:
             source = "shipped" if shipped else "weekday"
-            out.append(Day(day, calendar.is_working_day(day), source, calendar.shipped_name(day) if shipped else ""))
+            out.append(
+                Day(day, calendar.is_working_day(day), source, calendar.shipped_name(day) if shipped else "")
+            )
         day += dt.timedelta(days=1)
     return out
 

@@ -132,7 +132,11 @@ def set_year_complete(*, actor, year: int, complete: bool, source: str = "") -> 
     old = row.complete if row else False
     if old == complete:
         return {"changed": 0, "moved": 0}
-    if complete and not CalendarDay.objects.filter(date__year=year).exists() and not calendar.shipped_knows(year):
+    if (
+        complete
+        and not CalendarDay.objects.filter(date__year=year).exists()
+        and not calendar.shipped_knows(year)
+    ):
         raise InvalidInput(f"{year} 年尚未录入任何节假日，不能标记为已完整录入", code="year_empty")
 
     def write() -> None:
