@@ -256,7 +256,12 @@ class Generator:
         from duban.orgs.services import load_shanxi
 
         if not OrgUnit.objects.filter(code="140000").exists():
-            load_shanxi()
+            from duban.core.clock import travel_to
+
+            # Loaded (and journaled) before the simulated year, so the journal reads forward in time.
+            before = self.now - dt.timedelta(days=self.args.days + 1)
+            with travel_to(before.replace(tzinfo=UTC)):
+                load_shanxi()
         self.units = {u.id: u for u in OrgUnit.objects.all()}
         self.children: dict[int, list] = {}
         for u in self.units.values():
@@ -833,10 +838,12 @@ class Generator:
             "id", "seq", "at", "action", "object_type", "object_id", "old", "new", "payload", "prev_hash", "hash",
             "actor_id", "actor_unit_id", "item_id", "track_id",
         ]  # fmt: skip
-        prev = GENESIS
+        # The chain goes on from what is already there (the org tree's load is journaled).
+        head = Head.objects.filter(id=1).first()
+        start, prev = (head.seq, head.hash) if head and head.seq else (0, GENESIS)
         batch: list[tuple] = []
         for seq, (at, actor, unit, action, item, track, otype, oid, old, new, payload) in enumerate(
-            self.events, 1
+            self.events, start + 1
         ):
             digest = compute_hash(
                 seq=seq,
@@ -864,7 +871,7 @@ class Generator:
                 batch = []
         with transaction.atomic():
             self.w.insert(Event, columns, batch)
-            Head.objects.update_or_create(id=1, defaults={"seq": len(self.events), "hash": prev})
+            Head.objects.update_or_create(id=1, defaults={"seq": start + len(self.events), "hash": prev})
         self.events = []
 
     def finish(self) -> None:
