@@ -395,11 +395,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="write the results as JSON here")
     p.add_argument("--sqlite-pragmas", help='extra PRAGMAs per SQLite connection, e.g. "cache_size=-65536"')
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    h = p.add_argument_group("--http: drive gunicorn servers over HTTP (bench/http.py)")
+    h.add_argument("--http", action="store_true", help="measure pages and API through gunicorn")
+    h.add_argument(
+        "--targets",
+        default="sqlite:/tmp/bench-200k.sqlite3,postgresql:postgres://bench:bench@127.0.0.1:55433/bench_200k",
+        help="comma-separated sqlite:PATH or postgresql:URL",
+    )
+    h.add_argument("--workers", type=int, default=2)
+    h.add_argument("--threads", type=int, default=4)
+    h.add_argument("--concurrency", type=int, default=8, help="clients for the throughput run (0: none)")
+    h.add_argument("--seconds", type=float, default=15.0, help="length of the throughput run")
     args = p.parse_args(argv)
     if args.worker:
         result = _worker(args)
         print(json.dumps(result, ensure_ascii=False))
         return 0
+    if args.http:
+        from bench import http
+
+        return http.run(args)
     return _orchestrate(args)
 
 
