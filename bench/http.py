@@ -76,7 +76,7 @@ def setup_persona(limit: int = 200) -> dict:
     )
     session = SessionStore()
     session[SESSION_KEY] = str(clerk.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = clerk.get_session_auth_hash()
     session.create()
     _token, raw = issue_token(actor=None, user=clerk, name="bench.http")

@@ -21,7 +21,6 @@ from duban.core.clock import SHANGHAI, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
 from duban.items import rules, selectors, services, status
 from duban.items.models import Attachment, Extension, Item, Node, Report, Track, Urge
-from duban.journal.models import Event
 from duban.orgs.models import OrgUnit, User, subtree_filter
 from duban.workcal.calendar import standard_nodes
 
@@ -278,15 +277,8 @@ def _track_out(user, pk: int) -> dict:
 
 
 def _item_detail(user, pk: int) -> dict:
-    item = selectors.get_item(user, pk)
-    tracks = list(
-        Track.objects.filter(item=item)
-        .select_related("item", "unit", "assignee", "parent")
-        .prefetch_related(*_TRACK_PREFETCH)
-        .order_by("parent_id", "role", "id")
-    )
-    for t in tracks:
-        t.child_tracks = [c for c in tracks if c.parent_id == t.pk]
+    item = selectors.item_detail(user, pk)
+    tracks = item.track_list
     at, cutoff = _clock()
     return {
         "id": item.pk,
@@ -304,10 +296,10 @@ def _item_detail(user, pk: int) -> dict:
         "actions": _actions(rules.item_actions(user, item)),
         "light": status.item_light(tracks, at),
         "version": item.version,
-        "attachments": [_attachment(a) for a in item.attachments.order_by("uploaded_at", "id")],
+        "attachments": [_attachment(a) for a in item.attachment_list],
         "instructions": [
             {"id": i.pk, "text": i.text, "by": _user(i.by), "created_at": i.created_at}
-            for i in item.instructions.select_related("by").order_by("created_at", "id")
+            for i in item.instruction_list
         ],
         "tracks": [_track_detail(t, at, cutoff, user) for t in tracks],
     }
@@ -471,8 +463,7 @@ def item_detail(request, item_id: int):
     "/items/{item_id}/journal", response={200: list[s.EventOut], **ERRORS}, tags=["items"], summary="事项痕迹"
 )
 def item_journal(request, item_id: int):
-    item = selectors.get_item(request.auth, item_id)
-    events = Event.objects.filter(item=item).select_related("actor", "actor_unit").order_by("seq")
+    events = selectors.item_journal(request.auth, item_id)
     return [
         {
             "seq": e.seq,

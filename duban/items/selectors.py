@@ -14,7 +14,7 @@ from duban.core.errors import NotFound
 from duban.orgs.models import OrgUnit, Role, subtree_filter
 from duban.workcal.calendar import add_working_days, next_working_day_on_or_after
 
-from .models import OPEN_STATES, Attachment, Item, Node, Track, TrackState
+from .models import OPEN_STATES, Attachment, Extension, Item, Node, Report, Review, Track, TrackState, Urge
 
 
 def _visibility_q(user) -> Q:
@@ -68,24 +68,48 @@ def get_attachment(user, pk) -> Attachment:
     return att
 
 
-def item_detail(user, pk) -> Item:
-    """An item with everything its page shows, in a fixed small number of queries."""
+def item_detail(user, pk, *, journal: bool = False) -> Item:
+    """An item with everything its page (and the API's item) shows, in a fixed small number of
+    queries: ``track_list`` (each with ``child_tracks``, nodes, reports and their files, reviews,
+    extensions, urges), ``attachment_list`` and ``instruction_list``."""
     item = get_item(user, pk)
     tracks = (
         Track.objects.filter(item=item)
         .select_related("unit", "assignee", "parent__unit")
         .prefetch_related(
             Prefetch("nodes", queryset=Node.objects.order_by("seq")),
+            Prefetch("reports", queryset=Report.objects.select_related("author", "node")),
             "reports__attachments",
-            "reports__author",
-            "reviews__reviewer",
-            "extensions__requested_by",
-            "urges__by",
+            Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+            Prefetch(
+                "extensions", queryset=Extension.objects.select_related("node", "requested_by", "decided_by")
+            ),
+            Prefetch("urges", queryset=Urge.objects.select_related("by")),
         )
         .order_by("parent_id", "role", "id")
     )
     item.track_list = list(tracks)
+    for t in item.track_list:
+        t.item = item  # every track here belongs to this item; spare a query per track
+        t.child_tracks = [c for c in item.track_list if c.parent_id == t.pk]
+    item.attachment_list = list(item.attachments.order_by("uploaded_at", "id"))
+    item.instruction_list = list(item.instructions.select_related("by").order_by("created_at", "id"))
+    if journal:
+        item.event_list = _events(item)
     return item
+
+
+def _events(item: Item) -> list:
+    from duban.journal.models import Event
+
+    return list(
+        Event.objects.filter(item=item).select_related("actor", "actor_unit", "track__unit").order_by("seq")
+    )
+
+
+def item_journal(user, pk) -> list:
+    """The item's journal rows in order, if ``user`` may see the item."""
+    return _events(get_item(user, pk))
 
 
 def yellow_cutoff(at: dt.datetime | None = None) -> dt.datetime:

@@ -318,7 +318,7 @@ def update_user(*, actor, user_id: int, **changes) -> User:
     unknown = set(changes) - set(USER_FIELDS)
     if unknown:
         raise InvalidInput(f"不能修改：{'、'.join(sorted(unknown))}", code="bad_field")
-    user = User.objects.select_for_update().select_related("unit").filter(pk=user_id).first()
+    user = User.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=user_id).first()
     if user is None:
         raise NotFound("用户不存在")
     _require_admin_over(actor, user.unit)
@@ -364,7 +364,7 @@ def update_user(*, actor, user_id: int, **changes) -> User:
 @transaction.atomic
 def set_password(*, actor, user_id: int, password: str) -> User:
     """An admin sets a person's password (the journal says that it changed, never what to)."""
-    user = User.objects.select_for_update().select_related("unit").filter(pk=user_id).first()
+    user = User.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=user_id).first()
     if user is None:
         raise NotFound("用户不存在")
     if actor is None or actor.pk != user.pk:

@@ -26,6 +26,7 @@ ACTIONS = {
     "extension.refuse": "不同意延期",
     "track.urge": "催办",
     "item.instruct": "批示",
+    "node.reschedule": "节假日安排调整，期限随之变更",
 }
 
 
@@ -87,6 +88,18 @@ def describe(e: Event) -> Entry:
     elif a in ("extension.grant", "extension.refuse"):
         change = f"{_day(old.get('due'))} → {_day(new.get('due'))}" if a == "extension.grant" else ""
         detail = payload.get("note", "")
+    elif a == "node.reschedule":
+        try:
+            node = NodeKind(payload.get("node")).label
+        except ValueError:
+            node = payload.get("node", "")
+        change = (
+            f"{_day(old.get('due'))} → {_day(new.get('due'))}" if old.get("due") != new.get("due") else ""
+        )
+        days = "、".join(payload.get("calendar_days") or [])
+        detail = _("%(node)s") % {"node": node} + (_("（调整日期：%(d)s）") % {"d": days} if days else "")
+        if payload.get("extended"):
+            detail += _("；已批准的延期日期不变")
     elif a == "item.register":
         detail = new.get("title", "")
     elif a.startswith("report.") and payload.get("attachments"):

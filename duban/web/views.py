@@ -39,7 +39,6 @@ from duban.items.models import (
     TrackRole,
     TrackState,
 )
-from duban.journal.models import Event
 from duban.orgs.models import OrgUnit
 from duban.orgs.selectors import unit_members
 
@@ -484,7 +483,7 @@ def _tree_order(tracks: list[Track]) -> list[Track]:
 def _detail_context(request, item_id, retry: dict | None = None) -> dict:
     user = request.user
     try:
-        item = selectors.item_detail(user, item_id)
+        item = selectors.item_detail(user, item_id, journal=True)
     except NotFound as exc:
         _not_found(exc)
     at = now()
@@ -493,7 +492,6 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
     tracks = _tree_order(item.track_list)
     members = None
     for t in tracks:
-        t.item = item  # the page's tracks all belong to this item; spare a query per track
         if t.parent_id:
             t.parent = by_id.get(t.parent_id, t.parent)
         t.light = status.track_light(t, at)
@@ -504,7 +502,6 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
                 {"node": n, "late_by": st.late_by, "light": light, "moved": n.due_at != n.original_due_at}
             )
         t.assumed = any(n.assumed_calendar and n.done_at is None for n in t.nodes.all())
-        t.child_tracks = [c for c in tracks if c.parent_id == t.pk]
         t.retry = retry.get(t.pk, {}) if retry else {}
         # Which forms this viewer gets: the same rules the services refuse with.
         t.actions = rules.track_actions(user, t, at)
@@ -516,18 +513,15 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
         if t.actions["pass_down"].allowed:
             t.lower_units = unit_choices.pass_down_groups(t.unit)
     top = [t for t in tracks if t.parent_id is None]
-    events = list(
-        Event.objects.filter(item=item).select_related("actor", "actor_unit", "track__unit").order_by("seq")
-    )
     return {
         "item": item,
         "tracks": tracks,
         "top_tracks": top,
         "item_light": status.item_light(tracks, at),
         "item_rating": status.item_rating(tracks),
-        "attachments": list(item.attachments.order_by("uploaded_at", "id")),
-        "instructions": list(item.instructions.select_related("by").order_by("created_at", "id")),
-        "timeline": [journal_text.describe(e) for e in events],
+        "attachments": item.attachment_list,
+        "instructions": item.instruction_list,
+        "timeline": [journal_text.describe(e) for e in item.event_list],
         "item_actions": rules.item_actions(user, item),
         "ratings": Rating.choices,
         "retry": retry or {},

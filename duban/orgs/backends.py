@@ -1,0 +1,14 @@
+"""Authentication: Django's model backend, loading the user's unit with the user.
+
+Every page and API call reads ``request.user.unit`` (visibility is a range on its path, the
+header shows its name), so fetching it in the same query saves one query per request."""
+
+from django.contrib.auth.backends import ModelBackend
+
+from .models import User
+
+
+class UserBackend(ModelBackend):
+    def get_user(self, user_id):
+        user = User.objects.select_related("unit").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
