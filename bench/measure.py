@@ -395,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="write the results as JSON here")
     p.add_argument("--sqlite-pragmas", help='extra PRAGMAs per SQLite connection, e.g. "cache_size=-65536"')
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    h = p.add_argument_group("--http: drive gunicorn servers over HTTP (bench/http.py)")
+    h = p.add_argument_group("--http: drive gunicorn servers over HTTP (bench/over_http.py)")
     h.add_argument("--http", action="store_true", help="measure pages and API through gunicorn")
     h.add_argument(
         "--targets",
@@ -412,9 +412,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, ensure_ascii=False))
         return 0
     if args.http:
-        from bench import http
+        from bench import over_http
 
-        return http.run(args)
+        return over_http.run(args)
     return _orchestrate(args)
 
 

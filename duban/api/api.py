@@ -6,8 +6,6 @@ and model rows to JSON. A refused action surfaces as the service's ``DubanError`
 ``{"code", "message", "detail"}`` with its HTTP status.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import json
 
@@ -15,6 +13,7 @@ from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest
 from ninja import File, Form, NinjaAPI, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import paginate
 from ninja.parser import Parser
 
 from duban.core.clock import SHANGHAI, now
@@ -26,6 +25,7 @@ from duban.workcal.calendar import standard_nodes
 
 from . import schemas as s
 from .auth import session_auth, token_auth
+from .paging import CappedLimitOffset
 
 
 class _Parser(Parser):
@@ -383,56 +383,29 @@ class ItemFilters(Schema):
     due_to: dt.date | None = None
     q: str | None = None
     order: str = "-created_at"
-    limit: int = 50
-    offset: int = 0
 
 
-@v1.get("/items", response={200: s.ItemPage, **ERRORS}, tags=["items"], summary="事项列表")
+@v1.get("/items", response={200: list[s.ItemRow], **ERRORS}, tags=["items"], summary="事项列表")
+@paginate(CappedLimitOffset)
 def list_items(request, filters: Query[ItemFilters]):
     f = filters
-    if not 1 <= f.limit <= 500:
-        raise InvalidInput("limit 须为 1–500", code="bad_limit")
-    if f.offset < 0:
-        raise InvalidInput("offset 不能为负数", code="bad_offset")
     unit = _units([f.unit], "unit")[0] if f.unit else None
-    qs = selectors.filtered_items(
-        request.auth,
-        unit=unit,
-        light=f.light,
-        category=f.category,
-        source=f.source,
-        due_from=f.due_from,
-        due_to=f.due_to,
-        q=(f.q or "").strip() or None,
-        order=f.order,
-    )
-    total = qs.count()
-    page = list(
-        qs.select_related("issuer_unit").prefetch_related(
-            Prefetch(
-                "tracks", queryset=Track.objects.select_related("unit").order_by("parent_id", "role", "id")
-            )
-        )[f.offset : f.offset + f.limit]
-    )
-    at = now()
-    rows = []
-    for item in page:
-        tracks = list(item.tracks.all())
-        rows.append(
-            {
-                "id": item.pk,
-                "title": item.title,
-                "source": item.source,
-                "category": item.category,
-                "issuer": _unit(item.issuer_unit),
-                "created_at": item.created_at,
-                "assigned_at": item.assigned_at,
-                "light": status.item_light(tracks, at),
-                "units": [_unit(t.unit) for t in tracks if t.parent_id is None],
-                "version": item.version,
-            }
+    request.duban_at = now()
+    return (
+        selectors.filtered_items(
+            request.auth,
+            unit=unit,
+            light=f.light,
+            category=f.category,
+            source=f.source,
+            due_from=f.due_from,
+            due_to=f.due_to,
+            q=(f.q or "").strip() or None,
+            order=f.order,
         )
-    return {"total": total, "limit": f.limit, "offset": f.offset, "items": rows}
+        .select_related("issuer_unit")
+        .prefetch_related(selectors.row_tracks())
+    )
 
 
 @v1.post("/items", response={201: s.ItemDetail, **ERRORS}, tags=["items"], summary="立项（可同时交办）")
@@ -712,11 +685,10 @@ def queue(request, limit: int = 20):
 
 
 @v1.get("/queue/{kind}", response={200: list[s.TrackSummary], **ERRORS}, tags=["queue"], summary="某类待办")
-def queue_kind(request, kind: str, limit: int = 50, offset: int = 0):
-    limit = max(1, min(limit, 500))
-    at = now()
-    rows = selectors.queue_page(request.auth, kind, limit=limit, offset=max(0, offset), at=at)
-    return [_summary(t, at) for t in rows]
+@paginate(CappedLimitOffset)
+def queue_kind(request, kind: str):
+    request.duban_at = now()
+    return selectors.queue(request.auth, kind, request.duban_at)
 
 
 @v1.get("/board", response={200: list[s.BoardRow], **ERRORS}, tags=["queue"], summary="亮灯榜")

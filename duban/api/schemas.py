@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field, PlainSerializer
 
-from duban.core.clock import to_local
+from duban.core.clock import now, to_local
+from duban.items import status
 
 
 def _local_iso(value: dt.datetime) -> str:
@@ -28,6 +29,12 @@ RatingIn = Literal["excellent", "good", "pass", "fail"]
 ReportKindIn = Literal["deploy", "feedback", "progress", "result"]
 CategoryIn = Literal["general", "major", "continuous"]
 SourceIn = Literal["work_report", "meeting", "instruction", "key_project", "reform", "public_lead"]
+
+
+def _at(context) -> dt.datetime:
+    # One clock for the whole response, set by the endpoint, so every row is judged at once.
+    request = (context or {}).get("request")
+    return getattr(request, "duban_at", None) or now()
 
 
 class Error(Schema):
@@ -145,6 +152,8 @@ class InstructionOut(Schema):
 
 
 class TrackSummary(Schema):
+    """A queue row, read from a ``Track`` with its item and unit loaded."""
+
     id: int
     item_id: int
     item_title: str
@@ -156,6 +165,15 @@ class TrackSummary(Schema):
     next_due_at: LocalDateTime | None
     last_urged_at: LocalDateTime | None
     version: int
+
+    # Resolvers for a Track; TrackOut (built as a dict by the API) passes its values through.
+    @staticmethod
+    def resolve_item_title(obj) -> str:
+        return obj["item_title"] if isinstance(obj, dict) else obj.item.title
+
+    @staticmethod
+    def resolve_light(obj, context) -> str:
+        return obj["light"] if isinstance(obj, dict) else status.track_light(obj, _at(context))
 
 
 class ActionOut(Schema):
@@ -185,23 +203,26 @@ class TrackDetail(TrackOut):
 
 
 class ItemRow(Schema):
+    """An item row, read from an ``Item`` whose ``tracks`` (with units) are prefetched."""
+
     id: int
     title: str
     source: str
     category: str
-    issuer: UnitRef
+    issuer: UnitRef = Field(alias="issuer_unit")
     created_at: LocalDateTime
     assigned_at: LocalDateTime | None
     light: RowLight
     units: list[UnitRef]
     version: int
 
+    @staticmethod
+    def resolve_light(obj, context) -> str:
+        return status.item_light(list(obj.tracks.all()), _at(context))
 
-class ItemPage(Schema):
-    total: int
-    limit: int
-    offset: int
-    items: list[ItemRow]
+    @staticmethod
+    def resolve_units(obj) -> list:
+        return [t.unit for t in obj.tracks.all() if t.parent_id is None]
 
 
 class ItemDetail(Schema):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Substr
 
 from duban.core.clock import SHANGHAI, end_of_day, now
@@ -186,15 +186,20 @@ def queue_counts(user, at: dt.datetime | None = None) -> dict[str, int]:
     return {k: qs.count() for k, qs in queue_querysets(user, at).items()}
 
 
+def queue(user, kind: str, at: dt.datetime | None = None) -> QuerySet[Track]:
+    """One tab of the queue, earliest due first, with what a row shows."""
+    qs = queue_querysets(user, at).get(kind)
+    if qs is None:
+        raise NotFound("未知的待办类别")
+    return qs.select_related("item", "unit").order_by("next_due_at", "id")
+
+
 def queue_page(
     user, kind: str, *, limit: int = 50, offset: int = 0, at: dt.datetime | None = None
 ) -> list[Track]:
     """Earliest due first; ``offset`` pages through a long queue."""
-    qs = queue_querysets(user, at).get(kind)
-    if qs is None:
-        raise NotFound("未知的待办类别")
     offset = max(0, offset)
-    return list(qs.select_related("item", "unit").order_by("next_due_at", "id")[offset : offset + limit])
+    return list(queue(user, kind, at)[offset : offset + limit])
 
 
 def filtered_items(
@@ -231,8 +236,24 @@ def filtered_items(
         # IN rather than a correlated EXISTS: SQLite cannot turn EXISTS into a join, so counting
         # the matches would probe every visible item; the IN list is read once from the index.
         items = items.filter(pk__in=Track.objects.filter(track_q).values("item_id"))
+    if order == "due":
+        # Soonest open deadline first: the earliest due time among the item's tracks, a
+        # correlated subquery computed only when this order is asked for.
+        soonest = (
+            Track.objects.filter(item=OuterRef("pk"), next_due_at__isnull=False)
+            .order_by("next_due_at")
+            .values("next_due_at")[:1]
+        )
+        return items.annotate(soonest=Subquery(soonest)).order_by(F("soonest").asc(nulls_last=True), "-id")
     allowed = {"created_at", "-created_at", "title", "-title", "id", "-id"}
     return items.order_by(order if order in allowed else "-created_at", "-id")
+
+
+def row_tracks() -> Prefetch:
+    """What a list row shows of its item's tracks (light, lead and co-operating units)."""
+    return Prefetch(
+        "tracks", queryset=Track.objects.select_related("unit").order_by("parent_id", "role", "id")
+    )
 
 
 def light_board(user, at: dt.datetime | None = None) -> list[dict]:

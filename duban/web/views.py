@@ -15,18 +15,17 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from duban.core.clock import SHANGHAI, local_today, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
+from duban.core.paging import CappedPaginator
 from duban.items import rules, selectors, services, status
 from duban.items.models import (
     Category,
@@ -57,7 +56,6 @@ QUEUE_LABELS = {
 }
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 50
-COUNT_CAP = 10000
 EXPORT_CHUNK = 1000
 LIGHTS = [
     ("red", "红灯（已逾期）"),
@@ -91,15 +89,9 @@ def queue(request):
     kind = request.GET.get("kind")
     if kind not in kinds:
         kind = next((k for k in kinds if counts[k]), kinds[0])
-    pages = max(1, -(-counts[kind] // QUEUE_PAGE_SIZE))
-    try:
-        number = min(max(1, int(request.GET.get("page", 1))), pages)
-    except ValueError:
-        number = 1
-    offset = (number - 1) * QUEUE_PAGE_SIZE
-    rows = (
-        selectors.queue_page(user, kind, limit=QUEUE_PAGE_SIZE, offset=offset, at=at) if counts[kind] else []
-    )
+    paginator = CappedPaginator(selectors.queue(user, kind, at), QUEUE_PAGE_SIZE, count=counts[kind])
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list) if counts[kind] else []
     _decorate_tracks(rows, at)
     tabs = [{"kind": k, "label": _(QUEUE_LABELS[k]), "count": counts[k], "active": k == kind} for k in kinds]
     return render(
@@ -111,10 +103,10 @@ def queue(request):
             "kind_label": _(QUEUE_LABELS[kind]),
             "rows": rows,
             "total": counts[kind],
-            "number": number,
-            "pages": pages,
-            "first": offset + 1,
-            "last": offset + len(rows),
+            "number": page.number,
+            "pages": paginator.num_pages,
+            "first": page.start_index(),
+            "last": page.end_index(),
         },
     )
 
@@ -172,48 +164,12 @@ def _list_filters(request) -> tuple[dict, dict]:
     return kwargs, values
 
 
-def _ordered(request, qs, order: str):
-    if order == "due":
-        # Soonest open deadline first; the selector only orders by item columns, so the
-        # earliest track due time is a correlated subquery here (only when asked for).
-        soonest = (
-            Track.objects.filter(item=OuterRef("pk"), next_due_at__isnull=False)
-            .order_by("next_due_at")
-            .values("next_due_at")[:1]
-        )
-        return qs.annotate(soonest=Subquery(soonest)).order_by(F("soonest").asc(nulls_last=True), "-id")
-    return qs
-
-
 def _filtered(request):
+    """The list's rows in the asked order, and the same rows unordered for counting."""
     kwargs, values = _list_filters(request)
     order = values["order"] if values["order"] in dict(ORDERS) else "-created_at"
-    qs = selectors.filtered_items(request.user, order=order if order != "due" else "-created_at", **kwargs)
-    return qs, _ordered(request, qs, order), values
-
-
-class CappedPaginator(Paginator):
-    """Counts at most ``COUNT_CAP`` rows: an exact count of a province's whole history costs a
-    scan of every visible item on each page view, growing with the years; beyond the cap the
-    page says "10000+" and the filters (or the board's exact totals) narrow it down."""
-
-    def __init__(self, object_list, per_page, *, count_list) -> None:
-        super().__init__(object_list, per_page)
-        self.count_list = count_list  # the same rows without the page's ordering annotations
-
-    @cached_property
-    def count(self) -> int:
-        return self.count_list.order_by()[: COUNT_CAP + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > COUNT_CAP
-
-
-def _row_tracks():
-    return Prefetch(
-        "tracks", queryset=Track.objects.select_related("unit").order_by("parent_id", "role", "id")
-    )
+    qs = selectors.filtered_items(request.user, order=order, **kwargs)
+    return selectors.filtered_items(request.user, **kwargs), qs, values
 
 
 def _decorate_items(items: list[Item], at: dt.datetime) -> None:
@@ -238,7 +194,7 @@ def item_list(request):
     rows = list(page.object_list)
     from django.db.models import prefetch_related_objects
 
-    prefetch_related_objects(rows, _row_tracks())
+    prefetch_related_objects(rows, selectors.row_tracks())
     _decorate_items(rows, now())
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     return render(

@@ -308,8 +308,11 @@ def test_queue_counts_and_rows(track_id, clerk, clock):
     assert body["rows"]["to_sign"][0]["light"] == "yellow"
     assert body["rows"]["overdue"] == []
     r = clerk.get("/queue/to_sign", limit=5)
-    assert r.status_code == 200 and [t["id"] for t in r.json()] == [track_id]
-    assert clerk.get("/queue/to_sign", limit=5, offset=1).json() == []
+    assert r.status_code == 200 and [t["id"] for t in r.json()["items"]] == [track_id]
+    assert r.json()["items"][0]["light"] == "yellow" and r.json()["items"][0]["item_title"]
+    assert r.json()["total"] == 1 and r.json()["capped"] is False
+    assert clerk.get("/queue/to_sign", limit=5, offset=1).json()["items"] == []
+    assert clerk.get("/queue/to_sign", offset=2**63).json()["code"] == "bad_offset"
 
 
 def test_queue_for_reviewer(track_id, sup, clerk, clock):
@@ -406,7 +409,13 @@ def test_list_rows_and_pagination(two_items, sup):
     assert row["id"] == general.pk and row["units"] == [{"code": "140105", "name": "小店区"}]
     # On the National Day holiday the next working day is 10-08, when signing falls due.
     assert row["light"] == "yellow" and row["created_at"] == "2021-09-30T10:00:00+08:00"
-    assert sup.get("/items", limit=1, offset=5).json() == {"total": 2, "limit": 1, "offset": 5, "items": []}
+    assert sup.get("/items", limit=1, offset=5).json() == {
+        "total": 2,
+        "capped": False,
+        "limit": 1,
+        "offset": 5,
+        "items": [],
+    }
 
 
 def test_list_sees_only_visible_items(two_items, clerk):

@@ -61,7 +61,7 @@ def test_outsiders_get_404_for_every_read_and_action(request, persona, assigned_
     ):
         error(call(api, method, path, body), 404, "not_found")
     assert snapshot(track_id) == before
-    assert api.get("/items").json() == {"total": 0, "limit": 50, "offset": 0, "items": []}
+    assert api.get("/items").json() == {"total": 0, "capped": False, "limit": 50, "offset": 0, "items": []}
     assert api.get("/queue").json()["counts"] == dict.fromkeys(api.get("/queue").json()["counts"], 0)
 
 

@@ -103,8 +103,8 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, name: str, env: dict, workers: int, threads: int) -> None:
-        self.name, self.port = name, _free_port()
+    def __init__(self, name: str, env: dict, workers: int, threads: int, code_dir: Path = ROOT) -> None:
+        self.name, self.port, self.code_dir = name, _free_port(), code_dir
         self.env = {**os.environ, **env, "DUBAN_ALLOWED_HOSTS": "127.0.0.1"}
         if not env.get("DATABASE_URL"):
             self.env.pop("DATABASE_URL", None)
@@ -117,7 +117,7 @@ class Server:
             "--workers", str(self.workers), "--threads", str(self.threads),
             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env)
+        self.proc = subprocess.Popen(cmd, cwd=self.code_dir, env=self.env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -243,17 +243,27 @@ def throughput(port: int, persona: dict, clients: int, seconds: float) -> dict:
 # Orchestration
 
 
-def parse_targets(spec: str) -> list[tuple[str, dict]]:
-    """``sqlite:/tmp/bench-200k.sqlite3,postgresql:postgres://…/bench_200k`` → (name, env)."""
+def parse_targets(spec: str) -> list[tuple[str, dict, Path]]:
+    """``[label=]sqlite:PATH[#CODE_DIR]`` or ``[label=]postgresql:URL[#CODE_DIR]``, comma-separated
+    → (name, env, code dir). A code dir (a ``git worktree`` of another commit) serves that
+    version of Duban on the same database, so before and after are measured in one run."""
     out = []
     for part in spec.split(","):
-        kind, _, where = part.strip().partition(":")
+        label, sep, rest = part.strip().partition("=")
+        if not sep or ":" in label:
+            label, rest = "", part.strip()
+        rest, _, code = rest.partition("#")
+        kind, _, where = rest.partition(":")
+        code_dir = Path(code).resolve() if code else ROOT
         if kind == "sqlite":
-            out.append((f"sqlite {Path(where).name}", {"DUBAN_SQLITE_PATH": where, "DATABASE_URL": ""}))
+            env = {"DUBAN_SQLITE_PATH": where, "DATABASE_URL": ""}
+            name = label or f"sqlite {Path(where).name}"
         elif kind == "postgresql":
-            out.append((f"postgresql {where.rsplit('/', 1)[-1]}", {"DATABASE_URL": where}))
+            env = {"DATABASE_URL": where}
+            name = label or f"postgresql {where.rsplit('/', 1)[-1]}"
         else:
             raise SystemExit(f"unknown target {part!r} (use sqlite:PATH or postgresql:URL)")
+        out.append((name, env, code_dir))
     return out
 
 
@@ -262,13 +272,15 @@ def run(args) -> int:
     ops = [o for o in OPERATIONS if not args.only or o in args.only.split(",")]
     servers, personas = [], {}
     try:
-        for name, env in targets:
+        for name, env, code_dir in targets:
+            env = {**env, "PYTHONPATH": str(code_dir)}
             clean = {**os.environ, **env}
             if not env.get("DATABASE_URL"):  # SQLite: no PostgreSQL URL may leak in from outside
                 clean.pop("DATABASE_URL", None)
             out = subprocess.run(
-                [sys.executable, "-m", "bench.http", "--setup"],
-                cwd=ROOT,
+                # By path, so the code dir's duban is the one imported (PYTHONPATH first).
+                [sys.executable, str(Path(__file__).resolve()), "--setup"],
+                cwd=code_dir,
                 env=clean,
                 capture_output=True,
                 text=True,
@@ -276,7 +288,7 @@ def run(args) -> int:
             )
             personas[name] = json.loads(out.stdout)
             _log(f"{name}: persona {personas[name]['user']}, {len(personas[name]['items'])} items")
-            server = Server(name, env, args.workers, args.threads)
+            server = Server(name, env, args.workers, args.threads, code_dir)
             server.start()
             servers.append(server)
             _log(f"{name}: gunicorn on :{server.port}")
@@ -328,6 +340,7 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--setup"]:
         print(json.dumps(setup_persona()))
     else:
+        sys.path.insert(0, str(ROOT))
         from bench.measure import main
 
         sys.exit(main(["--http", *sys.argv[1:]]))
