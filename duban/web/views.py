@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import itertools
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
@@ -36,7 +34,6 @@ from duban.items.models import (
     Source,
     Track,
     TrackRole,
-    TrackState,
 )
 from duban.orgs.models import OrgUnit
 from duban.orgs.selectors import unit_members
@@ -268,37 +265,7 @@ def item_export(request):
     sources, categories = {v: str(lb) for v, lb in Source.choices}, {v: str(lb) for v, lb in Category.choices}
     lights = {k: _(v) for k, v in LIGHT_TEXT.items()}
     ratings = {v: str(lb) for v, lb in Rating.choices}
-    # Plain tuples, not model instances, and the tracks of each chunk in one query: a
-    # province-wide export is hundreds of thousands of rows.
-    fields = (
-        "pk",
-        "title",
-        "source",
-        "category",
-        "issuer_unit__name",
-        "created_at",
-        "assigned_at",
-        "final_due",
-    )
-    rows = qs.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK)
-    while chunk := list(itertools.islice(rows, EXPORT_CHUNK)):
-        tracks: dict[int, list] = {}
-        for t in (
-            Track.objects.filter(item_id__in=[r[0] for r in chunk])
-            .order_by("item_id", "role", "id")
-            .values_list("item_id", "parent_id", "role", "state", "next_due_at", "rating", "unit__name")
-        ):
-            tracks.setdefault(t[0], []).append(
-                SimpleNamespace(
-                    parent_id=t[1],
-                    role=t[2],
-                    state=t[3],
-                    next_due_at=t[4],
-                    rating=t[5],
-                    unit_name=t[6],
-                    is_closed=t[3] == TrackState.CLOSED,
-                )
-            )
+    for chunk, tracks in selectors.export_chunks(qs, EXPORT_CHUNK):
         for pk, title, source, category, issuer, created_at, assigned_at, final_due in chunk:
             its = tracks.get(pk, [])
             light = status.item_light(its, at)
