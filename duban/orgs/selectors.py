@@ -47,3 +47,23 @@ def get_managed_user(actor, pk) -> User:
         return User.objects.select_related("unit").get(subtree_filter("unit__path", actor.unit.path), pk=pk)
     except (User.DoesNotExist, ValueError, TypeError):
         raise NotFound("用户不存在或无权管理") from None
+
+
+def children_of(unit):
+    """The units directly below ``unit``: governments first, then departments, by code."""
+    from .models import OrgUnit
+
+    return list(OrgUnit.objects.filter(parent=unit).order_by("kind", "code"))
+
+
+def departments_of(government):
+    from .models import OrgUnit, UnitKind
+
+    return list(OrgUnit.objects.filter(parent=government, kind=UnitKind.DEPARTMENT).order_by("code"))
+
+
+def ancestors_in_reach(actor, unit):
+    """``unit`` and the units above it that the admin keeps, top first (the page's trail)."""
+    parts = unit.path.rstrip("/").split("/")
+    paths = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return list(managed_units(actor).filter(path__in=paths).order_by("depth"))

@@ -100,3 +100,10 @@ def source_segments(plan: Plan, tasks: list[PlanTask]) -> list[dict]:
     if pos < len(text):
         out.append({"task": None, "parts": [{"text": text[pos:], "target": False}]})
     return out
+
+
+def vocabulary_of(units) -> dict[int, str]:
+    """Each unit's keywords as stored (one per line), by unit id."""
+    from .models import UnitVocabulary
+
+    return dict(UnitVocabulary.objects.filter(unit__in=units).values_list("unit_id", "keywords"))

@@ -18,8 +18,8 @@ from duban.items.rules import user_actions
 from duban.orgs import selectors as org_selectors
 from duban.orgs import services as org_services
 from duban.orgs.models import OrgUnit, Role, UnitKind
+from duban.plans import selectors as plan_selectors
 from duban.plans import services as plan_services
-from duban.plans.models import UnitVocabulary
 from duban.workcal import selectors as cal_selectors
 from duban.workcal import services as cal_services
 from duban.workcal.notice import DayEntry
@@ -175,28 +175,19 @@ def units(request):
     under = (
         org_selectors.managed_units(request.user).filter(code=request.GET.get("under", "")).first() or root
     )
-    children = list(OrgUnit.objects.filter(parent=under).order_by("kind", "code"))
+    children = org_selectors.children_of(under)
     return render(
         request,
         "web/manage/units.html",
         {
             "under": under,
-            "trail": list(
-                org_selectors.managed_units(request.user)
-                .filter(path__in=_ancestor_paths(under.path))
-                .order_by("depth")
-            ),
+            "trail": org_selectors.ancestors_in_reach(request.user, under),
             "children": children,
             "governments": [under] if under.kind != UnitKind.DEPARTMENT else [],
             "tab": "units",
         },
         status=status,
     )
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = path.rstrip("/").split("/")
-    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,8 +212,8 @@ def vocabulary(request):
         else:
             messages.success(request, _("已保存 %(u)s 的关键词") % {"u": unit.name})
             return HttpResponseRedirect(reverse("web:manage_vocabulary") + f"#unit-{unit.code}")
-    depts = list(OrgUnit.objects.filter(parent=gov, kind=UnitKind.DEPARTMENT).order_by("code"))
-    words = dict(UnitVocabulary.objects.filter(unit__in=depts).values_list("unit_id", "keywords"))
+    depts = org_selectors.departments_of(gov)
+    words = plan_selectors.vocabulary_of(depts)
     for d in depts:
         d.keywords = words.get(d.pk, "")
     return render(
