@@ -7,6 +7,8 @@ import json
 import re
 from typing import IO, Any
 
+from duban.workplan.types import Decomposition, TargetInfo, TaskInfo
+
 CONTRACT_KEYS = ("schema", "source", "title", "plan_year", "sections", "tasks")
 XLSX_HEADER = ("序号", "工作任务", "量化指标", "牵头单位", "配合单位", "完成时限", "原文位置")
 _XLSX_WIDTHS = (8, 70, 34, 22, 30, 16, 24)
@@ -16,12 +18,12 @@ _COMPARATOR = {"=": "", ">=": "≥", "<=": "≤", "~": "约", "range": ""}
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def contract(result: dict[str, Any]) -> dict[str, Any]:
+def contract(result: Decomposition) -> dict[str, Any]:
     """The JSON contract: everything but the decoded text (which only the caller needs)."""
     return {k: v for k, v in result.items() if k != "text"}
 
 
-def to_json(result: dict[str, Any], *, indent: int | None = 2) -> str:
+def to_json(result: Decomposition, *, indent: int | None = 2) -> str:
     return json.dumps(contract(result), ensure_ascii=False, indent=indent)
 
 
@@ -31,7 +33,7 @@ def _number(v: Any) -> str:
     return f"{v:,}" if isinstance(v, int) and abs(v) >= 10000 else str(v)
 
 
-def target_label(t: dict[str, Any]) -> str:
+def target_label(t: TargetInfo) -> str:
     """ "高新技术企业 = 1000 家"-style one-liner for a person."""
     unit = t.get("unit") or ""
     if t.get("comparator") == "range" and t.get("value_max") is not None:
@@ -41,7 +43,7 @@ def target_label(t: dict[str, Any]) -> str:
     return f"{t.get('indicator') or t.get('text')}：{value}{unit}"
 
 
-def lead_and_coop(task: dict[str, Any]) -> tuple[str, list[str]]:
+def lead_and_coop(task: TaskInfo) -> tuple[str, list[str]]:
     units = task.get("suggested_units") or []
     if not units:
         return "", []
@@ -50,7 +52,7 @@ def lead_and_coop(task: dict[str, Any]) -> tuple[str, list[str]]:
     return str(units[0]["name"]), coop[:3]
 
 
-def deadline_label(task: dict[str, Any]) -> str:
+def deadline_label(task: TaskInfo) -> str:
     d = task.get("deadline")
     if d:
         y, m, day = (int(x) for x in d["date"].split("-"))
@@ -60,7 +62,7 @@ def deadline_label(task: dict[str, Any]) -> str:
     return f"{year}年底前" if year else ""
 
 
-def location(result: dict[str, Any], task: dict[str, Any]) -> str:
+def location(result: Decomposition, task: TaskInfo) -> str:
     """ "三（二）第4段 第120–168字": section, part, paragraph within the part, characters."""
     parts = str(task.get("id", "")).split(".")
     para = parts[2] if len(parts) > 2 else ""
@@ -72,7 +74,7 @@ def location(result: dict[str, Any], task: dict[str, Any]) -> str:
     return f"{where} 第{int(task['start']) + 1}–{task['end']}字".strip()
 
 
-def to_markdown(result: dict[str, Any]) -> str:
+def to_markdown(result: Decomposition) -> str:
     lines: list[str] = [f"# {result.get('title') or '政府工作报告'}：重点工作任务分解", ""]
     src = result.get("source") or {}
     lines.append(
@@ -80,7 +82,7 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"来源 {src.get('name') or '（未命名）'}（{src.get('format')}，{src.get('encoding')}，{src.get('chars')} 字）"
     )
     lines.append("")
-    by_section: dict[str, list[dict[str, Any]]] = {}
+    by_section: dict[str, list[TaskInfo]] = {}
     for t in result.get("tasks") or []:
         by_section.setdefault(str(t.get("section") or ""), []).append(t)
     for sec in result.get("sections") or []:
@@ -114,8 +116,9 @@ def to_markdown(result: dict[str, Any]) -> str:
             lines.append(f"- **{t['id']}** {t['text'].strip()}")
             for x in t.get("targets") or []:
                 lines.append(f"  - 指标：{target_label(x)}（原文“{x['text']}”）")
-            if t.get("deadline"):
-                lines.append(f"  - 时限：{deadline_label(t)}（原文“{t['deadline']['text']}”）")
+            dl = t.get("deadline")
+            if dl:
+                lines.append(f"  - 时限：{deadline_label(t)}（原文“{dl['text']}”）")
             if t.get("places"):
                 names = []
                 for p in t["places"]:
@@ -136,7 +139,7 @@ def _cell(text: str) -> str:
     return _XML_ILLEGAL.sub(" ", text)
 
 
-def to_xlsx(result: dict[str, Any], path_or_file: str | IO[bytes] | Any) -> None:
+def to_xlsx(result: Decomposition, path_or_file: str | IO[bytes] | Any) -> None:
     """Write the 重点工作任务分解表 (one row per task) to a path or a binary file object."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side

@@ -22,6 +22,7 @@ from duban.workplan.normalize import normalize
 from duban.workplan.places import gazetteer_for
 from duban.workplan.structure import Section, Structure, parse_structure, sentences, whole_text_plan
 from duban.workplan.targets import find_targets
+from duban.workplan.types import Decomposition, TaskInfo
 from duban.workplan.units import suggest, vocabulary_for
 
 SCHEMA = "duban.workplan/1"
@@ -60,7 +61,7 @@ def decompose(
     max_bytes: int = DEFAULT_MAX_BYTES,
     gazetteer: Iterable[tuple[str, str, str]] | None = None,
     vocabulary: Iterable[tuple[str, Any]] | None = None,
-) -> dict[str, Any]:
+) -> Decomposition:
     decoded = decode(data, name=name, max_bytes=max_bytes)
     return decompose_text(decoded, year=year, gazetteer=gazetteer, vocabulary=vocabulary)
 
@@ -71,7 +72,7 @@ def decompose_text(
     year: int | None = None,
     gazetteer: Iterable[tuple[str, str, str]] | None = None,
     vocabulary: Iterable[tuple[str, Any]] | None = None,
-) -> dict[str, Any]:
+) -> Decomposition:
     text = decoded.text
     norm = normalize(text)
     if decoded.format == "md":
@@ -90,7 +91,7 @@ def decompose_text(
     places = gazetteer_for(list(gazetteer) if gazetteer is not None else None)
     vocab = vocabulary_for(list(vocabulary) if vocabulary is not None else None)
 
-    tasks: list[dict[str, Any]] = []
+    tasks: list[TaskInfo] = []
     last_section = struct.sections[-1] if struct.sections else None
     for sec in struct.sections:
         if sec.kind not in ("goals", "plan"):
@@ -204,7 +205,7 @@ def _section_tasks(
     report_year: int,
     places: Any,
     vocab: Any,
-    out: list[dict[str, Any]],
+    out: list[TaskInfo],
 ) -> None:
     plan_year = sec.plan_year or report_year
     previous: Deadline | None = None

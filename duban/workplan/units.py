@@ -18,6 +18,7 @@ from pathlib import Path
 
 from duban.workplan.normalize import normalize
 from duban.workplan.phrases import PhraseIndex
+from duban.workplan.types import SuggestedUnit
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_SUGGESTIONS = 5
@@ -77,7 +78,7 @@ def suggest(
     task_words: Sequence[Match],
     context_words: Sequence[Match] = (),
     limit: int = MAX_SUGGESTIONS,
-) -> list[dict[str, object]]:
+) -> list[SuggestedUnit]:
     """Ranked units for a task from its keyword matches (and its theme's, weighted half)."""
     if not task_words and not context_words:
         return []
@@ -97,7 +98,7 @@ def suggest(
                 because.setdefault(unit, []).append(word)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     top = ranked[0][1]
-    out: list[dict[str, object]] = []
+    out: list[SuggestedUnit] = []
     for unit, total in ranked[:limit]:
         if total < 0.3 * top:
             break
