@@ -674,13 +674,9 @@ def _version(payload) -> int | None:
 def queue(request, limit: int = 20):
     """Counts of every kind, and the first ``limit`` tracks of each (soonest due first)."""
     limit = max(1, min(limit, 200))
-    user = request.auth
-    at = now()
-    counts = selectors.queue_counts(user, at)
-    rows = {
-        kind: [_summary(t, at) for t in selectors.queue_page(user, kind, limit=limit, at=at)] if n else []
-        for kind, n in counts.items()
-    }
+    q = selectors.Queue(request.auth)
+    counts = q.counts()
+    rows = {kind: [_summary(t, q.at) for t in q.tab(kind)[:limit]] if n else [] for kind, n in counts.items()}
     return {"counts": counts, "rows": rows}
 
 

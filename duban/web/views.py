@@ -79,14 +79,13 @@ def _not_found(exc: DubanError | None = None):
 @login_required
 @require_GET
 def queue(request):
-    user = request.user
-    at = now()
-    counts = selectors.queue_counts(user, at)
-    kinds = selectors.queue_kinds(user)
+    q = selectors.Queue(request.user)
+    at, kinds = q.at, q.kinds
+    counts = q.counts()
     kind = request.GET.get("kind")
     if kind not in kinds:
         kind = next((k for k in kinds if counts[k]), kinds[0])
-    paginator = CappedPaginator(selectors.queue(user, kind, at), QUEUE_PAGE_SIZE, count=counts[kind])
+    paginator = CappedPaginator(q.tab(kind), QUEUE_PAGE_SIZE, count=counts[kind])
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list) if counts[kind] else []
     _decorate_tracks(rows, at)
