@@ -676,11 +676,11 @@ def queue(request, limit: int = 20):
     limit = max(1, min(limit, 200))
     q = selectors.Queue(request.auth)
     counts = q.counts()
-    rows = {kind: [_summary(t, q.at) for t in q.tab(kind)[:limit]] if n else [] for kind, n in counts.items()}
+    rows = {kind: [_summary(t, q.at) for t in page] for kind, page in q.heads(counts, limit).items()}
     return {"counts": counts, "rows": rows}
 
 
-@v1.get("/queue/{kind}", response={200: list[s.TrackSummary], **ERRORS}, tags=["queue"], summary="某类待办")
+@v1.get("/queue/{kind}", response={200: list[s.TrackRow], **ERRORS}, tags=["queue"], summary="某类待办")
 @paginate(CappedLimitOffset)
 def queue_kind(request, kind: str):
     request.duban_at = now()

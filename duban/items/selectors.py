@@ -159,6 +159,35 @@ def _issuing_q(user) -> Q:
     return Q(parent__isnull=True, item__issuer_unit_id=user.unit_id) | Q(parent__unit_id=user.unit_id)
 
 
+class IdsFirst:
+    """A list page in two steps: the page's ids from the index alone, then those rows.
+
+    Ordering a tab of a big unit (hundreds of open tracks) with the rows joined to their items
+    made SQLite read and sort every matching row with all its columns to keep 20 (3–8 ms); the
+    ids come from the covering index in a tenth of that, and 20 rows by primary key are cheap.
+    Slicing gives model instances in order; ``count()`` and ``order_by()`` (what a paginator
+    counts with) go to the id query."""
+
+    def __init__(self, ids: QuerySet, rows: QuerySet) -> None:
+        self.ids, self.rows = ids, rows
+
+    def count(self) -> int:
+        return self.ids.count()
+
+    def order_by(self, *fields) -> QuerySet:
+        return self.ids.order_by(*fields)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = list(self.ids.values_list("pk", flat=True)[index])
+        by_id = {r.pk: r for r in self.rows.filter(pk__in=ids)}
+        return [by_id[i] for i in ids if i in by_id]
+
+
 class Queue:
     """A user's "我的待办" at one moment: each tab's filter is built once per request, and the
     tabs over the user's own tracks are counted in one pass (conditional counts) instead of a
@@ -208,9 +237,24 @@ class Queue:
             counts[kind] = self.queryset(kind).count() if kind in self.kinds else 0
         return {k: counts[k] for k in QUEUE_KINDS}
 
-    def tab(self, kind: str) -> QuerySet[Track]:
-        """One tab, earliest due first, with what a row shows."""
-        return self.queryset(kind).select_related("item", "unit").order_by("next_due_at", "id")
+    def heads(self, counts: dict[str, int], limit: int) -> dict[str, list[Track]]:
+        """The first ``limit`` rows of every tab that has any: each tab's ids from its index,
+        then all their rows in one query."""
+        ids = {
+            k: list(self.queryset(k).order_by("next_due_at", "id").values_list("pk", flat=True)[:limit])
+            for k, n in counts.items()
+            if n
+        }
+        wanted = {i for page in ids.values() for i in page}
+        by_id = {t.pk: t for t in Track.objects.select_related("item", "unit").filter(pk__in=wanted)}
+        return {k: [by_id[i] for i in ids.get(k, []) if i in by_id] for k in counts}
+
+    def tab(self, kind: str) -> IdsFirst:
+        """One tab, earliest due first, with what a row shows: sliceable and countable."""
+        return IdsFirst(
+            self.queryset(kind).order_by("next_due_at", "id"),
+            Track.objects.select_related("item", "unit"),
+        )
 
 
 def queue_querysets(user, at: dt.datetime | None = None) -> dict[str, QuerySet[Track]]:
@@ -223,7 +267,7 @@ def queue_counts(user, at: dt.datetime | None = None) -> dict[str, int]:
     return Queue(user, at).counts()
 
 
-def queue(user, kind: str, at: dt.datetime | None = None) -> QuerySet[Track]:
+def queue(user, kind: str, at: dt.datetime | None = None) -> IdsFirst:
     """One tab of the queue, earliest due first, with what a row shows."""
     return Queue(user, at).tab(kind)
 
