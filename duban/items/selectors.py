@@ -105,8 +105,28 @@ def item_detail(user, pk, *, journal: bool = False) -> Item:
 def _events(item: Item) -> list:
     from duban.journal.models import Event
 
+    # Only what a timeline shows of the people, units and tracks: an item's history is tens of
+    # rows joined to four tables, and building full model instances was most of its cost.
     return list(
-        Event.objects.filter(item=item).select_related("actor", "actor_unit", "track__unit").order_by("seq")
+        Event.objects.filter(item=item)
+        .select_related("actor", "actor_unit", "track__unit")
+        .only(
+            *(
+                "seq",
+                "at",
+                "action",
+                "item_id",
+                "track_id",
+                "object_type",
+                "object_id",
+                "old",
+                "new",
+                "payload",
+            ),
+            *("actor__username", "actor__display_name", "actor_unit__code", "actor_unit__name"),
+            *("track__unit__code", "track__unit__name"),
+        )
+        .order_by("seq")
     )
 
 

@@ -293,9 +293,11 @@ def test_rows_cannot_be_changed_or_deleted_through_the_model(journal):
 @pytest.mark.django_db(transaction=True)
 def test_record_refuses_to_run_outside_a_transaction():
     assert not connection.in_atomic_block
+    before = Event.objects.count()
     with pytest.raises(RuntimeError):
         record(actor=None, action="test.outside")
-    assert not Event.objects.exists()
+    assert Event.objects.count() == before
+    assert not Event.objects.filter(action="test.outside").exists()
 
 
 def test_events_of_two_tracks_share_one_chain(assigned_item, prov_sup, county_clerk, sibling_clerk, clock):

@@ -84,6 +84,7 @@ def test_markdown(capsys):
 
 def test_xlsx(tmp_path, capsys):
     import openpyxl
+
     out = tmp_path / "plan.xlsx"
     code, _, _ = _run([SAMPLE, "--format", "xlsx", "-o", out], capsys)
     assert code == 0
@@ -104,6 +105,7 @@ def test_xlsx(tmp_path, capsys):
 
 def test_xlsx_to_stdout_buffer(capsysbinary):
     import openpyxl
+
     code = main([str(SAMPLE), "--format", "xlsx"])
     out, _ = capsysbinary.readouterr()
     assert code == 0 and out.startswith(b"PK")

@@ -83,6 +83,7 @@ def test_str_content_is_text(reference):
 
 def test_docx(reference):
     import docx
+
     d = docx.Document()
     for line in SAMPLE.splitlines():
         d.add_paragraph(line)
@@ -99,6 +100,7 @@ def test_docx(reference):
 
 def test_docx_detected_without_name(reference):
     import docx
+
     d = docx.Document()
     for line in SAMPLE.splitlines():
         d.add_paragraph(line)
@@ -218,6 +220,7 @@ def test_unsupported_format(data, name):
 
 def test_xlsx_is_unsupported():
     import openpyxl
+
     wb = openpyxl.Workbook()
     wb.active["A1"] = "二、2022年工作安排"
     buf = io.BytesIO()
