@@ -9,7 +9,7 @@ and model rows to JSON. A refused action surfaces as the service's ``DubanError`
 import datetime as dt
 import json
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest
 from ninja import File, Form, NinjaAPI, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -238,37 +238,14 @@ def _track_detail(track: Track, at: dt.datetime, cutoff: dt.datetime, user) -> d
     }
 
 
-_TRACK_PREFETCH = (
-    Prefetch("nodes", queryset=Node.objects.order_by("seq")),
-    Prefetch(
-        "reports", queryset=Report.objects.select_related("author", "node").order_by("created_at", "id")
-    ),
-    "reports__attachments",
-    "reviews__reviewer",
-    Prefetch(
-        "extensions",
-        queryset=Extension.objects.select_related("node", "requested_by", "decided_by").order_by(
-            "requested_at", "id"
-        ),
-    ),
-    "urges__by",
-)
-
-
 def _clock() -> tuple[dt.datetime, dt.datetime]:
     at = now()
     return at, selectors.yellow_cutoff(at)
 
 
 def _load_track(user, pk: int) -> Track:
-    """A visible track (404 otherwise) with its nodes, ready for ``_track``."""
-    track = selectors.get_track(user, pk)
-    track = (
-        Track.objects.select_related("item", "unit", "assignee", "parent")
-        .prefetch_related(Prefetch("nodes", queryset=Node.objects.order_by("seq")), "extensions")
-        .get(pk=track.pk)
-    )
-    return track
+    """A visible track (404 otherwise) with what ``_track`` shows."""
+    return selectors.get_track(user, pk, clock=True)
 
 
 def _track_out(user, pk: int) -> dict:
@@ -502,12 +479,7 @@ def attachment_download(request, attachment_id: int):
 
 @v1.get("/tracks/{track_id}", response={200: s.TrackDetail, **ERRORS}, tags=["tracks"], summary="承办记录")
 def track_detail(request, track_id: int):
-    track = selectors.get_track(request.auth, track_id)
-    track = (
-        Track.objects.select_related("item", "unit", "assignee", "parent")
-        .prefetch_related(*_TRACK_PREFETCH)
-        .get(pk=track.pk)
-    )
+    track = selectors.get_track(request.auth, track_id, detail=True)
     at, cutoff = _clock()
     return _track_detail(track, at, cutoff, request.auth)
 

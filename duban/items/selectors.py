@@ -20,10 +20,16 @@ from duban.workcal.calendar import add_working_days, next_working_day_on_or_afte
 from .models import OPEN_STATES, Attachment, Extension, Item, Node, Report, Review, Track, TrackState, Urge
 
 
+def sees_whole_subtree(user) -> bool:
+    """Supervisors, leaders and admins see everything issued or handled within their unit's
+    subtree; everyone else what their unit issued or holds a track on."""
+    return user.oversees_subtree or user.role == Role.ADMIN
+
+
 def _visibility_q(user) -> Q:
     if not getattr(user, "is_authenticated", False) or user.unit_id is None:
         return Q(pk__in=[])
-    if user.oversees_subtree or user.role == Role.ADMIN:
+    if sees_whole_subtree(user):
         path = user.unit.path
         below = Track.objects.filter(subtree_filter("unit_path", path), item=OuterRef("pk"))
         # Column tests before the subquery: OR short-circuits left to right on both backends, so
@@ -52,9 +58,17 @@ def get_item(user, pk) -> Item:
         raise NotFound("事项不存在或无权查看") from None
 
 
-def get_track(user, pk) -> Track:
+def get_track(user, pk, *, detail: bool = False, clock: bool = False) -> Track:
+    """The track if ``user`` may see it, else NotFound. ``detail`` loads what its record shows
+    (nodes, reports and their files, reviews, extensions, urges); ``clock`` only what its light
+    and actions need (nodes, extensions)."""
+    qs = tracks_visible_to(user).select_related("item", "unit", "parent", "assignee")
+    if detail:
+        qs = qs.prefetch_related(*TRACK_DETAIL)
+    elif clock:
+        qs = qs.prefetch_related(TRACK_DETAIL[0], "extensions")
     try:
-        return tracks_visible_to(user).select_related("item", "unit", "parent").get(pk=pk)
+        return qs.get(pk=pk)
     except (Track.DoesNotExist, ValueError, TypeError):
         raise NotFound("承办记录不存在或无权查看") from None
 
@@ -69,6 +83,17 @@ def get_attachment(user, pk) -> Attachment:
     if item_id is None or not items_visible_to(user).filter(pk=item_id).exists():
         raise NotFound("附件不存在或无权查看")
     return att
+
+
+# What a track's record shows, each relation in one query for all the tracks loaded.
+TRACK_DETAIL = (
+    Prefetch("nodes", queryset=Node.objects.order_by("seq")),
+    Prefetch("reports", queryset=Report.objects.select_related("author", "node")),
+    "reports__attachments",
+    Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+    Prefetch("extensions", queryset=Extension.objects.select_related("node", "requested_by", "decided_by")),
+    Prefetch("urges", queryset=Urge.objects.select_related("by")),
+)
 
 
 def item_detail(user, pk, *, journal: bool = False) -> Item:
@@ -401,7 +426,7 @@ def light_board(user, at: dt.datetime | None = None) -> list[dict]:
     if root is None:
         return []
     in_subtree = subtree_filter("unit_path", root.path)
-    if user.oversees_subtree or user.role == Role.ADMIN:
+    if sees_whole_subtree(user):
         # For an overseer every track in its subtree is visible (the ``below`` rule of
         # _visibility_q), so the visibility check would filter nothing and cost a probe per row.
         visible = Track.objects.all()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from duban.core.errors import NotFound
+from duban.items.selectors import sees_whole_subtree
 from duban.orgs.models import OrgUnit, Role, UnitKind, subtree_filter
 
 from .models import Plan, PlanTask
@@ -15,7 +16,7 @@ def plans_visible_to(user) -> QuerySet[Plan]:
     if not getattr(user, "is_authenticated", False) or user.unit_id is None:
         return Plan.objects.none()
     q = Q(issuer_unit_id=user.unit_id)
-    if user.oversees_subtree or user.role == Role.ADMIN:
+    if sees_whole_subtree(user):
         q |= subtree_filter("issuer_path", user.unit.path)
     return Plan.objects.filter(q)
 

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from duban.core.errors import InvalidInput
 from duban.items import services
-from duban.orgs.models import OrgUnit, Role, UnitKind, subtree_filter
+from duban.items.selectors import sees_whole_subtree
+from duban.orgs.models import OrgUnit, UnitKind, subtree_filter
 
 
 def _grouped(gov: OrgUnit, units: list[OrgUnit]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -72,7 +73,7 @@ def filter_units(user) -> list[OrgUnit]:
     root = user.unit
     if root is None:
         return []
-    if not (user.oversees_subtree or user.role == Role.ADMIN):
+    if not sees_whole_subtree(user):
         return [root]
     return list(
         OrgUnit.objects.filter(subtree_filter("path", root.path), depth__lte=root.depth + 2)
