@@ -196,8 +196,11 @@ def _pass_down_refusal(track: Track) -> DubanError | None:
     return None
 
 
-def track_actions(user, track: Track, at: dt.datetime | None = None) -> Actions:
-    """Every track action with whether ``user`` may take it at ``at`` (default: now).
+def track_actions(
+    user, track: Track, at: dt.datetime | None = None, *, only: tuple[str, ...] = ()
+) -> Actions:
+    """Every track action (or ``only`` those named: a service asks for its one, and pays no
+    query for the others) with whether ``user`` may take it at ``at`` (default: now).
 
     Reads ``track.nodes`` and ``track.extensions`` through ``.all()``, so a page that prefetched
     them pays no query here. Permission is checked before state, as the services always did:
@@ -206,8 +209,14 @@ def track_actions(user, track: Track, at: dt.datetime | None = None) -> Actions:
     at = at or now()
     out = Actions()
 
-    def put(name: str, permitted: bool, no: str, state: DubanError | None = None) -> None:
-        out[name] = Action(name, Forbidden(no) if not permitted else state)
+    def put(name: str, permitted: bool, no: str, state=None) -> None:
+        # ``state`` may be a function: refusals that need a query are worked out only when asked.
+        if only and name not in only:
+            return
+        if not permitted:
+            out[name] = Action(name, Forbidden(no))
+        else:
+            out[name] = Action(name, state() if callable(state) else state)
 
     handle = can_handle(user, track)
     put(
@@ -223,13 +232,13 @@ def track_actions(user, track: Track, at: dt.datetime | None = None) -> Actions:
             f"report_{kind}",
             handle,
             "只有承办单位的承办人或第一责任人可以报送",
-            _report_refusal(track, kind) if handle else None,
+            lambda kind=kind: _report_refusal(track, kind),
         )
     put(
         "extend",
         handle,
         "只有承办单位的承办人或第一责任人可以申请延期",
-        _extend_refusal(track, at) if handle else None,
+        lambda: _extend_refusal(track, at),
     )
     closed = InvalidState("事项已办结", code="closed") if track.is_closed else None
     put("route", can_route(user, track), "只有承办单位的第一责任人可以批转", closed)
@@ -238,7 +247,7 @@ def track_actions(user, track: Track, at: dt.datetime | None = None) -> Actions:
         "pass_down",
         pass_down,
         "只有承办单位的第一责任人或承办人可以下派",
-        _pass_down_refusal(track) if pass_down else None,
+        lambda: _pass_down_refusal(track),
     )
     review = can_review(user, track)
     not_requested = (
@@ -259,11 +268,18 @@ def track_actions(user, track: Track, at: dt.datetime | None = None) -> Actions:
         "decide_extension",
         decide,
         "只有交办单位的督查员可以审批延期",
-        InvalidState("该延期申请已处理", code="already_decided")
-        if decide and _pending_extension(track) is None
-        else None,
+        lambda: (
+            InvalidState("该延期申请已处理", code="already_decided")
+            if _pending_extension(track) is None
+            else None
+        ),
     )
     return out
+
+
+def require(user, track: Track, name: str, at: dt.datetime | None = None) -> None:
+    """Raise the refusal if ``user`` may not take action ``name`` on ``track`` now."""
+    track_actions(user, track, at, only=(name,)).require(name)
 
 
 def item_actions(user, item: Item) -> Actions:

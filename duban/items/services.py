@@ -22,7 +22,7 @@ from duban.journal.services import record
 from duban.orgs.models import OrgUnit, UnitKind
 from duban.workcal.calendar import add_working_days, schedule_known, standard_nodes
 
-from . import selectors, signals
+from . import rules, selectors, signals
 from .models import (
     Attachment,
     Category,
@@ -324,7 +324,7 @@ def pass_down(
 ) -> list[Track]:
     """下派: the handling unit passes its work to lower units; their tracks hang off its own."""
     track = _lock_track(actor, track_id, expected_version)
-    track_actions(actor, track).require("pass_down")
+    rules.require(actor, track, "pass_down")
     if not units:
         raise InvalidInput("请选择下派单位", code="unit_required")
     gov = track.unit.government
@@ -345,7 +345,7 @@ def pass_down(
 def route(*, actor, track_id: int, assignee_id: int, expected_version: int | None = None) -> Track:
     """批转: the unit head routes the track to a person in the unit."""
     track = _lock_track(actor, track_id, expected_version)
-    track_actions(actor, track).require("route")
+    rules.require(actor, track, "route")
     from duban.orgs.models import User
 
     assignee = User.objects.filter(pk=assignee_id, unit_id=track.unit_id, is_active=True).first()
@@ -374,7 +374,7 @@ def route(*, actor, track_id: int, assignee_id: int, expected_version: int | Non
 def sign(*, actor, track_id: int, expected_version: int | None = None) -> Track:
     """签收."""
     track = _lock_track(actor, track_id, expected_version)
-    track_actions(actor, track).require("sign")
+    rules.require(actor, track, "sign")
     at = now()
     _node_done(track, NodeKind.SIGN, at)
     _commit_track(track, state=TrackState.SIGNED, signed_at=at, signed_by=actor)
@@ -415,7 +415,7 @@ def file_report(
 ) -> Report:
     """A structured report; a result report is the closure request (申请办结)."""
     track = _lock_track(actor, track_id, expected_version)
-    actions = track_actions(actor, track)
+    actions = track_actions(actor, track, only=("report_deploy", f"report_{kind}"))
     if kind not in REPORT_FLOW:
         # Who may report is the same for every kind: a stranger still hears "not yours" first.
         refusal = actions["report_deploy"].refusal
@@ -472,7 +472,7 @@ def return_track(
 ) -> Track:
     """退回: the track reopens with a new result node, due in N working days (3 by default)."""
     track = _lock_track(actor, track_id, expected_version)
-    track_actions(actor, track).require("return")
+    rules.require(actor, track, "return")
     reason = _clean(reason, "退回理由")
     days = working_days or settings.DUBAN_RETURN_WORKING_DAYS
     if not 1 <= days <= 60:
@@ -514,7 +514,7 @@ def close_track(
 ) -> Track:
     """办结 with a rating (优秀 / 良好 / 合格 / 不合格)."""
     track = _lock_track(actor, track_id, expected_version)
-    track_actions(actor, track).require("close")
+    rules.require(actor, track, "close")
     if rating not in Rating.values:
         raise InvalidInput("请选择评价等级：优秀、良好、合格或不合格", code="bad_rating")
     at = now()
@@ -554,7 +554,7 @@ def request_extension(
     """延期申请: before the current node's due time, with a reason and a later date."""
     track = _lock_track(actor, track_id, expected_version)
     at = now()
-    track_actions(actor, track, at).require("extend")
+    rules.require(actor, track, "extend", at)
     node = next_open_node(list(track.nodes.all()))
     if proposed_due <= node.due_at.astimezone(SHANGHAI).date():
         raise InvalidInput("申请延至的日期须晚于当前期限", code="date_not_later")
@@ -595,7 +595,7 @@ def decide_extension(
     if ext is None:
         raise NotFound("延期申请不存在或无权查看")
     track = _lock_track(actor, ext.track_id, expected_version)
-    track_actions(actor, track).require("decide_extension")
+    rules.require(actor, track, "decide_extension")
     if ext.state != ExtensionState.PENDING:
         raise InvalidState("该延期申请已处理", code="already_decided")
     at = now()
@@ -631,7 +631,7 @@ def decide_extension(
 def urge(*, actor, track_id: int, message: str = "", expected_version: int | None = None) -> Urge:
     """催办: shows in the handling unit's queue until it files its next report."""
     track = _lock_track(actor, track_id, expected_version)
-    track_actions(actor, track).require("urge")
+    rules.require(actor, track, "urge")
     at = now()
     u = Urge.objects.create(
         track=track,
