@@ -95,7 +95,7 @@ def _recomputed(plan: _Plan) -> tuple[dt.datetime, bool]:
     if plan.working_days < 1:
         return node.original_due_at, node.assumed_calendar
     due_day = calendar.add_working_days(plan.anchor, plan.working_days)
-    assumed = not all(calendar.schedule_known(y) for y in range(plan.anchor.year, due_day.year + 1))
+    assumed = not calendar.known_between(plan.anchor, due_day)
     return end_of_day(due_day), assumed
 
 

@@ -20,7 +20,7 @@ from duban.core.clock import SHANGHAI, end_of_day, local_today, now
 from duban.core.errors import Forbidden, InvalidInput, InvalidState, NotFound, StaleVersion
 from duban.journal.services import record
 from duban.orgs.models import OrgUnit, UnitKind
-from duban.workcal.calendar import add_working_days, schedule_known, standard_nodes
+from duban.workcal.calendar import add_working_days, known_between, schedule_known, standard_nodes
 
 from . import rules, selectors, signals
 from .models import (
@@ -488,7 +488,7 @@ def return_track(
         seq=last_seq + 1,
         due_at=due,
         original_due_at=due,
-        assumed_calendar=not all(schedule_known(y) for y in range(today.year, due_day.year + 1)),
+        assumed_calendar=not known_between(today, due_day),
     )
     Review.objects.create(
         track=track, decision=Decision.RETURN, comment=reason, reviewer=actor, created_at=at

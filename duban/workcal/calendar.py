@@ -100,6 +100,11 @@ def schedule_known(year: int) -> bool:
     return year in _override_years or _shipped_knows(year)
 
 
+def known_between(start: dt.date, end: dt.date) -> bool:
+    """Whether every year a working-day count from ``start`` to ``end`` crosses is known."""
+    return all(schedule_known(y) for y in range(start.year, end.year + 1))
+
+
 def is_working_day(day: dt.date) -> bool:
     table = _table()
     if day in table:
@@ -170,5 +175,5 @@ def standard_nodes(assigned_at: dt.datetime, category: str) -> list[NodeDue]:
     elif category != "continuous":
         raise ValueError(f"unknown category {category!r}")
     last = nodes[-1][1]
-    assumed = not all(schedule_known(y) for y in range(day.year, last.year + 1))
+    assumed = not known_between(day, last)
     return [NodeDue(name, end_of_day(d), assumed) for name, d in nodes]
