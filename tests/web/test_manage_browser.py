@@ -34,6 +34,7 @@ def test_admin_closes_a_day_in_the_year_grid(live_server, browser, shanxi, clock
     page.wait_for_url(f"{live_server.url}/manage/calendar/2021/")
     assert "已修改 1 天" in page.content()
     assert not page.locator('input[name=working][value="2021-11-05"]').is_checked()
+    page.set_viewport_size({"width": 1280, "height": 1400})
     page.screenshot(path=str(shots_dir / "calendar.png"), full_page=False)
 
     assert CalendarDay.objects.get(date=dt.date(2021, 11, 5)).is_working is False
