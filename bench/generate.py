@@ -771,6 +771,8 @@ class Generator:
                 t["requested_by"],
                 t["signed_by"],
                 unit.id,
+                # Never swept yet: the first sweep pass looks at every open track.
+                None if t["state"] == "closed" else _ts(last),
             )
         )
         for node_id, kind, seq, due_at, original, done_at, assumed in nodes:
@@ -789,7 +791,7 @@ class Generator:
         "track": [
             "id", "unit_path", "role", "state", "assigned_at", "signed_at", "closed_at", "rating", "next_due_at",
             "last_urged_at", "version", "assigned_by_id", "assignee_id", "item_id", "parent_id", "requested_by_id",
-            "signed_by_id", "unit_id",
+            "signed_by_id", "unit_id", "sweep_at",
         ],
         "node": ["id", "kind", "seq", "due_at", "original_due_at", "done_at", "assumed_calendar", "track_id"],
         "report": [

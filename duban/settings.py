@@ -25,12 +25,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Serves Swagger UI's assets locally: /api/docs must work on an office network without a CDN.
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "duban.core",
     "duban.orgs",
     "duban.workcal",
     "duban.journal",
     "duban.items",
     "duban.plans",
+    "duban.notify",
     "duban.demo",
     "duban.web",
 ]
@@ -127,6 +130,34 @@ DUBAN_RETURN_WORKING_DAYS = int(os.environ.get("DUBAN_RETURN_WORKING_DAYS", 3))
 # An item-list export larger than this is refused with advice to narrow the filter (one request
 # holding a whole province's workbook in memory would starve the other users).
 DUBAN_EXPORT_MAX_ROWS = int(os.environ.get("DUBAN_EXPORT_MAX_ROWS", 100_000))
+
+# --- Notifications (duban.notify) -----------------------------------------------------------
+# Links in e-mails, SMS and robot messages point here.
+DUBAN_BASE_URL = os.environ.get("DUBAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Background work runs on Django's Tasks framework; the database backend keeps the queue in the
+# same database (SQLite or PostgreSQL), so `duban worker` processes on any host can share it.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DUBAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# E-mail: SMTP when DUBAN_EMAIL_HOST is set (or any backend named in DUBAN_EMAIL_BACKEND).
+EMAIL_HOST = os.environ.get("DUBAN_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("DUBAN_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("DUBAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DUBAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("DUBAN_EMAIL_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("DUBAN_EMAIL_SSL", "0") == "1"
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DUBAN_EMAIL_FROM", "督办系统 <duban@localhost>")
+EMAIL_BACKEND = os.environ.get("DUBAN_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+DUBAN_EMAIL_ENABLED = bool(EMAIL_HOST or os.environ.get("DUBAN_EMAIL_BACKEND"))
+# SMS: a dotted path to a duban.notify.channels.SmsBackend subclass; empty = no SMS.
+# "duban.notify.channels.FileSmsBackend" appends to DUBAN_SMS_FILE (the demo uses it).
+DUBAN_SMS_BACKEND = os.environ.get("DUBAN_SMS_BACKEND", "")
+DUBAN_SMS_FILE = os.environ.get("DUBAN_SMS_FILE", str(DATA_DIR / "sms.jsonl"))
+# Inbox messages are kept this long.
+DUBAN_NOTIFY_RETENTION_DAYS = int(os.environ.get("DUBAN_NOTIFY_RETENTION_DAYS", 180))
 
 LOGGING = {
     "version": 1,

@@ -67,6 +67,8 @@ def _commit_track(track: Track, **changes) -> None:
     """Apply ``changes`` only if nobody changed the track since we loaded it."""
     if "next_due_at" not in changes:
         changes["next_due_at"] = _next_due(track, changes.get("state", track.state))
+    # Any change may make a reminder true or false: the sweep looks at the track again.
+    changes["sweep_at"] = None if changes.get("state", track.state) == TrackState.CLOSED else now()
     updated = Track.objects.filter(pk=track.pk, version=track.version).update(
         version=F("version") + 1, **changes
     )
@@ -85,9 +87,10 @@ def _next_due(track: Track, state: str) -> dt.datetime | None:
     return node.due_at if node else None
 
 
-def _emit(kind: str, track: Track | None = None, item: Item | None = None) -> None:
-    # Notifications go out only once the change is durable.
-    transaction.on_commit(lambda: signals.item_event.send(sender=kind, track=track, item=item))
+def _emit(kind: str, *, actor, track: Track | None = None, item: Item | None = None, obj=None) -> None:
+    # Sent inside the transaction: the receivers (duban.notify) write their inbox rows with the
+    # change itself and hand outbound deliveries to the task queue only once it commits.
+    signals.item_event.send(sender=kind, actor=actor, track=track, item=item, obj=obj)
 
 
 def _clean(text: str | None, field: str, *, required: bool = True, max_len: int = 20000) -> str:
@@ -274,7 +277,7 @@ def _open_track(
         obj=track,
         new={"unit": unit.code, "role": role, "state": track.state, "parent": parent.pk if parent else None},
     )
-    _emit("assigned", track=track, item=item)
+    _emit("assigned", actor=actor, track=track, item=item, obj=track)
     return track
 
 
@@ -362,7 +365,7 @@ def route(*, actor, track_id: int, assignee_id: int, expected_version: int | Non
         old={"assignee": old},
         new={"assignee": assignee.pk, "assignee_name": str(assignee)},
     )
-    _emit("routed", track=track)
+    _emit("routed", actor=actor, track=track, obj=track)
     return track
 
 
@@ -387,7 +390,7 @@ def sign(*, actor, track_id: int, expected_version: int | None = None) -> Track:
         old={"state": TrackState.ASSIGNED},
         new={"state": TrackState.SIGNED},
     )
-    _emit("signed", track=track)
+    _emit("signed", actor=actor, track=track, obj=track)
     return track
 
 
@@ -458,7 +461,7 @@ def file_report(
         new={"state": track.state},
         payload={"attachments": names, "late": late, "node_due": node.due_at.isoformat() if node else None},
     )
-    _emit(f"report.{kind}", track=track)
+    _emit(f"report.{kind}", actor=actor, track=track, obj=report)
     return report
 
 
@@ -504,7 +507,7 @@ def return_track(
         new={"state": TrackState.RETURNED, "result_due": due.isoformat()},
         payload={"reason": reason},
     )
-    _emit("returned", track=track)
+    _emit("returned", actor=actor, track=track, obj=track)
     return track
 
 
@@ -539,7 +542,7 @@ def close_track(
         old={"state": TrackState.REQUESTED},
         new={"state": TrackState.CLOSED, "rating": rating},
     )
-    _emit("closed", track=track)
+    _emit("closed", actor=actor, track=track, obj=track)
     return track
 
 
@@ -576,7 +579,7 @@ def request_extension(
         new={"node": node.kind, "due": node.due_at.isoformat(), "proposed": proposed_due.isoformat()},
         payload={"reason": ext.reason},
     )
-    _emit("extension.requested", track=track)
+    _emit("extension.requested", actor=actor, track=track, obj=ext)
     return ext
 
 
@@ -623,7 +626,7 @@ def decide_extension(
         new={"node": node.kind, "due": (new_due or old_due).isoformat()},
         payload={"note": ext.decision_note},
     )
-    _emit("extension.decided", track=track)
+    _emit("extension.decided", actor=actor, track=track, obj=ext)
     return ext
 
 
@@ -643,7 +646,7 @@ def urge(*, actor, track_id: int, message: str = "", expected_version: int | Non
     record(
         actor=actor, action="track.urge", item=track.item, track=track, obj=u, payload={"message": u.message}
     )
-    _emit("urged", track=track)
+    _emit("urged", actor=actor, track=track, obj=u)
     return u
 
 
@@ -656,7 +659,7 @@ def add_instruction(*, actor, item_id: int, text: str) -> Instruction:
         item=item, text=_clean(text, "批示内容", max_len=5000), by=actor, created_at=now()
     )
     record(actor=actor, action="item.instruct", item=item, obj=ins, payload={"text": ins.text})
-    _emit("instructed", item=item)
+    _emit("instructed", actor=actor, item=item, obj=ins)
     return ins
 
 

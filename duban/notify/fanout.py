@@ -1,0 +1,258 @@
+"""Turning one event into inbox entries and outbound deliveries, in the transaction that
+caused it; the deliveries are handed to the task queue only once that transaction commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from duban.core.clock import SHANGHAI, now
+from duban.items.models import Item, Track, TrackState
+
+from . import channels
+from .audiences import Directory, issuing_unit_id
+from .kinds import KINDS
+from .models import Alert, Channel, Delivery, DeliveryState, KindSetting, Notification, Preference, Robot
+from .preferences import Prefs
+
+# items.signals kinds → what people are told; kinds missing here (signed, routine reports) tell nobody.
+EVENT_KINDS = {
+    "assigned": "assigned",
+    "routed": "routed",
+    "urged": "urged",
+    "returned": "returned",
+    "closed": "closed",
+    "extension.decided": "extension.decided",
+    "extension.requested": "extension.requested",
+    "instructed": "instructed",
+    "report.result": "closure.requested",
+}
+SMS_MAX = 70
+
+
+@dataclass
+class Message:
+    kind: str
+    key: str
+    title: str
+    body: str
+    item: Item | None = None
+    track: Track | None = None
+    condition: dict | None = None
+
+    @property
+    def url(self) -> str:
+        if self.item is None:
+            return settings.DUBAN_BASE_URL + "/"
+        return f"{settings.DUBAN_BASE_URL}/items/{self.item.pk}/"
+
+
+def item_url(item_id: int) -> str:
+    return f"{settings.DUBAN_BASE_URL}/items/{item_id}/"
+
+
+def sms_text(kind: str, title: str) -> str:
+    """Under 70 characters, so it is one message on every Chinese carrier."""
+    head = f"【督办】{KINDS[kind].label}："
+    tail = "，请登录督办系统办理"
+    room = SMS_MAX - len(head) - len(tail) - 1
+    short = title if len(title) <= room else title[: room - 1] + "…"
+    return head + short + tail
+
+
+class Fanout:
+    """One pass of telling: shares the unit directory, the settings and preferences it loaded."""
+
+    def __init__(self, at: dt.datetime | None = None) -> None:
+        self.at = at or now()
+        self.dir = Directory()
+        self._settings: dict[tuple[int, str], KindSetting | None] = {}
+        self._prefs: dict[int, Prefs] = {}
+        self._robots: dict[int, list[Robot]] | None = None
+        self.queued: list[int] = []
+        self.created = 0
+
+    # --- configuration ------------------------------------------------------------------
+    def audiences(self, kind: str, track: Track | None) -> tuple[str, ...]:
+        if track is None:
+            return KINDS[kind].audiences
+        key = (issuing_unit_id(track), kind)
+        if key not in self._settings:
+            self._settings[key] = KindSetting.objects.filter(unit_id=key[0], kind=kind).first()
+        s = self._settings[key]
+        if s is None:
+            return KINDS[kind].audiences
+        return tuple(s.audiences) if s.enabled else ()
+
+    def prefs(self, users: Iterable) -> None:
+        missing = [u.pk for u in users if u.pk not in self._prefs]
+        if missing:
+            found = {p.user_id: p for p in Preference.objects.filter(user_id__in=missing)}
+            for pk in missing:
+                self._prefs[pk] = Prefs.of(found.get(pk))
+
+    def robots(self, unit_ids: set[int], kind: str) -> list[Robot]:
+        if self._robots is None:
+            self._robots = {}
+            for r in Robot.objects.filter(enabled=True):
+                self._robots.setdefault(r.unit_id, []).append(r)
+        return [r for u in unit_ids for r in self._robots.get(u, []) if not r.kinds or kind in r.kinds]
+
+    # --- telling ------------------------------------------------------------------------
+    def tell(self, msg: Message, *, tracks: Iterable[Track] = (), actor=None) -> Alert | None:
+        """Tell the kind's audiences of every track in ``tracks`` (or of ``msg.track``)."""
+        tracks = list(tracks) or ([msg.track] if msg.track is not None else [None])
+        people: dict[int, object] = {}
+        units: set[int] = set()
+        for track in tracks:
+            for audience in self.audiences(msg.kind, track):
+                for user in self.dir.resolve(audience, track):
+                    people.setdefault(user.pk, user)
+            if track is not None and people:
+                units.add(track.unit_id)
+        if actor is not None:
+            people.pop(actor.pk, None)  # nobody is told of their own action
+        if not people:
+            return None
+        units |= {u.unit_id for u in people.values() if u.unit_id}
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    key=msg.key,
+                    kind=msg.kind,
+                    item=msg.item,
+                    track=msg.track,
+                    title=msg.title[:200],
+                    body=msg.body[:4000],
+                    url=msg.url,
+                    condition=msg.condition,
+                    created_at=self.at,
+                )
+        except IntegrityError:
+            return None  # told already: another sweeper, or a second pass, got here first
+        users = list(people.values())
+        Notification.objects.bulk_create(
+            [Notification(alert=alert, recipient=u, created_at=self.at) for u in users]
+        )
+        self.prefs(users)
+        rows = []
+        for user in users:
+            p = self._prefs[user.pk]
+            when, digest = p.send_time(self.at)
+            for channel, address in (
+                (Channel.EMAIL, user.email if channels.email_enabled() else ""),
+                (Channel.SMS, user.phone if channels.sms_enabled() else ""),
+            ):
+                if address and p.wants(channel, msg.kind):
+                    rows.append(
+                        self._delivery(alert, channel, f"u{user.pk}", address, when, digest, user=user)
+                    )
+        for robot in self.robots(units, msg.kind):
+            rows.append(
+                self._delivery(alert, Channel.WEBHOOK, f"r{robot.pk}", robot.url, self.at, False, robot=robot)
+            )
+        Delivery.objects.bulk_create(rows)
+        self.queued += [d.pk for d in rows if d.state == DeliveryState.QUEUED]
+        self.created += 1
+        return alert
+
+    def _delivery(self, alert, channel, target, address, when, digest, *, user=None, robot=None) -> Delivery:
+        return Delivery(
+            alert=alert,
+            channel=channel,
+            target=target,
+            recipient=user,
+            robot=robot,
+            address=address[:300],
+            digest=digest,
+            state=DeliveryState.QUEUED if when <= self.at else DeliveryState.WAITING,
+            not_before=when,
+            created_at=self.at,
+            updated_at=self.at,
+        )
+
+    def commit(self) -> None:
+        """Hand the deliveries that may go now to the task queue once the transaction commits."""
+        ids, self.queued = self.queued, []
+        if ids:
+            from .tasks import enqueue
+
+            transaction.on_commit(lambda: enqueue(ids))
+
+
+# ---------------------------------------------------------------------------------------------
+# Events from people's actions
+
+
+def _due_text(track: Track) -> str:
+    if track.next_due_at is None:
+        return ""
+    return f"\n当前期限：{track.next_due_at.astimezone(SHANGHAI):%Y-%m-%d}"
+
+
+def event_message(kind: str, *, track: Track | None, item: Item, obj, actor) -> Message:
+    who = f"{actor.unit.name} {actor}" if actor is not None and actor.unit_id else str(actor or "")
+    unit = track.unit.name if track is not None else ""
+    title = f"【{KINDS[kind].label}】{item.title}"
+    obj_id = getattr(obj, "pk", None)
+    body = f"事项：{item.title}"
+    if unit:
+        body += f"\n承办单位：{unit}"
+    if kind == "assigned":
+        key = f"assigned:t{track.pk}"
+        body += f"\n交办单位：{who}" + _due_text(track)
+    elif kind == "routed":
+        key = f"routed:t{track.pk}:v{track.version}"
+        body += f"\n批转给：{track.assignee}" + _due_text(track)
+    elif kind == "urged":
+        key = f"urged:u{obj_id}"
+        body += f"\n催办人：{who}\n催办内容：{obj.message}"
+    elif kind == "returned":
+        key = f"returned:t{track.pk}:v{track.version}"
+        review = track.reviews.order_by("-created_at", "-id").first()
+        body += f"\n退回理由：{review.comment if review else ''}" + _due_text(track)
+    elif kind == "closed":
+        key = f"closed:t{track.pk}"
+        body += f"\n评价：{track.get_rating_display()}"
+    elif kind == "extension.decided":
+        key = f"extension.decided:e{obj_id}"
+        verdict = "同意" if obj.state == "granted" else "不同意"
+        body += f"\n审批结果：{verdict}" + (f"\n意见：{obj.decision_note}" if obj.decision_note else "")
+        body += _due_text(track)
+    elif kind == "extension.requested":
+        key = f"extension.requested:e{obj_id}"
+        body += f"\n申请延至：{obj.proposed_due:%Y-%m-%d}\n理由：{obj.reason}"
+    elif kind == "instructed":
+        key = f"instructed:i{obj_id}"
+        body += f"\n批示领导：{who}\n批示内容：{obj.text}"
+    elif kind == "closure.requested":
+        key = f"closure.requested:r{obj_id}"
+        body += f"\n申请人：{who}\n办结情况：{obj.done[:500]}"
+    else:  # pragma: no cover - EVENT_KINDS lists every kind handled above
+        raise ValueError(kind)
+    return Message(kind=kind, key=key, title=title, body=body, item=item, track=track)
+
+
+def on_item_event(sender, *, track=None, item=None, obj=None, actor=None, **_kwargs) -> None:
+    """Receiver of ``items.signals.item_event``, sent inside the change's transaction."""
+    kind = EVENT_KINDS.get(sender)
+    if kind is None:
+        return
+    item = item or track.item
+    fan = Fanout()
+    msg = event_message(kind, track=track, item=item, obj=obj, actor=actor)
+    if kind == "instructed":
+        # A 批示 concerns every unit still handling the item.
+        tracks = list(
+            Track.objects.filter(item=item)
+            .exclude(state=TrackState.CLOSED)
+            .select_related("item", "unit", "parent")
+        )
+        fan.tell(msg, tracks=tracks, actor=actor)
+    else:
+        fan.tell(msg, actor=actor)
+    fan.commit()

@@ -1,0 +1,234 @@
+"""One pass of the reminder sweep (``duban sweep``; ``duban worker`` runs it every minute).
+
+Like healthchecks' ``sendalerts``: a track stores only *when to look again* (``sweep_at``);
+the sweep takes the tracks whose time has come, works out what is true from timestamps, and
+claims each with ``UPDATE … SET sweep_at = next WHERE id = … AND sweep_at = seen``. Of several
+sweepers on several hosts exactly one wins each track, and the alert's unique key is the second
+lock: a reminder is told once however often the sweep runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Q
+
+from duban.core.clock import SHANGHAI, local_today, now
+from duban.items.models import Decision, Node, ReportKind, Track, TrackState
+from duban.workcal.calendar import schedule_known
+
+from . import reminders
+from .fanout import Fanout, Message
+from .kinds import KINDS
+from .models import Alert, Delivery, DeliveryState, Notification
+
+BATCH = 200
+STUCK_QUEUED = dt.timedelta(minutes=10)
+STUCK_SENDING = dt.timedelta(minutes=15)
+
+
+@dataclass
+class SweepResult:
+    tracks: int = 0
+    claimed: int = 0
+    alerts: Counter = field(default_factory=Counter)
+    released: int = 0
+    recovered: int = 0
+    purged: int = 0
+    queries: int = 0
+
+    def __str__(self) -> str:
+        told = ", ".join(f"{k} {v}" for k, v in sorted(self.alerts.items())) or "none"
+        return (
+            f"tracks looked at {self.tracks}, claimed {self.claimed}; alerts: {told}; "
+            f"deliveries released {self.released}, recovered {self.recovered}; inbox purged {self.purged}"
+        )
+
+
+def _message(r: reminders.Reminder, track: Track, at: dt.datetime) -> Message:
+    item = track.item
+    label = KINDS[r.kind].label
+    body = f"事项：{item.title}\n承办单位：{track.unit.name}"
+    if r.node is not None:
+        due = r.node.due_at.astimezone(SHANGHAI)
+        body += f"\n节点：{r.node.get_kind_display()}\n期限：{due:%Y-%m-%d %H:%M}"
+        late = reminders.working_days_late(r.node.due_at, at)
+        if r.kind != "due_soon" and late:
+            body += f"\n已逾期 {late} 个工作日"
+    elif r.kind.startswith("review.waiting"):
+        since = dt.datetime.fromisoformat(r.condition["since"]).astimezone(SHANGHAI)
+        body += f"\n申请办结时间：{since:%Y-%m-%d %H:%M}，请尽快审核"
+    elif r.kind == "returned.idle":
+        since = dt.datetime.fromisoformat(r.condition["since"]).astimezone(SHANGHAI)
+        body += f"\n退回时间：{since:%Y-%m-%d %H:%M}，请尽快重新报送办结报告"
+    return Message(
+        kind=r.kind,
+        key=r.key,
+        title=f"【{label}】{item.title}",
+        body=body,
+        item=item,
+        track=track,
+        condition=r.condition,
+    )
+
+
+def _latest(model, track_ids: list[int], **filters) -> dict[int, dt.datetime]:
+    if not track_ids:
+        return {}
+    rows = (
+        model.objects.filter(track_id__in=track_ids, **filters)
+        .values("track_id")
+        .annotate(last=Max("created_at"))
+    )
+    return {r["track_id"]: r["last"] for r in rows}
+
+
+def _sweep_tracks(at: dt.datetime, res: SweepResult) -> None:
+    from duban.items.models import Report, Review
+
+    while True:
+        seen = list(
+            Track.objects.filter(sweep_at__lte=at)
+            .order_by("sweep_at", "id")
+            .values_list("id", "sweep_at")[:BATCH]
+        )
+        if not seen:
+            return
+        res.tracks += len(seen)
+        tracks = {
+            t.pk: t
+            for t in Track.objects.filter(pk__in=[pk for pk, _ in seen]).select_related(
+                "item", "unit", "parent"
+            )
+        }
+        nodes: dict[int, list[Node]] = {}
+        for n in Node.objects.filter(track_id__in=list(tracks), done_at__isnull=True):
+            nodes.setdefault(n.track_id, []).append(n)
+        requested = _latest(
+            Report,
+            [pk for pk, t in tracks.items() if t.state == TrackState.REQUESTED],
+            kind=ReportKind.RESULT,
+        )
+        returned = _latest(
+            Review,
+            [pk for pk, t in tracks.items() if t.state == TrackState.RETURNED],
+            decision=Decision.RETURN,
+        )
+        fan = Fanout(at)
+        with transaction.atomic():
+            for pk, old in seen:
+                track = tracks.get(pk)
+                if track is None:
+                    continue
+                due, next_at = reminders.for_track(
+                    track, nodes.get(pk, []), at, requested_at=requested.get(pk), returned_at=returned.get(pk)
+                )
+                if not Track.objects.filter(pk=pk, sweep_at=old).update(sweep_at=next_at):
+                    continue  # another sweeper, or a change to the track, got there first
+                res.claimed += 1
+                for r in due:
+                    if fan.tell(_message(r, track, at)) is not None:
+                        res.alerts[r.kind] += 1
+            fan.commit()
+
+
+def _sweep_calendar(at: dt.datetime, res: SweepResult) -> None:
+    today = local_today()
+    if today.month != 12:
+        return
+    year = today.year + 1
+    key = f"calendar.missing:{year}"
+    if schedule_known(year) or Alert.objects.filter(key=key).exists():
+        return
+    msg = Message(
+        kind="calendar.missing",
+        key=key,
+        title=f"【系统提醒】{year} 年节假日安排尚未录入",
+        body=(
+            f"国务院办公厅公布 {year} 年节假日安排后，请在“管理 → 节假日”中录入。"
+            f"未录入前，跨入 {year} 年的期限只按周末推算，可能不准确。"
+        ),
+        condition={"calendar_year": year},
+    )
+    fan = Fanout(at)
+    with transaction.atomic():
+        if fan.tell(msg) is not None:
+            res.alerts["calendar.missing"] += 1
+            Alert.objects.filter(key=key).update(url=settings.DUBAN_BASE_URL + "/manage/calendar/")
+        fan.commit()
+
+
+def _release(at: dt.datetime, res: SweepResult) -> None:
+    """Waiting deliveries whose time has come (quiet hours over, digest hour, retry backoff)."""
+    from .tasks import enqueue, send_digest
+
+    due = list(
+        Delivery.objects.filter(state=DeliveryState.WAITING, not_before__lte=at)
+        .order_by("not_before", "id")
+        .values_list("id", "digest", "recipient_id", "channel")[:5000]
+    )
+    singles: list[int] = []
+    digests: dict[tuple[int, str], list[int]] = {}
+    for pk, digest, recipient_id, channel in due:
+        if not Delivery.objects.filter(pk=pk, state=DeliveryState.WAITING).update(
+            state=DeliveryState.QUEUED, updated_at=at
+        ):
+            continue
+        res.released += 1
+        if digest:
+            digests.setdefault((recipient_id, channel), []).append(pk)
+        else:
+            singles.append(pk)
+    if singles:
+        enqueue(singles)
+    for ids in digests.values():
+        send_digest.enqueue(ids)
+
+
+def _recover(at: dt.datetime, res: SweepResult) -> None:
+    """Deliveries whose task was lost (never run) or whose worker died mid-send."""
+    from .tasks import enqueue
+
+    lost = list(
+        Delivery.objects.filter(
+            state=DeliveryState.QUEUED, updated_at__lt=at - STUCK_QUEUED, digest=False
+        ).values_list("id", flat=True)[:5000]
+    )
+    if lost:
+        Delivery.objects.filter(pk__in=lost, state=DeliveryState.QUEUED).update(updated_at=at)
+        enqueue(lost)
+    # Queued digest rows that were lost go back to waiting and are grouped again.
+    lost_digest = Delivery.objects.filter(
+        state=DeliveryState.QUEUED, updated_at__lt=at - STUCK_QUEUED, digest=True
+    ).update(state=DeliveryState.WAITING, not_before=at, updated_at=at)
+    dead = Delivery.objects.filter(state=DeliveryState.SENDING, updated_at__lt=at - STUCK_SENDING).update(
+        state=DeliveryState.WAITING, not_before=at, updated_at=at, last_error="发送中断，已重新排队"
+    )
+    res.recovered += len(lost) + lost_digest + dead
+
+
+def _purge(at: dt.datetime, res: SweepResult) -> None:
+    cutoff = at - dt.timedelta(days=settings.DUBAN_NOTIFY_RETENTION_DAYS)
+    res.purged, _ = Notification.objects.filter(created_at__lt=cutoff).delete()
+    # Alerts are the "told already" memory: keep those of tracks still open.
+    Alert.objects.filter(created_at__lt=cutoff).filter(
+        Q(track__isnull=True) | Q(track__state=TrackState.CLOSED)
+    ).delete()
+
+
+def run_once(at: dt.datetime | None = None) -> SweepResult:
+    at = at or now()
+    res = SweepResult()
+    start = len(connection.queries) if settings.DEBUG else 0
+    _sweep_tracks(at, res)
+    _sweep_calendar(at, res)
+    _release(at, res)
+    _recover(at, res)
+    _purge(at, res)
+    if settings.DEBUG:
+        res.queries = len(connection.queries) - start
+    return res
