@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("duban.api.urls")),
     path("plans/", include("duban.plans.urls")),
+    path("", include("duban.notify.urls")),
     path("", include("duban.web.urls")),
 ]

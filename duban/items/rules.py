@@ -306,4 +306,10 @@ def user_actions(user) -> set[str]:
         allowed |= {"manage", "manage_users", "manage_units", "manage_vocabulary"}
     if can_manage_calendar(user):
         allowed.add("manage_calendar")
+    from duban.notify import rules as notify_rules
+
+    if user.unit_id is not None and notify_rules.can_configure(user, user.unit):
+        allowed.add("notify_settings")
+    if notify_rules.can_view_deliveries(user):
+        allowed.add("deliveries")
     return allowed

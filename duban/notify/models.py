@@ -37,6 +37,18 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def kind_label(self) -> str:
+        from .kinds import label
+
+        return label(self.kind)
+
+    @property
+    def urgent(self) -> bool:
+        from .kinds import KINDS
+
+        return self.kind in KINDS and KINDS[self.kind].urgent
+
 
 class Notification(models.Model):
     """站内消息: one alert in one person's inbox."""

@@ -40,7 +40,11 @@ def _unit_in_reach(request, code: str | None) -> OrgUnit:
 @login_required
 def home(request):
     allowed = user_actions(request.user)
-    for action, name in (("manage_users", "web:manage_users"), ("manage_calendar", "web:manage_calendar")):
+    for action, name in (
+        ("manage_users", "web:manage_users"),
+        ("manage_calendar", "web:manage_calendar"),
+        ("notify_settings", "notify:unit_settings"),
+    ):
         if action in allowed:
             return HttpResponseRedirect(reverse(name))
     raise Http404(_("页面不存在"))
