@@ -1,0 +1,112 @@
+"""Preferences at work: a channel switched off, quiet hours, the daily digest, and a reminder
+that stopped being true while it waited."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from duban.core.clock import travel_to
+from duban.items import services as items
+from duban.notify import services as notify
+from duban.notify.models import Delivery, Notification
+
+from ..conftest import unit
+from .conftest import local, pump, sweep
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clerk(county_clerk):
+    county_clerk.email = "clerk@xd.gov.cn"
+    county_clerk.save()
+    return county_clerk
+
+
+def assign(prov_sup, title="推进老旧小区改造"):
+    return items.register_and_assign(actor=prov_sup, title=title, lead=[unit("140105")])
+
+
+def test_channel_off_still_inbox(prov_sup, clerk):
+    with travel_to(local("2021-09-30 10:00")):
+        notify.save_preferences(actor=clerk, email_kinds=["urged"], quiet=False)
+        item = assign(prov_sup)
+        items.urge(actor=prov_sup, track_id=item.tracks.get().pk)
+        pump()
+    assert [m.subject for m in mail.outbox] == ["【催办】推进老旧小区改造"]
+    assert Notification.objects.filter(recipient=clerk).count() == 2  # the inbox keeps both
+
+
+def test_quiet_hours_hold_until_they_end(prov_sup, clerk):
+    with travel_to(local("2021-09-29 23:10")):
+        notify.save_preferences(
+            actor=clerk, email_kinds=["urged", "assigned"], quiet=True, quiet_start=22, quiet_end=7
+        )
+        assign(prov_sup)
+        pump()
+    assert mail.outbox == []
+    d = Delivery.objects.get()
+    assert d.state == "waiting"
+    sweep(local("2021-09-30 06:59"))
+    assert mail.outbox == []
+    sweep(local("2021-09-30 07:00"))
+    assert len(mail.outbox) == 1 and Delivery.objects.get().state == "sent"
+
+
+def test_daily_digest_is_one_message(prov_sup, clerk):
+    with travel_to(local("2021-09-28 10:00")):
+        notify.save_preferences(
+            actor=clerk, email_kinds=["assigned", "urged"], digest=True, digest_hour=8, quiet=False
+        )
+        a = assign(prov_sup, "事项甲")
+        assign(prov_sup, "事项乙")
+    with travel_to(local("2021-09-28 15:00")):
+        items.urge(actor=prov_sup, track_id=a.tracks.get().pk)
+        pump()
+    sweep(local("2021-09-28 20:00"))
+    assert mail.outbox == []
+    sweep(local("2021-09-29 08:00"))
+    assert len(mail.outbox) == 1
+    m = mail.outbox[0]
+    assert m.subject.startswith("【督办每日汇总】") and "共 3 条" in m.subject
+    assert "事项甲" in m.body and "事项乙" in m.body and "【催办】" in m.body
+    assert "http://duban.test/inbox/" not in m.subject
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+    sweep(local("2021-09-30 08:00"))
+    assert len(mail.outbox) == 1  # nothing new, nothing resent
+
+
+def test_reminder_no_longer_true_is_dropped(prov_sup, clerk):
+    # Quiet until 10:00, so the 08:30 due-soon e-mail waits; the clerk signs at 09:00.
+    with travel_to(local("2021-09-30 10:00")):
+        notify.save_preferences(
+            actor=clerk, email_kinds=["due_soon"], quiet=True, quiet_start=20, quiet_end=10
+        )
+        item = assign(prov_sup)
+    track = item.tracks.get()
+    sweep(local("2021-10-08 08:30"))  # sign and deploy fall due today (the first day after the holiday)
+    held = Delivery.objects.filter(alert__kind="due_soon")
+    assert held.count() == 2 and set(held.values_list("state", flat=True)) == {"waiting"}
+    with travel_to(local("2021-10-08 09:00")):
+        items.sign(actor=clerk, track_id=track.pk)
+        pump()
+    sweep(local("2021-10-08 10:00"))
+    states = dict(held.values_list("alert__body", "state"))
+    sign_state = next(v for k, v in states.items() if "签收" in k)
+    deploy_state = next(v for k, v in states.items() if "部署" in k)
+    assert (sign_state, deploy_state) == ("dropped", "sent")
+    assert Delivery.objects.get(state="dropped").last_error.startswith("提醒发送前情况已变化")
+    assert len(mail.outbox) == 1
+
+
+def test_sweep_twice_tells_once(prov_sup, clerk):
+    with travel_to(local("2021-09-30 10:00")):
+        assign(prov_sup)
+    first = sweep(local("2021-10-11 10:00"))  # overdue by a working day: the supervisor
+    assert first.claimed == 1 and sum(first.alerts.values()) > 0
+    n = Notification.objects.count()
+    again = sweep(local("2021-10-11 10:00"))
+    assert again.tracks == 0 and Notification.objects.count() == n
+    later = sweep(local("2021-10-11 10:01"))
+    assert later.tracks == 0  # the track's next look is when its next reminder comes due
