@@ -156,6 +156,8 @@ DUBAN_EMAIL_ENABLED = bool(EMAIL_HOST or os.environ.get("DUBAN_EMAIL_BACKEND"))
 # "duban.notify.channels.FileSmsBackend" appends to DUBAN_SMS_FILE (the demo uses it).
 DUBAN_SMS_BACKEND = os.environ.get("DUBAN_SMS_BACKEND", "")
 DUBAN_SMS_FILE = os.environ.get("DUBAN_SMS_FILE", str(DATA_DIR / "sms.jsonl"))
+# How often an open page asks for the header's unread count.
+DUBAN_INBOX_POLL_SECONDS = int(os.environ.get("DUBAN_INBOX_POLL_SECONDS", 30))
 # Inbox messages are kept this long.
 DUBAN_NOTIFY_RETENTION_DAYS = int(os.environ.get("DUBAN_NOTIFY_RETENTION_DAYS", 180))
 

@@ -160,12 +160,16 @@ def ensure_users() -> int:
     hashed = make_password(DEMO_PASSWORD)  # one hash for all: hashing is deliberately slow
     with transaction.atomic():
         for username, name, ref, role in missing:
+            number = [u[0] for u in USERS].index(username) + 1
             user = create_user(
                 actor=None,
                 username=username,
                 display_name=name,
                 unit=unit_for(ref),
                 role=role,
+                # Where the demo's e-mails and texts go: files under the data directory.
+                email=f"{username}@demo.duban.local",
+                phone=f"1380000{number:04d}",
                 password_hash=hashed,
             )
             if role == Role.ADMIN:

@@ -6,6 +6,7 @@ app_name = "notify"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.read_all, name="read_all"),
+    path("inbox/unread.json", views.unread, name="unread"),
     path("inbox/<int:notification_id>/open/", views.open_message, name="open"),
     path("inbox/settings/", views.preferences, name="preferences"),
     path("manage/notify/", views.unit_settings, name="unit_settings"),

@@ -10,7 +10,7 @@ import urllib.parse
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -42,6 +42,14 @@ def inbox(request):
     page = _page(request, selectors.inbox(request.user, unread=unread))
     return render(
         request, "notify/inbox.html", {"page": page, "unread": unread, "query": "unread=1" if unread else ""}
+    )
+
+
+@login_required
+def unread(request):
+    """The header's count, polled by duban.js so a new message shows without a reload."""
+    return JsonResponse(
+        {"unread": selectors.unread_count(request.user)}, headers={"Cache-Control": "no-store"}
     )
 
 

@@ -240,7 +240,23 @@ def rename_unit(*, actor, unit_id: int, name: str, short_name: str = "") -> OrgU
     return unit
 
 
-USER_FIELDS = ("display_name", "phone", "unit", "role", "is_active")
+USER_FIELDS = ("display_name", "phone", "email", "unit", "role", "is_active")
+
+
+def _email(value: str | None) -> str:
+    """Where e-mail reminders go; empty means none."""
+    from django.core.validators import validate_email
+
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) > 254:
+        raise InvalidInput("邮箱过长", code="too_long", field="email")
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise InvalidInput("邮箱格式不正确", code="bad_email", field="email") from None
+    return value
 
 
 def _user_snapshot(user: User) -> dict:
@@ -248,6 +264,7 @@ def _user_snapshot(user: User) -> dict:
         "username": user.username,
         "display_name": user.display_name,
         "phone": user.phone,
+        "email": user.email,
         "unit": user.unit.code if user.unit_id else None,
         "role": user.role,
         "is_active": user.is_active,
@@ -270,6 +287,7 @@ def create_user(
     role: str,
     display_name: str = "",
     phone: str = "",
+    email: str = "",
     password: str | None = None,
     password_hash: str | None = None,
 ) -> User:
@@ -290,6 +308,7 @@ def create_user(
         display_name=_text(display_name, "display_name", "姓名", 50, required=False),
         first_name=(display_name or "").strip()[:150],
         phone=_text(phone, "phone", "电话", 30, required=False),
+        email=_email(email),
         is_staff=role == Role.ADMIN,
     )
     if password_hash:
@@ -327,6 +346,8 @@ def update_user(*, actor, user_id: int, **changes) -> User:
         user.display_name = _text(changes["display_name"], "display_name", "姓名", 50, required=False)
     if "phone" in changes:
         user.phone = _text(changes["phone"], "phone", "电话", 30, required=False)
+    if "email" in changes:
+        user.email = _email(changes["email"])
     if "unit" in changes:
         unit = changes["unit"]
         if not isinstance(unit, OrgUnit):

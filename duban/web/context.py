@@ -13,4 +13,5 @@ def duban(request):
         "user_actions": user_actions(user),
         # The header's unread count: one indexed COUNT, only on pages that draw the header.
         "notify_unread": SimpleLazyObject(lambda: unread_count(user)),
+        "INBOX_POLL_SECONDS": settings.DUBAN_INBOX_POLL_SECONDS,
     }

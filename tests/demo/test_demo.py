@@ -112,10 +112,18 @@ def test_demo_command_reuses_the_demo_and_serves_in_demo_mode(shanxi, settings, 
     served = []
     monkeypatch.setattr(demo_command, "prepare_database", lambda **kw: None)
     monkeypatch.setattr(demo_command, "run_server", lambda addr: served.append((addr, settings.DEMO_MODE)))
+
+    def start_worker():
+        served.append("worker started")
+        return lambda: served.append("worker stopped")
+
+    monkeypatch.setattr(demo_command, "start_worker", start_worker)
     settings.DEMO_MODE = False
     out = io.StringIO()
     call_command("demo", addr="127.0.0.1:8124", stdout=out)
-    assert served == [("127.0.0.1:8124", True)]
+    # The worker and the sweep run beside the server for as long as it serves.
+    assert served == ["worker started", ("127.0.0.1:8124", True), "worker stopped"]
+    assert "条定时提醒" in out.getvalue()
     assert "演示数据已存在" in out.getvalue()
     assert "http://127.0.0.1:8124/" in out.getvalue()
     assert "prov_sup" in out.getvalue() and "山西省工业和信息化厅" in out.getvalue()
@@ -215,3 +223,16 @@ def test_work_report_items_are_the_parsers_tasks_led_by_suggested_units(shanxi):
         lead = next(t for t in item.tracks.all() if t.role == "lead")
         # The lead is one of the parser's suggestions (the first one the demo has a clerk for).
         assert lead.unit.short_name in task["units"] or lead.unit.name in task["units"]
+
+
+@pytest.mark.django_db
+def test_demo_users_have_notifications(shanxi):
+    from duban.notify.models import Notification
+    from duban.notify.sweep import run_once
+
+    build_demo()
+    run_once()
+    kinds = set(Notification.objects.filter(recipient__username="prov_sup").values_list("alert__kind", flat=True))
+    assert {"closure.requested", "overdue.1"} <= kinds
+    assert Notification.objects.filter(recipient__username="xd_clerk", alert__kind="assigned").exists()
+    assert Notification.objects.filter(recipient__username="prov_leader", alert__kind="overdue.3").exists()

@@ -36,7 +36,8 @@ def test_header_count_inbox_open_and_read_all(assigned_item, prov_sup, county_cl
     assert 'data-unread="1"' in c.get("/").content.decode()
     assert c.get("/inbox/?unread=1").content.decode().count("data-notification=") == 1
     c.post("/inbox/read-all/")
-    assert "data-unread" not in c.get("/").content.decode()
+    assert 'data-unread="0" hidden' in c.get("/").content.decode()
+    assert c.get("/inbox/unread.json").json() == {"unread": 0}
     # The head's inbox is the head's: the clerk cannot open it.
     other = Notification.objects.filter(recipient=county_head).first()
     assert c.post(f"/inbox/{other.pk}/open/").status_code == 404

@@ -68,6 +68,7 @@ def test_user_create_and_changes_are_journaled(admin_user):
         "username": "new_clerk",
         "display_name": "新同志",
         "phone": "",
+        "email": "",
         "unit": "140105",
         "role": "clerk",
         "is_active": True,

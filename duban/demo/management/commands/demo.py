@@ -7,6 +7,7 @@ Running it again on a demo database adds nothing.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 
 from django.conf import settings
@@ -14,7 +15,37 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.translation import gettext as _
 
+from duban.notify import sweep, worker
+from duban.notify.worker import drain
+
 from .serve import DEFAULT_ADDR, is_sqlite, prepare_database, run_server, split_addr, sqlite_path, url_for
+
+
+def demo_channels(addr: str) -> str:
+    """Unless real ones are configured, e-mail and SMS go to files under the data directory,
+    so a demo user's reminders are there to read. Returns where the e-mails go."""
+    settings.DUBAN_BASE_URL = url_for(addr).rstrip("/")
+    if not settings.DUBAN_EMAIL_ENABLED:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+        settings.EMAIL_FILE_PATH = str(settings.DATA_DIR / "outbox")
+        settings.DUBAN_EMAIL_ENABLED = True
+    if not settings.DUBAN_SMS_BACKEND:
+        settings.DUBAN_SMS_BACKEND = "duban.notify.channels.FileSmsBackend"
+    return getattr(settings, "EMAIL_FILE_PATH", "") or settings.EMAIL_HOST
+
+
+def start_worker():
+    """The task worker and the sweep in a thread beside the server, so a demo user sees
+    notifications arrive as they would in production. Returns the function that stops it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), name="duban-worker", daemon=True)
+    thread.start()
+
+    def halt() -> None:
+        stop.set()
+        thread.join(timeout=30)
+
+    return halt
 
 
 def _width(text: str) -> int:
@@ -49,6 +80,7 @@ class Command(BaseCommand):
         if reset:
             self._reset()
         prepare_database(verbosity=max(0, options["verbosity"] - 1))
+        outbox = demo_channels(addr)
         result = build_demo()
         if result.failures:
             for message in result.failures:
@@ -70,12 +102,23 @@ class Command(BaseCommand):
             self.stdout.write("  " + line)
         self.stdout.write("")
         self.stdout.write(_("访问地址：%(url)s") % {"url": url_for(addr)})
+        # Reminders that are due now, and the deliveries the build queued, before anyone logs in.
+        told = sweep.run_once()
+        drain()
+        self.stdout.write(
+            _("提醒：已生成 %(n)d 条定时提醒；邮件存于 %(mail)s，短信存于 %(sms)s。")
+            % {"n": sum(told.alerts.values()), "mail": outbox, "sms": settings.DUBAN_SMS_FILE}
+        )
         if no_serve:
             self.stdout.write(_("运行 duban serve 或 duban demo 启动服务。"))
             return
         # The web layer shows demo hints (logins on the sign-in page) only in demo mode.
         settings.DEMO_MODE = True
-        run_server(addr)
+        stop = start_worker()
+        try:
+            run_server(addr)
+        finally:
+            stop()
 
     def _reset(self) -> None:
         if not is_sqlite():

@@ -26,3 +26,26 @@ document.querySelectorAll("select[data-filter]").forEach(function (select) {
   select.addEventListener("change", showPicked);
   showPicked();
 });
+
+// The header's unread count: asked for again every data-poll-seconds while the page is open
+// (and when it comes back into view), so a new urge shows without a reload.
+(function () {
+  var link = document.getElementById("inbox-link");
+  if (!link || !window.fetch) return;
+  var badge = link.querySelector(".unread");
+  var seconds = parseInt(link.dataset.pollSeconds, 10) || 30;
+  function refresh() {
+    if (document.hidden) return;
+    fetch(link.dataset.pollUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        badge.textContent = data.unread;
+        badge.dataset.unread = data.unread;
+        badge.hidden = !data.unread;
+      })
+      .catch(function () {});
+  }
+  setInterval(refresh, seconds * 1000);
+  document.addEventListener("visibilitychange", refresh);
+})();
