@@ -17,7 +17,7 @@ from django.db.models import F
 from duban.core.clock import SHANGHAI, now
 
 from . import channels, reminders
-from .fanout import sms_text
+from .fanout import SMS_MAX, sms_text
 from .kinds import KINDS
 from .models import Channel, Delivery, DeliveryState, Preference
 from .preferences import Prefs
@@ -38,7 +38,9 @@ def _claim(ids: list[int]) -> list[Delivery]:
         )
     ]
     return list(
-        Delivery.objects.filter(pk__in=mine).select_related("alert", "alert__item", "recipient", "robot")
+        Delivery.objects.filter(pk__in=mine)
+        .select_related("alert", "alert__item", "recipient", "robot")
+        .order_by("alert__created_at", "id")  # a digest lists its alerts in the order they happened
     )
 
 
@@ -131,8 +133,10 @@ def send_digest(ids: list[int]) -> int:
     counts: dict[str, int] = {}
     for d in keep:
         counts[KINDS[d.alert.kind].label] = counts.get(KINDS[d.alert.kind].label, 0) + 1
+    tail = "，请登录督办系统查看"
     sms = "【督办】今日提醒：" + "，".join(f"{k}{v}条" for k, v in counts.items())
-    sms = sms[:60] + "，请登录督办系统查看"
+    room = SMS_MAX - 1 - len(tail)
+    sms = (sms if len(sms) <= room else sms[: room - 1] + "…") + tail
     try:
         _send_one(first, title, body, settings.DUBAN_BASE_URL + "/inbox/", sms)
     except Exception as exc:  # noqa: BLE001

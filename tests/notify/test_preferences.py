@@ -110,3 +110,39 @@ def test_sweep_twice_tells_once(prov_sup, clerk):
     assert again.tracks == 0 and Notification.objects.count() == n
     later = sweep(local("2021-10-11 10:01"))
     assert later.tracks == 0  # the track's next look is when its next reminder comes due
+
+
+@pytest.mark.parametrize("length", [1, 10, 40, 41, 42, 60, 200])
+def test_sms_text_is_under_70_characters(length):
+    from duban.notify.fanout import sms_text
+
+    text = sms_text("overdue.3", "关" * length)
+    assert len(text) < 70 and text.startswith("【督办】逾期 3 个工作日：") and text.endswith("请登录督办系统办理")
+
+
+def test_digest_sms_is_one_short_text(prov_sup, county_head, settings):
+    from .conftest import sms_lines
+
+    county_head.phone = "13900000003"
+    county_head.save()
+    with travel_to(local("2021-09-28 10:00")):
+        notify.save_preferences(actor=county_head, sms_kinds=["assigned", "urged"], digest=True, digest_hour=9)
+        for n in range(12):
+            item = assign(prov_sup, f"事项{n}")
+            items.urge(actor=prov_sup, track_id=item.tracks.get().pk)
+        pump()
+    sweep(local("2021-09-29 09:00"))
+    texts = sms_lines(settings)
+    assert len(texts) == 1
+    assert texts[0]["text"] == "【督办】今日提醒：新交办事项12条，催办12条，请登录督办系统查看"
+    assert len(texts[0]["text"]) < 70
+
+
+def test_inbox_keeps_messages_for_the_retention_time(prov_sup, clerk, settings):
+    settings.DUBAN_NOTIFY_RETENTION_DAYS = 30
+    with travel_to(local("2021-09-01 10:00")):
+        assign(prov_sup)
+    sweep(local("2021-09-30 10:00"))
+    assert Notification.objects.filter(recipient=clerk).exists()
+    sweep(local("2021-10-02 10:00"))
+    assert not Notification.objects.filter(recipient=clerk, alert__kind="assigned").exists()
