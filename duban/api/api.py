@@ -20,6 +20,8 @@ from duban.core.clock import SHANGHAI, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
 from duban.items import rules, selectors, services, status
 from duban.items.models import Attachment, Extension, Item, Node, Report, Track, Urge
+from duban.notify import selectors as notify_selectors
+from duban.notify import services as notify_services
 from duban.orgs.models import OrgUnit, User, subtree_filter
 from duban.workcal.calendar import standard_nodes
 
@@ -672,6 +674,32 @@ def board(request):
         }
         for r in selectors.light_board(request.auth)
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Inbox (站内消息)
+
+
+@v1.get("/inbox", response={200: list[s.InboxRow], **ERRORS}, tags=["inbox"], summary="站内消息")
+@paginate(CappedLimitOffset)
+def inbox(request, unread: bool = False):
+    return notify_selectors.inbox(request.auth, unread=unread)
+
+
+@v1.get("/inbox/unread", response={200: s.UnreadOut, **ERRORS}, tags=["inbox"], summary="未读消息数")
+def inbox_unread(request):
+    return {"unread": notify_selectors.unread_count(request.auth)}
+
+
+@v1.post("/inbox/{notification_id}/read", response={200: s.InboxRow, **ERRORS}, tags=["inbox"], summary="标为已读")
+def inbox_read(request, notification_id: int):
+    return notify_services.mark_read(actor=request.auth, notification_id=notification_id)
+
+
+@v1.post("/inbox/read-all", response={200: s.UnreadOut, **ERRORS}, tags=["inbox"], summary="全部标为已读")
+def inbox_read_all(request):
+    notify_services.mark_all_read(actor=request.auth)
+    return {"unread": notify_selectors.unread_count(request.auth)}
 
 
 api.add_router("/v1/", v1)

@@ -388,3 +388,25 @@ class UrgeResult(Out):
 class PassDownResult(Out):
     track: TrackOut
     children: list[TrackOut]
+
+
+# ---------------------------------------------------------------------------------------------
+# Inbox (站内消息)
+
+
+class InboxRow(Schema):
+    """One inbox entry, read from a ``Notification`` with its ``alert`` joined."""
+
+    id: int
+    kind: str = Field(alias="alert.kind")
+    kind_label: str = Field(alias="alert.kind_label")
+    title: str = Field(alias="alert.title")
+    body: str = Field(alias="alert.body")
+    url: str = Field(alias="alert.url")
+    item_id: int | None = Field(alias="alert.item_id")
+    created_at: LocalDateTime
+    read_at: LocalDateTime | None
+
+
+class UnreadOut(Out):
+    unread: int
