@@ -691,7 +691,9 @@ def inbox_unread(request):
     return {"unread": notify_selectors.unread_count(request.auth)}
 
 
-@v1.post("/inbox/{notification_id}/read", response={200: s.InboxRow, **ERRORS}, tags=["inbox"], summary="标为已读")
+@v1.post(
+    "/inbox/{notification_id}/read", response={200: s.InboxRow, **ERRORS}, tags=["inbox"], summary="标为已读"
+)
 def inbox_read(request, notification_id: int):
     return notify_services.mark_read(actor=request.auth, notification_id=notification_id)
 
