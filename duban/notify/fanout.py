@@ -4,6 +4,7 @@ caused it; the deliveries are handed to the task queue only once that transactio
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ EVENT_KINDS = {
     "report.result": "closure.requested",
 }
 SMS_MAX = 70
+log = logging.getLogger("duban.notify")
 
 
 @dataclass
@@ -72,7 +74,7 @@ class Fanout:
         self.dir = Directory()
         self._settings: dict[tuple[int, str], KindSetting | None] = {}
         self._prefs: dict[int, Prefs] = {}
-        self._robots: dict[int, list[Robot]] | None = None
+        self._robots: dict[int, list[Robot]] = {}
         self.queued: list[int] = []
         self.created = 0
 
@@ -96,11 +98,13 @@ class Fanout:
                 self._prefs[pk] = Prefs.of(found.get(pk))
 
     def robots(self, unit_ids: set[int], kind: str) -> list[Robot]:
-        if self._robots is None:
-            self._robots = {}
-            for r in Robot.objects.filter(enabled=True):
-                self._robots.setdefault(r.unit_id, []).append(r)
-        return [r for u in unit_ids for r in self._robots.get(u, []) if not r.kinds or kind in r.kinds]
+        missing = [u for u in unit_ids if u not in self._robots]
+        if missing:
+            for u in missing:
+                self._robots[u] = []
+            for r in Robot.objects.filter(enabled=True, unit_id__in=missing):
+                self._robots[r.unit_id].append(r)
+        return [r for u in sorted(unit_ids) for r in self._robots[u] if not r.kinds or kind in r.kinds]
 
     # --- telling ------------------------------------------------------------------------
     def tell(self, msg: Message, *, tracks: Iterable[Track] = (), actor=None) -> Alert | None:
@@ -238,10 +242,26 @@ def event_message(kind: str, *, track: Track | None, item: Item, obj, actor) -> 
 
 
 def on_item_event(sender, *, track=None, item=None, obj=None, actor=None, **_kwargs) -> None:
-    """Receiver of ``items.signals.item_event``, sent inside the change's transaction."""
+    """Receiver of ``items.signals.item_event``, sent inside the change's transaction.
+
+    A failure here is logged and rolled back to a savepoint, never the user's action: a clerk's
+    report must not be refused because a message could not be composed."""
     kind = EVENT_KINDS.get(sender)
     if kind is None:
         return
+    try:
+        with transaction.atomic():
+            _tell_event(kind, track=track, item=item, obj=obj, actor=actor)
+    except Exception:  # noqa: BLE001
+        log.exception(
+            "could not notify of %s on track %s / item %s",
+            kind,
+            getattr(track, "pk", None),
+            getattr(item, "pk", None),
+        )
+
+
+def _tell_event(kind: str, *, track, item, obj, actor) -> None:
     item = item or track.item
     fan = Fanout()
     msg = event_message(kind, track=track, item=item, obj=obj, actor=actor)

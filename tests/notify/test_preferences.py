@@ -117,7 +117,11 @@ def test_sms_text_is_under_70_characters(length):
     from duban.notify.fanout import sms_text
 
     text = sms_text("overdue.3", "关" * length)
-    assert len(text) < 70 and text.startswith("【督办】逾期 3 个工作日：") and text.endswith("请登录督办系统办理")
+    assert (
+        len(text) < 70
+        and text.startswith("【督办】逾期 3 个工作日：")
+        and text.endswith("请登录督办系统办理")
+    )
 
 
 def test_digest_sms_is_one_short_text(prov_sup, county_head, settings):
@@ -126,7 +130,9 @@ def test_digest_sms_is_one_short_text(prov_sup, county_head, settings):
     county_head.phone = "13900000003"
     county_head.save()
     with travel_to(local("2021-09-28 10:00")):
-        notify.save_preferences(actor=county_head, sms_kinds=["assigned", "urged"], digest=True, digest_hour=9)
+        notify.save_preferences(
+            actor=county_head, sms_kinds=["assigned", "urged"], digest=True, digest_hour=9
+        )
         for n in range(12):
             item = assign(prov_sup, f"事项{n}")
             items.urge(actor=prov_sup, track_id=item.tracks.get().pk)
