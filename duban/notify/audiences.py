@@ -22,6 +22,7 @@ class Directory:
         self._members: dict[int, list[User]] = {}
         self._units: dict[int, OrgUnit] = {}
         self._admins: list[User] | None = None
+        self._answers: dict[tuple, list[User]] = {}
 
     def prime(self, unit_ids: Iterable[int]) -> None:
         wanted = {u for u in unit_ids if u not in self._members}
@@ -69,14 +70,22 @@ class Directory:
             return self.admins()
         if track is None:
             return []
+        # The rules look only at these fields of a track, so many tracks share one answer.
         if audience == "handlers":
-            return [u for u in self.members(track.unit_id) if rules.can_handle(u, track)]
+            key = ("handlers", track.unit_id, track.assignee_id)
+            if key not in self._answers:
+                self._answers[key] = [u for u in self.members(track.unit_id) if rules.can_handle(u, track)]
+            return self._answers[key]
         if audience == "handling_heads":
             return [u for u in self.members(track.unit_id) if u.role == Role.HEAD]
         if audience == "handling_leaders":
             return self.leaders_of(track.unit_id)
         if audience == "reviewers":
-            return [u for u in self.members(issuing_unit_id(track)) if rules.can_review(u, track)]
+            issuer = issuing_unit_id(track)
+            key = ("reviewers", issuer, track.unit_id, bool(track.parent_id), track.requested_by_id)
+            if key not in self._answers:
+                self._answers[key] = [u for u in self.members(issuer) if rules.can_review(u, track)]
+            return self._answers[key]
         if audience == "issuer_leaders":
             return self.leaders_of(issuing_unit_id(track))
         raise ValueError(f"unknown audience {audience!r}")

@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from duban.core.clock import SHANGHAI, now
 from duban.items.models import Item, Track, TrackState
+from duban.orgs.models import User
 
 from . import channels
 from .audiences import Directory, issuing_unit_id
@@ -72,9 +73,10 @@ class Fanout:
     def __init__(self, at: dt.datetime | None = None) -> None:
         self.at = at or now()
         self.dir = Directory()
-        self._settings: dict[tuple[int, str], KindSetting | None] = {}
+        self._settings: dict[int, dict[str, KindSetting]] = {}
         self._prefs: dict[int, Prefs] = {}
         self._robots: dict[int, list[Robot]] = {}
+        self._send_time: dict[int, tuple[dt.datetime, bool]] = {}
         self.queued: list[int] = []
         self.created = 0
 
@@ -82,13 +84,23 @@ class Fanout:
     def audiences(self, kind: str, track: Track | None) -> tuple[str, ...]:
         if track is None:
             return KINDS[kind].audiences
-        key = (issuing_unit_id(track), kind)
-        if key not in self._settings:
-            self._settings[key] = KindSetting.objects.filter(unit_id=key[0], kind=kind).first()
-        s = self._settings[key]
+        unit_id = issuing_unit_id(track)
+        if unit_id not in self._settings:
+            self.load_settings([unit_id])
+        s = self._settings[unit_id].get(kind)
         if s is None:
             return KINDS[kind].audiences
         return tuple(s.audiences) if s.enabled else ()
+
+    def load_settings(self, unit_ids: Iterable[int]) -> None:
+        """Every issuing unit's overrides in one query (an absent unit uses the defaults)."""
+        missing = {u for u in unit_ids if u not in self._settings}
+        if not missing:
+            return
+        for u in missing:
+            self._settings[u] = {}
+        for ks in KindSetting.objects.filter(unit_id__in=missing):
+            self._settings[ks.unit_id][ks.kind] = ks
 
     def prefs(self, users: Iterable) -> None:
         missing = [u.pk for u in users if u.pk not in self._prefs]
@@ -97,20 +109,27 @@ class Fanout:
             for pk in missing:
                 self._prefs[pk] = Prefs.of(found.get(pk))
 
-    def robots(self, unit_ids: set[int], kind: str) -> list[Robot]:
-        missing = [u for u in unit_ids if u not in self._robots]
+    def load_robots(self, unit_ids: Iterable[int]) -> None:
+        missing = {u for u in unit_ids if u not in self._robots}
         if missing:
             for u in missing:
                 self._robots[u] = []
             for r in Robot.objects.filter(enabled=True, unit_id__in=missing):
                 self._robots[r.unit_id].append(r)
+
+    def robots(self, unit_ids: set[int], kind: str) -> list[Robot]:
+        self.load_robots(unit_ids)
         return [r for u in sorted(unit_ids) for r in self._robots[u] if not r.kinds or kind in r.kinds]
 
     # --- telling ------------------------------------------------------------------------
-    def tell(self, msg: Message, *, tracks: Iterable[Track] = (), actor=None) -> Alert | None:
-        """Tell the kind's audiences of every track in ``tracks`` (or of ``msg.track``)."""
-        tracks = list(tracks) or ([msg.track] if msg.track is not None else [None])
-        people: dict[int, object] = {}
+    def tell(self, msg: Message, *, tracks: Iterable[Track] = (), actor=None) -> bool:
+        """Tell the kind's audiences of every track in ``tracks`` (or of ``msg.track``);
+        False when nobody is to be told or it was told already."""
+        return bool(self.tell_many([(msg, list(tracks), actor)]))
+
+    def _people(self, msg: Message, tracks: list, actor) -> tuple[dict[int, User], set[int]]:
+        tracks = tracks or ([msg.track] if msg.track is not None else [None])
+        people: dict[int, User] = {}
         units: set[int] = set()
         for track in tracks:
             for audience in self.audiences(msg.kind, track):
@@ -120,53 +139,71 @@ class Fanout:
                 units.add(track.unit_id)
         if actor is not None:
             people.pop(actor.pk, None)  # nobody is told of their own action
-        if not people:
-            return None
         units |= {u.unit_id for u in people.values() if u.unit_id}
-        try:
-            with transaction.atomic():
-                alert = Alert.objects.create(
-                    key=msg.key,
-                    kind=msg.kind,
-                    item=msg.item,
-                    track=msg.track,
-                    title=msg.title[:200],
-                    body=msg.body[:4000],
-                    url=msg.url,
-                    condition=msg.condition,
-                    created_at=self.at,
-                )
-        except IntegrityError:
-            return None  # told already: another sweeper, or a second pass, got here first
-        users = list(people.values())
-        Notification.objects.bulk_create(
-            [Notification(alert=alert, recipient=u, created_at=self.at) for u in users]
-        )
-        self.prefs(users)
-        rows = []
-        for user in users:
-            p = self._prefs[user.pk]
-            when, digest = p.send_time(self.at)
-            for channel, address in (
-                (Channel.EMAIL, user.email if channels.email_enabled() else ""),
-                (Channel.SMS, user.phone if channels.sms_enabled() else ""),
-            ):
-                if address and p.wants(channel, msg.kind):
-                    rows.append(
-                        self._delivery(alert, channel, f"u{user.pk}", address, when, digest, user=user)
-                    )
-        for robot in self.robots(units, msg.kind):
-            rows.append(
-                self._delivery(alert, Channel.WEBHOOK, f"r{robot.pk}", robot.url, self.at, False, robot=robot)
-            )
-        Delivery.objects.bulk_create(rows)
-        self.queued += [d.pk for d in rows if d.state == DeliveryState.QUEUED]
-        self.created += 1
-        return alert
+        return people, units
 
-    def _delivery(self, alert, channel, target, address, when, digest, *, user=None, robot=None) -> Delivery:
+    def tell_many(self, batch: list[tuple[Message, list, object]]) -> set[str]:
+        """Tell a batch of (message, tracks, actor) in a constant number of queries; returns
+        the keys told now. A key already told (a second pass, another sweeper) is skipped."""
+        planned: dict[str, tuple[Message, dict[int, User], set[int]]] = {}
+        self.load_settings(issuing_unit_id(t) for _m, tracks, _a in batch for t in tracks if t is not None)
+        for msg, tracks, actor in batch:
+            if msg.key in planned:
+                continue
+            people, units = self._people(msg, tracks, actor)
+            if people:
+                planned[msg.key] = (msg, people, units)
+        if not planned:
+            return set()
+        told = set(Alert.objects.filter(key__in=list(planned)).values_list("key", flat=True))
+        fresh = {k: v for k, v in planned.items() if k not in told}
+        if not fresh:
+            return set()
+        _insert_alerts([msg for msg, _p, _u in fresh.values()], self.at)
+        ids = dict(Alert.objects.filter(key__in=list(fresh), created_at=self.at).values_list("key", "id"))
+        notifications, deliveries = [], []
+        self.prefs([u for key in ids for u in fresh[key][1].values()])
+        self.load_robots({u for key in ids for u in fresh[key][2]})
+        email_on, sms_on = channels.email_enabled(), channels.sms_enabled()
+        for key, alert_id in ids.items():
+            msg, people, units = fresh[key]
+            for user in people.values():
+                notifications.append((alert_id, user.pk))
+                p = self._prefs[user.pk]
+                if user.pk not in self._send_time:
+                    self._send_time[user.pk] = p.send_time(self.at)
+                when, digest = self._send_time[user.pk]
+                for channel, address in (
+                    (Channel.EMAIL, user.email if email_on else ""),
+                    (Channel.SMS, user.phone if sms_on else ""),
+                ):
+                    if address and p.wants(channel, msg.kind):
+                        deliveries.append(
+                            self._delivery(alert_id, channel, f"u{user.pk}", address, when, digest, user=user)
+                        )
+            for robot in self.robots(units, msg.kind):
+                deliveries.append(
+                    self._delivery(
+                        alert_id, Channel.WEBHOOK, f"r{robot.pk}", robot.url, self.at, False, robot=robot
+                    )
+                )
+        _insert_inbox(notifications, self.at)
+        if deliveries:
+            Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
+            if any(d.state == DeliveryState.QUEUED for d in deliveries):
+                self.queued += list(
+                    Delivery.objects.filter(
+                        alert_id__in=list(ids.values()), state=DeliveryState.QUEUED, created_at=self.at
+                    ).values_list("id", flat=True)
+                )
+        self.created += len(ids)
+        return set(ids)
+
+    def _delivery(
+        self, alert_id, channel, target, address, when, digest, *, user=None, robot=None
+    ) -> Delivery:
         return Delivery(
-            alert=alert,
+            alert_id=alert_id,
             channel=channel,
             target=target,
             recipient=user,
@@ -186,6 +223,51 @@ class Fanout:
             from .tasks import enqueue
 
             transaction.on_commit(lambda: enqueue(ids))
+
+
+def _insert_alerts(msgs: list[Message], at: dt.datetime) -> None:
+    """One executemany for a batch of alerts. ``ON CONFLICT DO NOTHING``: a key raced by
+    another writer stays theirs (the caller reads back only the rows stamped with its own time)."""
+    table = Alert._meta.db_table
+    when = connection.ops.adapt_datetimefield_value(at)
+    condition = Alert._meta.get_field("condition")
+    sql = (
+        f'INSERT INTO "{table}" ("key", "kind", "item_id", "track_id", "title", "body", "url", "condition", '
+        '"created_at") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING'
+    )
+    rows = [
+        (
+            m.key,
+            m.kind,
+            m.item.pk if m.item is not None else None,
+            m.track.pk if m.track is not None else None,
+            m.title[:200],
+            m.body[:4000],
+            m.url,
+            condition.get_db_prep_save(m.condition, connection),
+            when,
+        )
+        for m in msgs
+    ]
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 2000):
+            cursor.executemany(sql, rows[i : i + 2000])
+
+
+def _insert_inbox(rows: list[tuple[int, int]], at: dt.datetime) -> None:
+    """Inbox rows are the bulk of a province's first sweep (hundreds of thousands): written with
+    ``executemany`` rather than as model instances. The unique (alert, recipient) key holds."""
+    if not rows:
+        return
+    table = Notification._meta.db_table
+    when = connection.ops.adapt_datetimefield_value(at)
+    sql = (
+        f'INSERT INTO "{table}" ("alert_id", "recipient_id", "created_at", "read_at") '
+        "VALUES (%s, %s, %s, NULL) ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, [(a, r, when) for a, r in rows[i : i + 5000]])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 
 from duban.core.clock import SHANGHAI, local_today, now
-from duban.items.models import Decision, Node, ReportKind, Track, TrackState
+from duban.items.models import Decision, Node, NodeKind, ReportKind, Track, TrackState
 from duban.workcal.calendar import schedule_known
 
 from . import reminders
+from .audiences import issuing_unit_id
 from .fanout import Fanout, Message
 from .kinds import KINDS
 from .models import Alert, Delivery, DeliveryState, Notification
@@ -49,14 +50,22 @@ class SweepResult:
         )
 
 
-def _message(r: reminders.Reminder, track: Track, at: dt.datetime) -> Message:
+NODE_LABELS = {k: str(v) for k, v in NodeKind.choices}
+
+
+def _message(r: reminders.Reminder, track: Track, at: dt.datetime, late_by: dict | None = None) -> Message:
     item = track.item
     label = KINDS[r.kind].label
     body = f"事项：{item.title}\n承办单位：{track.unit.name}"
     if r.node is not None:
         due = r.node.due_at.astimezone(SHANGHAI)
-        body += f"\n节点：{r.node.get_kind_display()}\n期限：{due:%Y-%m-%d %H:%M}"
-        late = reminders.working_days_late(r.node.due_at, at)
+        body += f"\n节点：{NODE_LABELS.get(r.node.kind, r.node.kind)}\n期限：{due:%Y-%m-%d %H:%M}"
+        # Many nodes share a due day: count each day's working days once per pass.
+        cache = late_by if late_by is not None else {}
+        day = due.date()
+        if day not in cache:
+            cache[day] = reminders.working_days_late(r.node.due_at, at)
+        late = cache[day]
         if r.kind != "due_soon" and late:
             body += f"\n已逾期 {late} 个工作日"
     elif r.kind.startswith("review.waiting"):
@@ -90,6 +99,10 @@ def _latest(model, track_ids: list[int], **filters) -> dict[int, dt.datetime]:
 def _sweep_tracks(at: dt.datetime, res: SweepResult) -> None:
     from duban.items.models import Report, Review
 
+    late_by: dict = {}
+    # One directory, settings and preferences for the whole pass: every batch asks about the
+    # same issuing units and their people.
+    fan = Fanout(at)
     while True:
         seen = list(
             Track.objects.filter(sweep_at__lte=at)
@@ -118,22 +131,63 @@ def _sweep_tracks(at: dt.datetime, res: SweepResult) -> None:
             [pk for pk, t in tracks.items() if t.state == TrackState.RETURNED],
             decision=Decision.RETURN,
         )
-        fan = Fanout(at)
+        plans = []
+        for pk, old in seen:
+            track = tracks.get(pk)
+            if track is None:
+                continue
+            due, next_at = reminders.for_track(
+                track, nodes.get(pk, []), at, requested_at=requested.get(pk), returned_at=returned.get(pk)
+            )
+            plans.append((track, old, next_at, due))
+        fan.dir.prime({t.unit_id for t in tracks.values()} | {issuing_unit_id(t) for t in tracks.values()})
         with transaction.atomic():
-            for pk, old in seen:
-                track = tracks.get(pk)
-                if track is None:
-                    continue
-                due, next_at = reminders.for_track(
-                    track, nodes.get(pk, []), at, requested_at=requested.get(pk), returned_at=returned.get(pk)
-                )
-                if not Track.objects.filter(pk=pk, sweep_at=old).update(sweep_at=next_at):
-                    continue  # another sweeper, or a change to the track, got there first
-                res.claimed += 1
-                for r in due:
-                    if fan.tell(_message(r, track, at)) is not None:
-                        res.alerts[r.kind] += 1
+            won = claim(plans)
+            res.claimed += len(won)
+            batch = [
+                (_message(r, t, at, late_by), [t], None)
+                for t, _old, _next, due in plans
+                if t.pk in won
+                for r in due
+            ]
+            for key in fan.tell_many(batch):
+                res.alerts[key.split(":", 1)[0]] += 1
             fan.commit()
+
+
+def claim(plans: list[tuple[Track, dt.datetime, dt.datetime | None, list]]) -> set[int]:
+    """``UPDATE … SET sweep_at = next WHERE id = ? AND sweep_at = seen`` for a batch of tracks;
+    the ids this sweeper won. Tracks another sweeper took, or a service changed meanwhile, are
+    not in it. One statement per batch where the database can return the updated rows."""
+    if not plans:
+        return set()
+    if connection.vendor == "postgresql" or (
+        connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35)
+    ):
+        table = Track._meta.db_table
+        cast = (
+            ("::bigint", "::timestamptz", "::timestamptz")
+            if connection.vendor == "postgresql"
+            else ("", "", "")
+        )
+        values = ", ".join(f"(%s{cast[0]}, %s{cast[1]}, %s{cast[2]})" for _ in plans)
+        params: list = []
+        adapt = connection.ops.adapt_datetimefield_value
+        for track, old, next_at, _due in plans:
+            params += [track.pk, adapt(old), adapt(next_at)]
+        sql = (
+            f'UPDATE "{table}" SET "sweep_at" = v.new_at '
+            f"FROM (SELECT column1 AS id, column2 AS old_at, column3 AS new_at FROM (VALUES {values}) AS rows) AS v "
+            f'WHERE "{table}"."id" = v.id AND "{table}"."sweep_at" = v.old_at RETURNING "{table}"."id"'
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {row[0] for row in cursor.fetchall()}
+    return {
+        track.pk
+        for track, old, next_at, _due in plans
+        if Track.objects.filter(pk=track.pk, sweep_at=old).update(sweep_at=next_at)
+    }
 
 
 def _sweep_calendar(at: dt.datetime, res: SweepResult) -> None:
@@ -156,7 +210,7 @@ def _sweep_calendar(at: dt.datetime, res: SweepResult) -> None:
     )
     fan = Fanout(at)
     with transaction.atomic():
-        if fan.tell(msg) is not None:
+        if fan.tell(msg):
             res.alerts["calendar.missing"] += 1
             Alert.objects.filter(key=key).update(url=settings.DUBAN_BASE_URL + "/manage/calendar/")
         fan.commit()
