@@ -76,7 +76,7 @@ class Fanout:
         self._settings: dict[int, dict[str, KindSetting]] = {}
         self._prefs: dict[int, Prefs] = {}
         self._robots: dict[int, list[Robot]] = {}
-        self._send_time: dict[int, tuple[dt.datetime, bool]] = {}
+        self._outbound: dict[int, list] = {}
         self.queued: list[int] = []
         self.created = 0
 
@@ -103,7 +103,7 @@ class Fanout:
             self._settings[ks.unit_id][ks.kind] = ks
 
     def prefs(self, users: Iterable) -> None:
-        missing = [u.pk for u in users if u.pk not in self._prefs]
+        missing = [u.id for u in users if u.id not in self._prefs]
         if missing:
             found = {p.user_id: p for p in Preference.objects.filter(user_id__in=missing)}
             for pk in missing:
@@ -134,11 +134,11 @@ class Fanout:
         for track in tracks:
             for audience in self.audiences(msg.kind, track):
                 for user in self.dir.resolve(audience, track):
-                    people.setdefault(user.pk, user)
+                    people.setdefault(user.id, user)
             if track is not None and people:
                 units.add(track.unit_id)
         if actor is not None:
-            people.pop(actor.pk, None)  # nobody is told of their own action
+            people.pop(actor.id, None)  # nobody is told of their own action
         units |= {u.unit_id for u in people.values() if u.unit_id}
         return people, units
 
@@ -164,22 +164,17 @@ class Fanout:
         notifications, deliveries = [], []
         self.prefs([u for key in ids for u in fresh[key][1].values()])
         self.load_robots({u for key in ids for u in fresh[key][2]})
-        email_on, sms_on = channels.email_enabled(), channels.sms_enabled()
+        outbound = self._outbound
         for key, alert_id in ids.items():
             msg, people, units = fresh[key]
-            for user in people.values():
-                notifications.append((alert_id, user.pk))
-                p = self._prefs[user.pk]
-                if user.pk not in self._send_time:
-                    self._send_time[user.pk] = p.send_time(self.at)
-                when, digest = self._send_time[user.pk]
-                for channel, address in (
-                    (Channel.EMAIL, user.email if email_on else ""),
-                    (Channel.SMS, user.phone if sms_on else ""),
-                ):
-                    if address and p.wants(channel, msg.kind):
+            for uid, user in people.items():
+                notifications.append((alert_id, uid))
+                if uid not in outbound:
+                    outbound[uid] = self._channels_of(user)
+                for channel, address, when, digest, p in outbound[uid]:
+                    if p.wants(channel, msg.kind):
                         deliveries.append(
-                            self._delivery(alert_id, channel, f"u{user.pk}", address, when, digest, user=user)
+                            self._delivery(alert_id, channel, f"u{uid}", address, when, digest, user=user)
                         )
             for robot in self.robots(units, msg.kind):
                 deliveries.append(
@@ -198,6 +193,18 @@ class Fanout:
                 )
         self.created += len(ids)
         return set(ids)
+
+    def _channels_of(self, user: User) -> list[tuple[str, str, dt.datetime, bool, Prefs]]:
+        """The outbound channels a person can be reached on, with when a message made now may
+        go (quiet hours, digest): worked out once per person per pass."""
+        p = self._prefs[user.id]
+        when, digest = p.send_time(self.at)
+        out = []
+        if user.email and channels.email_enabled():
+            out.append((Channel.EMAIL, user.email, when, digest, p))
+        if user.phone and channels.sms_enabled():
+            out.append((Channel.SMS, user.phone, when, digest, p))
+        return out
 
     def _delivery(
         self, alert_id, channel, target, address, when, digest, *, user=None, robot=None
