@@ -165,8 +165,10 @@ class Fanout:
         self.prefs([u for key in ids for u in fresh[key][1].values()])
         self.load_robots({u for key in ids for u in fresh[key][2]})
         outbound = self._outbound
-        for key, alert_id in ids.items():
-            msg, people, units = fresh[key]
+        for key, (msg, people, units) in fresh.items():  # in the order told, for a readable inbox
+            alert_id = ids.get(key)
+            if alert_id is None:
+                continue
             for uid, user in people.items():
                 notifications.append((alert_id, uid))
                 if uid not in outbound:
@@ -232,16 +234,27 @@ class Fanout:
             transaction.on_commit(lambda: enqueue(ids))
 
 
+def _insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple], chunk: int) -> None:
+    """``INSERT … VALUES (…), (…), … ON CONFLICT DO NOTHING`` in chunks: one statement per
+    chunk rather than a round trip per row (PostgreSQL), and no model instances (both)."""
+    if not rows:
+        return
+    cols = ", ".join(f'"{c}"' for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), chunk):
+            part = rows[i : i + chunk]
+            sql = (
+                f'INSERT INTO "{table}" ({cols}) VALUES {", ".join([one] * len(part))} ON CONFLICT DO NOTHING'
+            )
+            cursor.execute(sql, [v for row in part for v in row])
+
+
 def _insert_alerts(msgs: list[Message], at: dt.datetime) -> None:
-    """One executemany for a batch of alerts. ``ON CONFLICT DO NOTHING``: a key raced by
-    another writer stays theirs (the caller reads back only the rows stamped with its own time)."""
-    table = Alert._meta.db_table
+    """A batch of alerts. A key raced by another writer stays theirs: the caller reads back
+    only the rows stamped with its own time."""
     when = connection.ops.adapt_datetimefield_value(at)
     condition = Alert._meta.get_field("condition")
-    sql = (
-        f'INSERT INTO "{table}" ("key", "kind", "item_id", "track_id", "title", "body", "url", "condition", '
-        '"created_at") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING'
-    )
     rows = [
         (
             m.key,
@@ -256,25 +269,16 @@ def _insert_alerts(msgs: list[Message], at: dt.datetime) -> None:
         )
         for m in msgs
     ]
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[i : i + 2000])
+    columns = ("key", "kind", "item_id", "track_id", "title", "body", "url", "condition", "created_at")
+    _insert_rows(Alert._meta.db_table, columns, rows, chunk=500)
 
 
 def _insert_inbox(rows: list[tuple[int, int]], at: dt.datetime) -> None:
-    """Inbox rows are the bulk of a province's first sweep (hundreds of thousands): written with
-    ``executemany`` rather than as model instances. The unique (alert, recipient) key holds."""
-    if not rows:
-        return
-    table = Notification._meta.db_table
+    """Inbox rows are the bulk of a province's first sweep (hundreds of thousands). The unique
+    (alert, recipient) key holds."""
     when = connection.ops.adapt_datetimefield_value(at)
-    sql = (
-        f'INSERT INTO "{table}" ("alert_id", "recipient_id", "created_at", "read_at") '
-        "VALUES (%s, %s, %s, NULL) ON CONFLICT DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(sql, [(a, r, when) for a, r in rows[i : i + 5000]])
+    columns = ("alert_id", "recipient_id", "created_at")
+    _insert_rows(Notification._meta.db_table, columns, [(a, r, when) for a, r in rows], chunk=2000)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Reminders from time: when each becomes true for a track, and whether it still holds.
 
-Pure of storage: given a track, its nodes and the times of its pending request or return, it
-lists every reminder that is true at ``at`` and the next moment one more could become true,
+Pure of storage: given a track, its open nodes and the times of its pending request or return,
+it lists every reminder that is true at ``at`` and the next moment one more could become true,
 which the sweep stores as ``Track.sweep_at`` (healthchecks' ``alert_after``).
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from duban.core.clock import SHANGHAI, end_of_day, now
 from duban.items.models import Node, NodeKind, Report, Review, Track, TrackState
 from duban.items.selectors import yellow_cutoff
+from duban.items.status import next_open_node
 from duban.workcal.calendar import add_working_days, next_working_day_on_or_after, working_days_between
 
 # How far ahead of a node's due time to look at all: the due-soon window is never longer.
@@ -27,6 +28,7 @@ class Reminder:
     at: dt.datetime  # when it became (or becomes) true
     node: Node | None
     condition: dict
+    also_late: int = 0  # later open nodes past their due time as well
 
 
 def _epoch(moment: dt.datetime) -> int:
@@ -84,9 +86,13 @@ def for_track(
                     )
                 )
     else:
-        for node in nodes:
-            if node.done_at is not None:
-                continue
+        # Only the earliest open node: the 13710 nodes follow each other, so a unit that has not
+        # signed has not deployed either, and one message about where it is stuck says it all.
+        # Once that node is done the track changes, the sweep looks again, and the next node's
+        # reminders (already true, if it too is late) go out then.
+        first_open = next_open_node(nodes)
+        also_late = sum(1 for n in nodes if n.done_at is None and n.due_at < at) - 1
+        for node in [first_open] if first_open is not None else []:
             due = node.due_at
             if due - at > HORIZON:
                 wake.append(due - HORIZON)
@@ -104,9 +110,14 @@ def for_track(
                     )
                 )
             first = "progress_missed" if node.kind == NodeKind.PROGRESS else "overdue"
-            candidates.append(Reminder(first, f"{first}:{tag}", due + dt.timedelta(seconds=1), node, cond))
+            late = max(0, also_late)
+            candidates.append(
+                Reminder(first, f"{first}:{tag}", due + dt.timedelta(seconds=1), node, cond, late)
+            )
             for kind, days in (("overdue.1", 1), ("overdue.3", 3)):
-                candidates.append(Reminder(kind, f"{kind}:{tag}", after_working_days(due, days), node, cond))
+                candidates.append(
+                    Reminder(kind, f"{kind}:{tag}", after_working_days(due, days), node, cond, late)
+                )
         if track.state == TrackState.RETURNED and returned_at is not None:
             cond = {"track": tid, "state": TrackState.RETURNED, "since": returned_at.isoformat()}
             candidates.append(

@@ -75,6 +75,8 @@ def _message(r: reminders.Reminder, track: Track, at: dt.datetime, late_by: dict
         late = cache[day]
         if r.kind != "due_soon" and late:
             body += f"\n已逾期 {late} 个工作日"
+        if r.also_late:
+            body += f"\n其后还有 {r.also_late} 个节点已过期限"
     elif r.kind.startswith("review.waiting"):
         since = dt.datetime.fromisoformat(r.condition["since"]).astimezone(SHANGHAI)
         body += f"\n申请办结时间：{since:%Y-%m-%d %H:%M}，请尽快审核"

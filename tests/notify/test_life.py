@@ -93,19 +93,19 @@ def test_late_item_life(people, settings):
     assert got == [
         ("09-26 10", "assigned", "county_clerk"),
         ("09-26 10", "assigned", "county_head"),
-        # 08:30 on the working Sunday the sign and deploy nodes fall due (the 09:00 sweep).
-        ("09-28 09", "due_soon", "county_clerk"),
-        ("09-28 09", "due_soon", "county_head"),
+        # 08:30 on the working Sunday signing falls due (the 09:00 sweep). One reminder: the
+        # deploy node due the same day is told of once signing is done.
         ("09-28 09", "due_soon", "county_clerk"),
         ("09-28 09", "due_soon", "county_head"),
         # Overdue at once → the head; after one working day → the issuer's supervisor.
         ("09-29 00", "overdue", "county_head"),
-        ("09-29 00", "overdue", "county_head"),
         ("09-30 00", "overdue.1", "prov_sup"),
-        ("09-30 00", "overdue.1", "prov_sup"),
-        # Signed at 09:00; feedback lights yellow on its due day: its 08:30 reminder.
-        ("09-30 09", "due_soon", "county_clerk"),
-        ("09-30 09", "due_soon", "county_head"),
+        # Signed late at 09:00: now the deploy node is where the unit is stuck, and it is late too.
+        ("09-30 09", "overdue", "county_head"),
+        ("09-30 09", "overdue.1", "prov_sup"),
+        # Deployed at 10:00: feedback is due today.
+        ("09-30 10", "due_soon", "county_clerk"),
+        ("09-30 10", "due_soon", "county_head"),
         ("10-01 00", "overdue", "county_head"),
         # Urged on the first working day after the holiday; the urger is not told of her own urge.
         ("10-09 09", "urged", "county_clerk"),
@@ -127,7 +127,7 @@ def test_late_item_life(people, settings):
     # E-mail: every inbox entry once for the three with an address; quiet hours (22–07) hold the
     # midnight reminders until 07:00.
     by_to = Counter(m.to[0] for m in mail.outbox)
-    assert by_to == {"clerk@xd.gov.cn": 8, "head@xd.gov.cn": 11, "sup@prov.gov.cn": 4}
+    assert by_to == {"clerk@xd.gov.cn": 7, "head@xd.gov.cn": 10, "sup@prov.gov.cn": 4}
     assert all("http://duban.test/items/" in m.body for m in mail.outbox)
     assert mail.outbox[0].subject == "【新交办事项】推进老旧小区改造"
     # SMS: only the urgent kinds (overdue, escalation, urge) to those with a phone, under 70 characters.
@@ -140,9 +140,11 @@ def test_late_item_life(people, settings):
     from duban.notify.models import Delivery
 
     assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
-    assert Delivery.objects.count() == (8 + 11 + 4) + (4 + 2)
-    midnight = Delivery.objects.filter(alert__kind="overdue", channel="email")
-    assert {f"{d.sent_at.astimezone(SHANGHAI):%m-%d %H:%M}" for d in midnight} == {
+    assert Delivery.objects.count() == (7 + 10 + 4) + (4 + 2)
+    # The midnight overdue e-mails waited for 07:00; the one at 09:00 went at once.
+    overdue = Delivery.objects.filter(alert__kind="overdue", channel="email")
+    assert {f"{d.sent_at.astimezone(SHANGHAI):%m-%d %H:%M}" for d in overdue} == {
         "09-29 07:00",
+        "09-30 09:00",
         "10-01 07:00",
     }
