@@ -11,6 +11,7 @@ times:
           (the generator sets ``sweep_at`` to each open track's last change)
   second  the pass right after, with nothing new
   minute  a pass one minute later (what ``duban worker`` does every minute)
+  day     a pass one day later: all that became due in a day at once (a worker down for a day)
 
 and counts the SQL queries of each. With ``--deliveries N`` it then measures the worker:
 N webhook deliveries to a local HTTP robot and N e-mails to a local SMTP server (aiosmtpd),
@@ -191,11 +192,15 @@ def _worker(args: argparse.Namespace) -> dict:
         second, t2, q2 = _timed(sweep.run_once)
     with travel_to(start + dt.timedelta(minutes=1)):
         third, t3, q3 = _timed(sweep.run_once)
+    # A day later: everything that became due over a day at once (a worker down for a day).
+    with travel_to(start + dt.timedelta(days=1)):
+        fourth, t4, q4 = _timed(sweep.run_once)
     result["passes"] = {
         "first": {"s": round(t1, 3), "queries": q1, "tracks": first.tracks, "claimed": first.claimed,
                   "alerts": sum(first.alerts.values()), "by_kind": dict(first.alerts)},
         "second": {"s": round(t2, 3), "queries": q2, "tracks": second.tracks, "alerts": sum(second.alerts.values())},
         "minute": {"s": round(t3, 3), "queries": q3, "tracks": third.tracks, "alerts": sum(third.alerts.values())},
+        "day": {"s": round(t4, 3), "queries": q4, "tracks": fourth.tracks, "alerts": sum(fourth.alerts.values())},
     }  # fmt: skip
     result["inbox_rows"] = Notification.objects.count()
     result["alerts"] = Alert.objects.count()
@@ -282,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.out).write_text(json.dumps(rounds, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"{'backend':<11} {'pass':<7} {'median s':>9} {'min s':>7} {'max s':>7} {'queries':>8} {'tracks':>7} {'alerts':>7}")
     for b, results in rounds.items():
-        for name in ("first", "second", "minute"):
+        for name in ("first", "second", "minute", "day"):
             secs = [x["passes"][name]["s"] for x in results]
             last = results[-1]["passes"][name]
             print(

@@ -55,10 +55,6 @@ class Message:
         return f"{settings.DUBAN_BASE_URL}/items/{self.item.pk}/"
 
 
-def item_url(item_id: int) -> str:
-    return f"{settings.DUBAN_BASE_URL}/items/{item_id}/"
-
-
 def sms_text(kind: str, title: str) -> str:
     """Under 70 characters, so it is one message on every Chinese carrier."""
     head = f"【督办】{KINDS[kind].label}："
@@ -79,7 +75,6 @@ class Fanout:
         self._robots: dict[int, list[Robot]] = {}
         self._outbound: dict[int, list] = {}
         self.queued: list[int] = []
-        self.created = 0
 
     # --- configuration ------------------------------------------------------------------
     def audiences(self, kind: str, track: Track | None) -> tuple[str, ...]:
@@ -194,7 +189,6 @@ class Fanout:
                         alert_id__in=list(ids.values()), state=DeliveryState.QUEUED, created_at=self.at
                     ).values_list("id", flat=True)
                 )
-        self.created += len(ids)
         return set(ids)
 
     def _channels_of(self, user: User) -> list[tuple[str, str, dt.datetime, bool, Prefs]]:
