@@ -19,3 +19,13 @@ def can_configure(user, unit: OrgUnit) -> bool:
 def can_view_deliveries(user) -> bool:
     """The delivery log (failures, retries) is for admins, over their own subtree."""
     return getattr(user, "is_authenticated", False) and user.role == Role.ADMIN and user.unit_id is not None
+
+
+def retry_refusal(delivery) -> str:
+    """Why a delivery cannot be sent again now ("" when it can): only what failed or was
+    dropped; anything else is still on its way or already out."""
+    from .models import DeliveryState
+
+    if delivery.state in (DeliveryState.FAILED, DeliveryState.DROPPED):
+        return ""
+    return "只有发送失败或已取消的消息可以重发"

@@ -237,8 +237,9 @@ def delete_robot(*, actor, robot_id: int) -> None:
 def retry_delivery(*, actor, delivery_id: int) -> Delivery:
     """An admin sends a failed (or dropped) delivery again, on the sweep's next pass."""
     d = selectors.get_delivery(actor, delivery_id)
-    if d.state not in (DeliveryState.FAILED, DeliveryState.DROPPED):
-        raise InvalidState("只有发送失败或已取消的消息可以重发", code="not_failed")
+    refusal = rules.retry_refusal(d)
+    if refusal:
+        raise InvalidState(refusal, code="not_failed")
     at = now()
     changed = Delivery.objects.filter(pk=d.pk, state=d.state).update(
         state=DeliveryState.WAITING, not_before=at, attempts=0, updated_at=at

@@ -20,7 +20,7 @@ from duban.core.errors import DubanError, NotFound
 from duban.core.paging import CappedPaginator
 from duban.items.rules import user_actions
 
-from . import channels, selectors, services
+from . import channels, rules, selectors, services
 from .kinds import AUDIENCES, KINDS
 from .models import Channel, DeliveryState, Flavour
 
@@ -238,6 +238,9 @@ def deliveries(request):
     if state not in DeliveryState.values:
         state = ""
     page = _page(request, selectors.deliveries(request.user, state=state))
+    page.object_list = list(page.object_list)
+    for d in page.object_list:
+        d.retryable = not rules.retry_refusal(d)  # the button shows what the service allows
     return render(
         request,
         "notify/deliveries.html",
