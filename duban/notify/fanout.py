@@ -47,9 +47,12 @@ class Message:
     item: Item | None = None
     track: Track | None = None
     condition: dict | None = None
+    path: str = ""  # where the link goes when it is not the item's page
 
     @property
     def url(self) -> str:
+        if self.path:
+            return settings.DUBAN_BASE_URL + self.path
         if self.item is None:
             return settings.DUBAN_BASE_URL + "/"
         return f"{settings.DUBAN_BASE_URL}/items/{self.item.pk}/"

@@ -116,9 +116,7 @@ def _sweep_tracks(at: dt.datetime, res: SweepResult) -> None:
         seen = list(
             # By sweep_at alone: the index's own order, so the LIMIT stops early (each batch
             # claimed moves out of the range; the order need not be total).
-            Track.objects.filter(sweep_at__lte=at)
-            .order_by("sweep_at")
-            .values_list("id", "sweep_at")[:BATCH]
+            Track.objects.filter(sweep_at__lte=at).order_by("sweep_at").values_list("id", "sweep_at")[:BATCH]
         )
         if not seen:
             return
@@ -226,12 +224,12 @@ def _sweep_calendar(at: dt.datetime, res: SweepResult) -> None:
             f"未录入前，跨入 {year} 年的期限只按周末推算，可能不准确。"
         ),
         condition={"calendar_year": year},
+        path=f"/manage/calendar/{year}/",
     )
     fan = Fanout(at)
     with transaction.atomic():
         if fan.tell(msg):
             res.alerts["calendar.missing"] += 1
-            Alert.objects.filter(key=key).update(url=settings.DUBAN_BASE_URL + "/manage/calendar/")
         fan.commit()
 
 

@@ -82,3 +82,21 @@ def test_a_broken_notification_does_not_cost_the_urge(
     assert Urge.objects.filter(message="快").exists()
     assert not Notification.objects.filter(alert__kind="urged").exists()
     assert "could not notify of urged" in caplog.text
+
+
+def test_next_years_calendar_missing_on_1_december_tells_the_admins_once(admin_user, county_clerk):
+    from .conftest import local, sweep
+
+    sweep(local("2026-11-30 23:00"))
+    assert told("calendar.missing") == []
+    sweep(local("2026-12-01 00:01"))
+    sweep(local("2026-12-01 09:00"))
+    assert told("calendar.missing") == [("calendar.missing", "admin_user")]
+    alert = Notification.objects.get(alert__kind="calendar.missing").alert
+    assert "2027" in alert.title and alert.url.endswith("/manage/calendar/2027/")
+    from django.test import Client
+
+    resp = Client()
+    resp.force_login(admin_user)
+    n = Notification.objects.get(alert__kind="calendar.missing")
+    assert resp.post(f"/inbox/{n.pk}/open/")["Location"] == "/manage/calendar/2027/"
