@@ -67,19 +67,24 @@ def test_worker_process_runs_tasks_and_stops_on_sigterm(tmp_path):
     )  # fmt: skip
     db = tmp_path / "var" / "duban.sqlite3"
     status = None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with sqlite3.connect(db) as conn:
-            row = conn.execute(
-                "select status from django_tasks_database_dbtaskresult where replace(id, '-', '') = ?",
-                [task_id],
-            ).fetchone()
-        status = row[0] if row else None
-        if status == "SUCCESSFUL":
-            break
-        time.sleep(0.2)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with sqlite3.connect(db) as conn:
+                row = conn.execute(
+                    "select status from django_tasks_database_dbtaskresult where replace(id, '-', '') = ?",
+                    [task_id],
+                ).fetchone()
+            status = row[0] if row else None
+            if status == "SUCCESSFUL":
+                break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:  # never leave a worker behind, whatever failed
+            proc.kill()
+            proc.wait()
     assert status == "SUCCESSFUL", err
     assert proc.returncode == 0, err
     assert "督办 worker" in out
