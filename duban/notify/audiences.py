@@ -29,7 +29,10 @@ class Directory:
         if not wanted:
             return
         found: dict[int, list[User]] = defaultdict(list)
-        for user in User.objects.filter(unit_id__in=wanted, is_active=True).select_related("unit"):
+        # In id order: who is told first is the same on every database.
+        for user in (
+            User.objects.filter(unit_id__in=wanted, is_active=True).select_related("unit").order_by("id")
+        ):
             found[user.unit_id].append(user)
         for unit in OrgUnit.objects.filter(pk__in=wanted):
             self._units[unit.pk] = unit

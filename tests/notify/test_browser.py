@@ -41,3 +41,6 @@ def test_clerk_sees_the_urge_arrive(live_server, browser, shanxi, clock, setting
     clerk_page.wait_for_url(f"{live_server.url}/items/{item.pk}/")
     assert "浏览器提醒测试事项" in clerk_page.content()
     assert clerk_page.locator("#inbox-link .unread").inner_text() == "1"
+    # Stop the polling pages before the live server goes away (a late poll would hold a connection).
+    clerk_page.context.close()
+    sup_page.context.close()
