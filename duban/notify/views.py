@@ -32,6 +32,19 @@ def _allowed(request, action: str) -> None:
         raise Http404(_("页面不存在"))
 
 
+def _act(request, call, *, done: str, missing: str) -> None:
+    """Run a service for a POST: a 404 for what the viewer may not see, the service's own
+    message for a refusal, ``done`` for success."""
+    try:
+        call()
+    except NotFound:
+        raise Http404(missing) from None
+    except DubanError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+
+
 def _page(request, qs):
     return CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -220,14 +233,12 @@ def robot_edit(request, robot_id: int | None = None):
 @require_POST
 def robot_delete(request, robot_id: int):
     _allowed(request, "notify_settings")
-    try:
-        services.delete_robot(actor=request.user, robot_id=robot_id)
-    except NotFound:
-        raise Http404(_("群机器人不存在")) from None
-    except DubanError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("群机器人已删除"))
+    _act(
+        request,
+        lambda: services.delete_robot(actor=request.user, robot_id=robot_id),
+        done=_("群机器人已删除"),
+        missing=_("群机器人不存在"),
+    )
     return HttpResponseRedirect(reverse("notify:unit_settings") + "#robots")
 
 
@@ -258,15 +269,14 @@ def deliveries(request):
 @require_POST
 def retry(request, delivery_id: int):
     _allowed(request, "deliveries")
-    try:
-        services.retry_delivery(actor=request.user, delivery_id=delivery_id)
-    except NotFound:
-        raise Http404(_("发送记录不存在")) from None
-    except DubanError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已重新排队，将在一分钟内发送"))
+    _act(
+        request,
+        lambda: services.retry_delivery(actor=request.user, delivery_id=delivery_id),
+        done=_("已重新排队，将在一分钟内发送"),
+        missing=_("发送记录不存在"),
+    )
     back = reverse("notify:deliveries")
-    if request.POST.get("state"):
-        back += "?state=" + request.POST["state"]
+    state = request.POST.get("state", "")
+    if state in DeliveryState.values:  # back to the tab the admin was on
+        back += "?state=" + state
     return HttpResponseRedirect(back)
