@@ -154,17 +154,14 @@ class Fanout:
                 planned[msg.key] = (msg, people, units)
         if not planned:
             return set()
-        told = set(Alert.objects.filter(key__in=list(planned)).values_list("key", flat=True))
-        fresh = {k: v for k, v in planned.items() if k not in told}
-        if not fresh:
-            return set()
-        _insert_alerts([msg for msg, _p, _u in fresh.values()], self.at)
-        ids = dict(Alert.objects.filter(key__in=list(fresh), created_at=self.at).values_list("key", "id"))
+        # Keys told before (a second pass, another sweeper) are skipped by the unique key; the
+        # insert returns the rows it made.
+        ids = _insert_alerts([msg for msg, _p, _u in planned.values()], self.at)
         notifications, deliveries = [], []
-        self.prefs([u for key in ids for u in fresh[key][1].values()])
-        self.load_robots({u for key in ids for u in fresh[key][2]})
+        self.prefs([u for key in ids for u in planned[key][1].values()])
+        self.load_robots({u for key in ids for u in planned[key][2]})
         outbound = self._outbound
-        for key, (msg, people, units) in fresh.items():  # in the order told, for a readable inbox
+        for key, (msg, people, units) in planned.items():  # in the order told, for a readable inbox
             alert_id = ids.get(key)
             if alert_id is None:
                 continue
@@ -232,15 +229,26 @@ class Fanout:
             transaction.on_commit(lambda: enqueue(ids))
 
 
-def _insert_rows(table: str, columns: tuple[tuple[str, str], ...], rows: list[tuple], chunk: int) -> None:
-    """``INSERT … ON CONFLICT DO NOTHING`` of many rows without model instances.
+def can_return_inserted() -> bool:
+    return connection.vendor == "postgresql" or (
+        connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35)
+    )
+
+
+def _insert_rows(
+    table: str, columns: tuple[tuple[str, str], ...], rows: list[tuple], chunk: int, returning: str = ""
+) -> list[tuple]:
+    """``INSERT … ON CONFLICT DO NOTHING`` of many rows without model instances; with
+    ``returning`` (a column list), the rows it inserted (not those it skipped).
 
     PostgreSQL gets one array per column (``unnest``): a statement with thousands of
     placeholders costs more to parse on the client than to run. SQLite gets multi-row VALUES.
     ``columns`` are (name, PostgreSQL type) pairs."""
     if not rows:
-        return
+        return []
     names = ", ".join(f'"{c}"' for c, _t in columns)
+    tail = f" RETURNING {returning}" if returning else ""
+    made: list[tuple] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             arrays = ", ".join(f"%s::{'text' if t == 'jsonb' else t}[]" for _c, t in columns)
@@ -250,22 +258,29 @@ def _insert_rows(table: str, columns: tuple[tuple[str, str], ...], rows: list[tu
             aliases = ", ".join(f"c{i}" for i in range(len(columns)))
             sql = (
                 f'INSERT INTO "{table}" ({names}) SELECT {picks} FROM unnest({arrays}) AS v({aliases}) '
-                "ON CONFLICT DO NOTHING"
+                "ON CONFLICT DO NOTHING" + tail
             )
             for i in range(0, len(rows), chunk * 5):
                 part = rows[i : i + chunk * 5]
                 cursor.execute(sql, [list(col) for col in zip(*part, strict=True)])
-            return
+                if returning:
+                    made += cursor.fetchall()
+            return made
         one = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for i in range(0, len(rows), chunk):
             part = rows[i : i + chunk]
-            sql = f'INSERT INTO "{table}" ({names}) VALUES {", ".join([one] * len(part))} ON CONFLICT DO NOTHING'
-            cursor.execute(sql, [v for row in part for v in row])
+            values = ", ".join([one] * len(part))
+            cursor.execute(
+                f'INSERT INTO "{table}" ({names}) VALUES {values} ON CONFLICT DO NOTHING{tail}',
+                [v for row in part for v in row],
+            )
+            if returning:
+                made += cursor.fetchall()
+    return made
 
 
-def _insert_alerts(msgs: list[Message], at: dt.datetime) -> None:
-    """A batch of alerts. A key raced by another writer stays theirs: the caller reads back
-    only the rows stamped with its own time."""
+def _insert_alerts(msgs: list[Message], at: dt.datetime) -> dict[str, int]:
+    """A batch of alerts; returns key → id of those inserted. A key told before stays as it was."""
     when = connection.ops.adapt_datetimefield_value(at)
     rows = [
         (
@@ -285,7 +300,18 @@ def _insert_alerts(msgs: list[Message], at: dt.datetime) -> None:
         ("key", "text"), ("kind", "text"), ("item_id", "bigint"), ("track_id", "bigint"), ("title", "text"),
         ("body", "text"), ("url", "text"), ("condition", "jsonb"), ("created_at", "timestamptz"),
     )  # fmt: skip
-    _insert_rows(Alert._meta.db_table, columns, rows, chunk=500)
+    if can_return_inserted():
+        return dict(_insert_rows(Alert._meta.db_table, columns, rows, chunk=500, returning='"key", "id"'))
+    # SQLite before 3.35 cannot return rows: read back the ones stamped with this pass's time
+    # that were not there before.
+    keys = [m.key for m in msgs]
+    before = set(Alert.objects.filter(key__in=keys).values_list("key", flat=True))
+    _insert_rows(Alert._meta.db_table, columns, [r for r in rows if r[0] not in before], chunk=500)
+    return dict(
+        Alert.objects.filter(key__in=[k for k in keys if k not in before], created_at=at).values_list(
+            "key", "id"
+        )
+    )
 
 
 def _insert_inbox(rows: list[tuple[int, int]], at: dt.datetime) -> None:

@@ -23,7 +23,7 @@ from duban.workcal.calendar import schedule_known
 
 from . import reminders
 from .audiences import issuing_unit_id
-from .fanout import Fanout, Message
+from .fanout import Fanout, Message, can_return_inserted
 from .kinds import KINDS
 from .models import Alert, Delivery, DeliveryState, Notification
 
@@ -186,7 +186,7 @@ def claim(plans: list[tuple[Track, dt.datetime, dt.datetime | None, list]]) -> s
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return {row[0] for row in cursor.fetchall()}
-    if connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35):
+    if can_return_inserted():  # SQLite 3.35+
         values = ", ".join("(%s, %s, %s)" for _ in plans)
         adapt = connection.ops.adapt_datetimefield_value
         params = []

@@ -151,3 +151,28 @@ def test_inbox_keeps_messages_for_the_retention_time(prov_sup, clerk, settings):
     assert Notification.objects.filter(recipient=clerk).exists()
     sweep(local("2021-10-02 10:00"))
     assert not Notification.objects.filter(recipient=clerk, alert__kind="assigned").exists()
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["insert-returning", "read-back"])
+def test_both_write_paths_tell_once(prov_sup, clerk, county_head, monkeypatch, returning):
+    # SQLite before 3.35 has no UPDATE/INSERT … RETURNING: the sweep reads back instead.
+    from duban.notify import fanout
+    from duban.notify import sweep as sweep_mod
+
+    monkeypatch.setattr(fanout, "can_return_inserted", lambda: returning)
+    monkeypatch.setattr(sweep_mod, "can_return_inserted", lambda: returning)
+    with travel_to(local("2021-09-30 10:00")):
+        assign(prov_sup)
+    first = sweep(local("2021-10-11 10:00"))
+    assert first.claimed == 1 and dict(first.alerts) == {"overdue": 1, "overdue.1": 1}
+    assert sorted(Notification.objects.values_list("alert__kind", "recipient__username")) == [
+        ("assigned", "county_clerk"),
+        ("assigned", "county_head"),
+        ("overdue", "county_head"),
+        ("overdue.1", "prov_sup"),
+    ]
+    from duban.items.models import Track
+
+    Track.objects.update(sweep_at=local("2021-10-11 09:00"))  # as if a service touched it
+    again = sweep(local("2021-10-11 10:05"))
+    assert again.claimed == 1 and not again.alerts and Notification.objects.count() == 4
