@@ -318,6 +318,16 @@ def _insert_inbox(rows: list[tuple[int, int]], at: dt.datetime) -> None:
     """Inbox rows are the bulk of a province's first sweep (hundreds of thousands). The unique
     (alert, recipient) key holds."""
     when = connection.ops.adapt_datetimefield_value(at)
+    if connection.vendor == "postgresql" and rows:
+        # The alerts are this batch's own, so no row can conflict: COPY, PostgreSQL's bulk path.
+        table = Notification._meta.db_table
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(
+                f'COPY "{table}" ("alert_id", "recipient_id", "created_at") FROM STDIN'
+            ) as copy:
+                for a, r in rows:
+                    copy.write_row((a, r, when))
+        return
     columns = (("alert_id", "bigint"), ("recipient_id", "bigint"), ("created_at", "timestamptz"))
     _insert_rows(Notification._meta.db_table, columns, [(a, r, when) for a, r in rows], chunk=2000)
 

@@ -21,12 +21,23 @@ HORIZON = dt.timedelta(days=20)
 MORNING = dt.time(8, 30)
 
 
+@dataclass(frozen=True, slots=True)
+class OpenNode:
+    """What the reminders read of a node (the sweep loads open nodes as plain rows)."""
+
+    pk: int
+    kind: str
+    seq: int
+    due_at: dt.datetime
+    done_at: dt.datetime | None = None
+
+
 @dataclass(frozen=True)
 class Reminder:
     kind: str
     key: str
     at: dt.datetime  # when it became (or becomes) true
-    node: Node | None
+    node: Node | OpenNode | None
     condition: dict
     also_late: int = 0  # later open nodes past their due time as well
 
@@ -60,7 +71,7 @@ def after_working_days(start: dt.datetime, n: int) -> dt.datetime:
 
 def for_track(
     track: Track,
-    nodes: list[Node],
+    nodes: list,
     at: dt.datetime,
     *,
     requested_at: dt.datetime | None = None,

@@ -32,9 +32,8 @@ BATCH = 500
 # a province's first pass (≈38k open tracks) from spending its time building model instances.
 TRACK_FIELDS = (
     "id", "state", "item_id", "unit_id", "parent_id", "assignee_id", "requested_by_id",
-    "item__id", "item__title", "item__issuer_unit_id", "unit__id", "unit__name", "parent__id", "parent__unit_id",
+    "item__id", "item__title", "item__issuer_unit_id", "parent__id", "parent__unit_id",
 )  # fmt: skip
-NODE_FIELDS = ("id", "track_id", "kind", "seq", "due_at", "done_at")
 STUCK_QUEUED = dt.timedelta(minutes=10)
 STUCK_SENDING = dt.timedelta(minutes=15)
 
@@ -60,10 +59,12 @@ class SweepResult:
 NODE_LABELS = {k: str(v) for k, v in NodeKind.choices}
 
 
-def _message(r: reminders.Reminder, track: Track, at: dt.datetime, late_by: dict | None = None) -> Message:
+def _message(
+    r: reminders.Reminder, track: Track, unit_name: str, at: dt.datetime, late_by: dict | None = None
+) -> Message:
     item = track.item
     label = KINDS[r.kind].label
-    body = f"事项：{item.title}\n承办单位：{track.unit.name}"
+    body = f"事项：{item.title}\n承办单位：{unit_name}"
     if r.node is not None:
         due = r.node.due_at.astimezone(SHANGHAI)
         body += f"\n节点：{NODE_LABELS.get(r.node.kind, r.node.kind)}\n期限：{due:%Y-%m-%d %H:%M}"
@@ -124,12 +125,14 @@ def _sweep_tracks(at: dt.datetime, res: SweepResult) -> None:
         tracks = {
             t.pk: t
             for t in Track.objects.filter(pk__in=[pk for pk, _ in seen])
-            .select_related("item", "unit", "parent")
+            .select_related("item", "parent")
             .only(*TRACK_FIELDS)
         }
-        nodes: dict[int, list[Node]] = {}
-        for n in Node.objects.filter(track_id__in=list(tracks), done_at__isnull=True).only(*NODE_FIELDS):
-            nodes.setdefault(n.track_id, []).append(n)
+        nodes: dict[int, list[reminders.OpenNode]] = {}
+        for pk, track_id, kind, seq, due_at in Node.objects.filter(
+            track_id__in=list(tracks), done_at__isnull=True
+        ).values_list("id", "track_id", "kind", "seq", "due_at"):
+            nodes.setdefault(track_id, []).append(reminders.OpenNode(pk, kind, seq, due_at))
         requested = _latest(
             Report,
             [pk for pk, t in tracks.items() if t.state == TrackState.REQUESTED],
@@ -154,7 +157,7 @@ def _sweep_tracks(at: dt.datetime, res: SweepResult) -> None:
             won = claim(plans)
             res.claimed += len(won)
             batch = [
-                (_message(r, t, at, late_by), [t], None)
+                (_message(r, t, fan.dir.unit(t.unit_id).name, at, late_by), [t], None)
                 for t, _old, _next, due in plans
                 if t.pk in won
                 for r in due
