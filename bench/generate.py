@@ -241,7 +241,7 @@ class Generator:
         self.events: list[tuple] = []
         self.next_id = {"item": 1, "track": 1, "node": 1, "report": 1, "review": 1, "urge": 1, "extension": 1}
         self.buf: dict[str, list[tuple]] = {
-            k: [] for k in ("item", "track", "node", "report", "review", "urge", "extension")
+            k: [] for k in ("item", "track", "watch", "node", "report", "review", "urge", "extension")
         }
 
     def _id(self, kind: str) -> int:
@@ -771,10 +771,11 @@ class Generator:
                 t["requested_by"],
                 t["signed_by"],
                 unit.id,
-                # Never swept yet: the first sweep pass looks at every open track.
-                None if t["state"] == "closed" else _ts(last),
             )
         )
+        if t["state"] != "closed":
+            # Never swept yet: the first sweep pass looks at every open track.
+            self.buf["watch"].append((tid, _ts(last)))
         for node_id, kind, seq, due_at, original, done_at, assumed in nodes:
             self.buf["node"].append(
                 (node_id, kind, seq, _ts(due_at), _ts(original), _ts(done_at), assumed, tid)
@@ -791,8 +792,9 @@ class Generator:
         "track": [
             "id", "unit_path", "role", "state", "assigned_at", "signed_at", "closed_at", "rating", "next_due_at",
             "last_urged_at", "version", "assigned_by_id", "assignee_id", "item_id", "parent_id", "requested_by_id",
-            "signed_by_id", "unit_id", "sweep_at",
+            "signed_by_id", "unit_id",
         ],
+        "watch": ["track_id", "sweep_at"],
         "node": ["id", "kind", "seq", "due_at", "original_due_at", "done_at", "assumed_calendar", "track_id"],
         "report": [
             "id", "kind", "done", "next_steps", "problems", "support_needed", "created_at", "author_id", "node_id",
@@ -810,8 +812,10 @@ class Generator:
         from django.db import transaction
 
         from duban.items import models as m
+        from duban.notify.models import Watch
 
         models = {
+            "watch": Watch,
             "item": m.Item,
             "track": m.Track,
             "node": m.Node,
@@ -821,7 +825,7 @@ class Generator:
             "extension": m.Extension,
         }
         with transaction.atomic():
-            for key in ("item", "track", "node", "report", "review", "urge", "extension"):
+            for key in ("item", "track", "watch", "node", "report", "review", "urge", "extension"):
                 rows = self.buf[key]
                 if key == "track":
                     rows.sort()  # parents before their passed-down children

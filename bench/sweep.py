@@ -8,7 +8,7 @@ TEMPLATE`` for PostgreSQL), rounds interleaved across backends. In each copy a w
 times:
 
   first   one sweep pass over a database that was never swept: every open track is looked at
-          (the generator sets ``sweep_at`` to each open track's last change)
+          (the generator sets each open track's ``Watch.sweep_at`` to its last change)
   second  the pass right after, with nothing new
   minute  a pass one minute later (what ``duban worker`` does every minute)
   day     a pass one day later: all that became due in a day at once (a worker down for a day)
@@ -143,8 +143,12 @@ def _deliveries(n: int) -> dict:
                 )
             with transaction.atomic():
                 made = Delivery.objects.bulk_create(rows, batch_size=500)
-            ids = [d.pk for d in made] if made and made[0].pk else list(
-                Delivery.objects.filter(channel=channel, created_at=at).values_list("id", flat=True)
+            ids = (
+                [d.pk for d in made]
+                if made and made[0].pk
+                else list(
+                    Delivery.objects.filter(channel=channel, created_at=at).values_list("id", flat=True)
+                )
             )
             t0 = time.perf_counter()
             enqueue(ids)
@@ -178,14 +182,14 @@ def _worker(args: argparse.Namespace) -> dict:
     from duban.core.clock import now, travel_to
     from duban.items.models import Track
     from duban.notify import sweep
-    from duban.notify.models import Alert, Delivery, Notification
+    from duban.notify.models import Alert, Delivery, Notification, Watch
 
     if connection.vendor == "sqlite":
         with connection.cursor() as c:
             c.execute("PRAGMA journal_mode=WAL")
     start = now()
     open_tracks = Track.objects.exclude(state="closed").count()
-    due = Track.objects.filter(sweep_at__lte=start).count()
+    due = Watch.objects.filter(sweep_at__lte=start).count()
     result: dict = {"vendor": connection.vendor, "open_tracks": open_tracks, "to_look_at": due}
     with travel_to(start):
         first, t1, q1 = _timed(sweep.run_once)
@@ -268,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sqlite", help="the generated SQLite database (left untouched; a copy is swept)")
     p.add_argument("--pg-url", help="the generated PostgreSQL database (used as a template)")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--deliveries", type=int, default=0, help="also measure the worker on N deliveries per channel")
+    p.add_argument(
+        "--deliveries", type=int, default=0, help="also measure the worker on N deliveries per channel"
+    )
     p.add_argument("--out", help="write every round's results as JSON here")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -285,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
             _log(json.dumps(res["passes"], ensure_ascii=False))
     if args.out:
         Path(args.out).write_text(json.dumps(rounds, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"{'backend':<11} {'pass':<7} {'median s':>9} {'min s':>7} {'max s':>7} {'queries':>8} {'tracks':>7} {'alerts':>7}")
+    print(
+        f"{'backend':<11} {'pass':<7} {'median s':>9} {'min s':>7} {'max s':>7} {'queries':>8} {'tracks':>7} {'alerts':>7}"
+    )
     for b, results in rounds.items():
         for name in ("first", "second", "minute", "day"):
             secs = [x["passes"][name]["s"] for x in results]
@@ -295,11 +303,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{last['queries']:>8} {last['tracks']:>7} {last['alerts']:>7}"
             )
         last = results[-1]
-        print(f"{b}: open tracks {last['open_tracks']}, inbox rows {last['inbox_rows']}, alerts {last['alerts']}")
+        print(
+            f"{b}: open tracks {last['open_tracks']}, inbox rows {last['inbox_rows']}, alerts {last['alerts']}"
+        )
         if "worker" in last:
             for channel, w in last["worker"].items():
                 rates = [x["worker"][channel]["per_s"] for x in results]
-                print(f"{b}: worker {channel}: {w['sent']}/{w['n']} sent, median {statistics.median(rates)} /s")
+                print(
+                    f"{b}: worker {channel}: {w['sent']}/{w['n']} sent, median {statistics.median(rates)} /s"
+                )
     return 0
 
 

@@ -126,10 +126,6 @@ class Track(models.Model):
     # Derived, stored only for indexed filtering: the earliest due time among open nodes.
     next_due_at = models.DateTimeField(null=True, blank=True)
     last_urged_at = models.DateTimeField(null=True, blank=True)
-    # When the reminder sweep (duban.notify.sweep) should next look at this track: every service
-    # that changes the track sets it to now, the sweep moves it to the next moment a reminder can
-    # become true. Null: nothing will (closed, or every reminder already told).
-    sweep_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -150,7 +146,6 @@ class Track(models.Model):
                 fields=["state", "next_due_at", "unit_path", "item"], name="track_state_due_path_idx"
             ),
             models.Index(fields=["item", "state"]),
-            models.Index(fields=["sweep_at"], name="track_sweep_idx"),
         ]
 
     def __str__(self) -> str:

@@ -67,8 +67,6 @@ def _commit_track(track: Track, **changes) -> None:
     """Apply ``changes`` only if nobody changed the track since we loaded it."""
     if "next_due_at" not in changes:
         changes["next_due_at"] = _next_due(track, changes.get("state", track.state))
-    # Any change may make a reminder true or false: the sweep looks at the track again.
-    changes["sweep_at"] = None if changes.get("state", track.state) == TrackState.CLOSED else now()
     updated = Track.objects.filter(pk=track.pk, version=track.version).update(
         version=F("version") + 1, **changes
     )
@@ -77,6 +75,8 @@ def _commit_track(track: Track, **changes) -> None:
     for key, value in changes.items():
         setattr(track, key, value)
     track.version += 1
+    # Any change may make a reminder true or false (duban.notify's sweep looks at it again).
+    signals.track_changed.send(sender=Track, track=track)
 
 
 def _next_due(track: Track, state: str) -> dt.datetime | None:

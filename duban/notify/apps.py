@@ -7,8 +7,9 @@ class NotifyConfig(AppConfig):
     verbose_name = "消息提醒"
 
     def ready(self) -> None:
-        from duban.items.signals import item_event
+        from duban.items.signals import item_event, track_changed
 
-        from . import fanout
+        from . import fanout, sweep
 
         item_event.connect(fanout.on_item_event, dispatch_uid="duban.notify.fanout")
+        track_changed.connect(sweep.on_track_changed, dispatch_uid="duban.notify.sweep")

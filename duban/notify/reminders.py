@@ -2,7 +2,7 @@
 
 Pure of storage: given a track, its open nodes and the times of its pending request or return,
 it lists every reminder that is true at ``at`` and the next moment one more could become true,
-which the sweep stores as ``Track.sweep_at`` (healthchecks' ``alert_after``).
+which the sweep stores as ``Watch.sweep_at`` (healthchecks' ``alert_after``).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def for_track(
     due_now = [r for r in candidates if r.at <= at]
     wake += [r.at for r in candidates if r.at > at]
     # None: nothing more becomes true by time alone; any change to the track (every service
-    # resets ``sweep_at``) makes the sweep look again.
+    # resets the watch) makes the sweep look again.
     return due_now, min(wake) if wake else None
 
 

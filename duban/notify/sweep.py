@@ -1,8 +1,9 @@
 """One pass of the reminder sweep (``duban sweep``; ``duban worker`` runs it every minute).
 
-Like healthchecks' ``sendalerts``: a track stores only *when to look again* (``sweep_at``);
-the sweep takes the tracks whose time has come, works out what is true from timestamps, and
-claims each with ``UPDATE … SET sweep_at = next WHERE id = … AND sweep_at = seen``. Of several
+Like healthchecks' ``sendalerts``: each open track has only *when to look again*
+(``Watch.sweep_at``); the sweep takes the tracks whose time has come, works out what is true
+from timestamps, and claims each with ``UPDATE … SET sweep_at = next WHERE track = … AND
+sweep_at = seen``. Of several
 sweepers on several hosts exactly one wins each track, and the alert's unique key is the second
 lock: a reminder is told once however often the sweep runs.
 """
@@ -25,15 +26,57 @@ from . import reminders
 from .audiences import issuing_unit_id
 from .fanout import Fanout, Message, can_return_inserted
 from .kinds import KINDS
-from .models import Alert, Delivery, DeliveryState, Notification
+from .models import Alert, Delivery, DeliveryState, Notification, Watch
 
 BATCH = 500
-# What the reminders, the audience rules and the messages read of a track: loading no more keeps
-# a province's first pass (≈38k open tracks) from spending its time building model instances.
-TRACK_FIELDS = (
-    "id", "state", "item_id", "unit_id", "parent_id", "assignee_id", "requested_by_id",
-    "item__id", "item__title", "item__issuer_unit_id", "parent__id", "parent__unit_id",
-)  # fmt: skip
+
+
+@dataclass(slots=True)
+class ItemRow:
+    pk: int
+    title: str
+    issuer_unit_id: int
+
+
+@dataclass(slots=True)
+class ParentRow:
+    unit_id: int
+
+
+@dataclass(slots=True)
+class TrackRow:
+    """What the reminders, the audience rules (``items.rules``) and the messages read of a track,
+    loaded as a plain row: a province's first pass reads ≈38k tracks, and building model
+    instances for them was a fifth of its time."""
+
+    pk: int
+    state: str
+    unit_id: int
+    parent_id: int | None
+    assignee_id: int | None
+    requested_by_id: int | None
+    item: ItemRow
+    parent: ParentRow | None
+
+    FIELDS = (
+        "id", "state", "unit_id", "parent_id", "assignee_id", "requested_by_id",
+        "item_id", "item__title", "item__issuer_unit_id", "parent__unit_id",
+    )  # fmt: skip
+
+    @classmethod
+    def of(cls, row: tuple) -> TrackRow:
+        pk, state, unit_id, parent_id, assignee_id, requested_by_id, item_id, title, issuer, parent_unit = row
+        return cls(
+            pk, state, unit_id, parent_id, assignee_id, requested_by_id,
+            ItemRow(item_id, title, issuer),
+            ParentRow(parent_unit) if parent_id else None,
+        )  # fmt: skip
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
 STUCK_QUEUED = dt.timedelta(minutes=10)
 STUCK_SENDING = dt.timedelta(minutes=15)
 
@@ -117,16 +160,16 @@ def _sweep_tracks(at: dt.datetime, res: SweepResult) -> None:
         seen = list(
             # By sweep_at alone: the index's own order, so the LIMIT stops early (each batch
             # claimed moves out of the range; the order need not be total).
-            Track.objects.filter(sweep_at__lte=at).order_by("sweep_at").values_list("id", "sweep_at")[:BATCH]
+            Watch.objects.filter(sweep_at__lte=at)
+            .order_by("sweep_at")
+            .values_list("track_id", "sweep_at")[:BATCH]
         )
         if not seen:
             return
         res.tracks += len(seen)
         tracks = {
-            t.pk: t
-            for t in Track.objects.filter(pk__in=[pk for pk, _ in seen])
-            .select_related("item", "parent")
-            .only(*TRACK_FIELDS)
+            row[0]: TrackRow.of(row)
+            for row in Track.objects.filter(pk__in=[pk for pk, _ in seen]).values_list(*TrackRow.FIELDS)
         }
         nodes: dict[int, list[reminders.OpenNode]] = {}
         for pk, track_id, kind, seq, due_at in Node.objects.filter(
@@ -168,18 +211,19 @@ def _sweep_tracks(at: dt.datetime, res: SweepResult) -> None:
 
 
 def claim(plans: list[tuple[Track, dt.datetime, dt.datetime | None, list]]) -> set[int]:
-    """``UPDATE … SET sweep_at = next WHERE id = ? AND sweep_at = seen`` for a batch of tracks;
-    the ids this sweeper won. Tracks another sweeper took, or a service changed meanwhile, are
-    not in it. One statement per batch where the database can return the updated rows."""
+    """``UPDATE … SET sweep_at = next WHERE track = ? AND sweep_at = seen`` for a batch of
+    tracks; the ids this sweeper won. Tracks another sweeper took, or a service changed
+    meanwhile, are not in it. One statement per batch where the database can return the
+    updated rows."""
     if not plans:
         return set()
-    table = Track._meta.db_table
+    table = Watch._meta.db_table
     if connection.vendor == "postgresql":
         # One array per column: thousands of placeholders cost more to parse than to run.
         sql = (
-            f'UPDATE "{table}" AS t SET "sweep_at" = v.new_at '
+            f'UPDATE "{table}" AS w SET "sweep_at" = v.new_at '
             "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, old_at, new_at) "
-            'WHERE t."id" = v.id AND t."sweep_at" = v.old_at RETURNING t."id"'
+            'WHERE w."track_id" = v.id AND w."sweep_at" = v.old_at RETURNING w."track_id"'
         )
         params: list = [
             [t.pk for t, *_ in plans],
@@ -198,7 +242,7 @@ def claim(plans: list[tuple[Track, dt.datetime, dt.datetime | None, list]]) -> s
         sql = (
             f'UPDATE "{table}" SET "sweep_at" = v.new_at '
             f"FROM (SELECT column1 AS id, column2 AS old_at, column3 AS new_at FROM (VALUES {values})) AS v "
-            f'WHERE "{table}"."id" = v.id AND "{table}"."sweep_at" = v.old_at RETURNING "{table}"."id"'
+            f'WHERE "{table}"."track_id" = v.id AND "{table}"."sweep_at" = v.old_at RETURNING "{table}"."track_id"'
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -206,8 +250,21 @@ def claim(plans: list[tuple[Track, dt.datetime, dt.datetime | None, list]]) -> s
     return {
         track.pk
         for track, old, next_at, _due in plans
-        if Track.objects.filter(pk=track.pk, sweep_at=old).update(sweep_at=next_at)
+        if Watch.objects.filter(track_id=track.pk, sweep_at=old).update(sweep_at=next_at)
     }
+
+
+def on_track_changed(sender, *, track, **_kwargs) -> None:
+    """Receiver of ``items.signals.track_changed``: look at the track again on the next pass
+    (never again once it is closed). One upsert, in the change's transaction."""
+    when = None if track.state == TrackState.CLOSED else now()
+    table = Watch._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{table}" ("track_id", "sweep_at") VALUES (%s, %s) '
+            'ON CONFLICT ("track_id") DO UPDATE SET "sweep_at" = excluded."sweep_at"',
+            [track.pk, connection.ops.adapt_datetimefield_value(when)],
+        )
 
 
 def _sweep_calendar(at: dt.datetime, res: SweepResult) -> None:

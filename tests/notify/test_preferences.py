@@ -171,8 +171,8 @@ def test_both_write_paths_tell_once(prov_sup, clerk, county_head, monkeypatch, r
         ("overdue", "county_head"),
         ("overdue.1", "prov_sup"),
     ]
-    from duban.items.models import Track
+    from duban.notify.models import Watch
 
-    Track.objects.update(sweep_at=local("2021-10-11 09:00"))  # as if a service touched it
+    Watch.objects.update(sweep_at=local("2021-10-11 09:00"))  # as if a service touched the track
     again = sweep(local("2021-10-11 10:05"))
     assert again.claimed == 1 and not again.alerts and Notification.objects.count() == 4
