@@ -34,8 +34,11 @@ class Directory:
             User.objects.filter(unit_id__in=wanted, is_active=True).select_related("unit").order_by("id")
         ):
             found[user.unit_id].append(user)
-        for unit in OrgUnit.objects.filter(pk__in=wanted):
-            self._units[unit.pk] = unit
+            self._units[user.unit_id] = user.unit
+        empty = [u for u in wanted if u not in self._units]
+        if empty:  # units nobody active belongs to: still needed for their names and parents
+            for unit in OrgUnit.objects.filter(pk__in=empty):
+                self._units[unit.pk] = unit
         for uid in wanted:
             self._members[uid] = found.get(uid, [])
 

@@ -318,8 +318,9 @@ def _insert_inbox(rows: list[tuple[int, int]], at: dt.datetime) -> None:
     """Inbox rows are the bulk of a province's first sweep (hundreds of thousands). The unique
     (alert, recipient) key holds."""
     when = connection.ops.adapt_datetimefield_value(at)
-    if connection.vendor == "postgresql" and rows:
-        # The alerts are this batch's own, so no row can conflict: COPY, PostgreSQL's bulk path.
+    if connection.vendor == "postgresql" and len(rows) > 200:
+        # The alerts are this batch's own, so no row can conflict: COPY, PostgreSQL's bulk path
+        # (for a sweep's thousands; an event's handful is cheaper as one INSERT).
         table = Notification._meta.db_table
         with connection.cursor() as cursor:
             with cursor.cursor.copy(
