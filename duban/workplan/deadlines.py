@@ -99,10 +99,12 @@ def _last_day(year: int, month: int) -> datetime.date:
 
 
 def find_deadlines(
-    norm: str, start: int, end: int, *, plan_year: int, previous: Deadline | None = None
+    norm: str, start: int, end: int, *, plan_year: int | None, previous: Deadline | None = None
 ) -> list[Deadline]:
     """Deadlines in ``norm[start:end]``; ``previous`` is the last deadline before this range
-    (what 届时 refers to)."""
+    (what 届时 refers to). Without a plan year (the text names none) nothing can be dated."""
+    if plan_year is None:
+        return []
     start = max(0, start)
     end = min(len(norm), end)
     out: list[Deadline] = []

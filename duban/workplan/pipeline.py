@@ -9,7 +9,6 @@ as ``text`` (normalisation is one-to-one, see ``normalize``).
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 from collections.abc import Iterable
@@ -86,7 +85,9 @@ def decompose_text(
             raise ParseError("bad_year", "年份不合理：请填写报告所安排工作的年份，例如 2021")
     struct = parse_structure(norm, year=year)
     _ensure_plan(norm, struct)
-    plan_year = struct.plan_year or year or datetime.date.today().year
+    # Only the text or the caller names the year, never the day the parser runs: a report that
+    # names none (and was given none) gets no dated deadlines rather than this year's.
+    plan_year = struct.plan_year or year
 
     places = gazetteer_for(list(gazetteer) if gazetteer is not None else None)
     vocab = vocabulary_for(list(vocabulary) if vocabulary is not None else None)
@@ -137,12 +138,12 @@ def decompose_text(
     }
 
 
-def _fallback_title(name: str | None, plan_year: int) -> str:
+def _fallback_title(name: str | None, plan_year: int | None) -> str:
     if name:
         stem = os.path.splitext(os.path.basename(name))[0]
         if re.search(r"[\u4e00-\u9fff]", stem):
             return stem
-    return f"{plan_year}年政府工作报告"
+    return f"{plan_year}年政府工作报告" if plan_year else "政府工作报告"
 
 
 def _ensure_plan(norm: str, struct: Structure) -> None:
@@ -202,7 +203,7 @@ def _section_tasks(
     norm: str,
     sec: Section,
     is_last_section: bool,
-    report_year: int,
+    report_year: int | None,
     places: Any,
     vocab: Any,
     out: list[TaskInfo],

@@ -41,7 +41,7 @@ class TargetInfo(TypedDict):
     value_max: int | float | None
     unit: str
     comparator: str  # "=", ">=", "<=", "~", "range"
-    plan_year: int
+    plan_year: int | None
     start: int
     end: int
 
@@ -75,7 +75,7 @@ class TaskInfo(TypedDict):
     text: str
     start: int
     end: int
-    plan_year: int
+    plan_year: int | None
     targets: list[TargetInfo]
     deadline: DeadlineInfo | None
     places: list[PlaceInfo]
@@ -86,7 +86,7 @@ class Decomposition(TypedDict):
     schema: str
     source: SourceInfo
     title: str
-    plan_year: int
+    plan_year: int | None
     sections: list[SectionInfo]
     tasks: list[TaskInfo]
     text: str  # the decoded text every offset points into
