@@ -16,11 +16,10 @@ from django.db.models import F
 
 from duban.core.clock import SHANGHAI, now
 
-from . import channels, reminders
+from . import channels, reminders, selectors
 from .fanout import SMS_MAX, sms_text
 from .kinds import KINDS
-from .models import Channel, Delivery, DeliveryState, Preference
-from .preferences import Prefs
+from .models import Channel, Delivery, DeliveryState
 
 log = logging.getLogger("duban.notify")
 BACKOFF_MINUTES = (1, 5, 30, 120)  # after the 1st … 4th failure; the 5th is final
@@ -55,8 +54,7 @@ def _drop_reason(d: Delivery) -> str:
     user = d.recipient
     if user is None or not user.is_active:
         return "接收人已停用"
-    prefs = Prefs.of(Preference.objects.filter(user=user).first())
-    if not prefs.wants(d.channel, alert.kind):
+    if not selectors.preferences(user).wants(d.channel, alert.kind):
         return "接收人已关闭该渠道"
     return ""
 

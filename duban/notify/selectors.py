@@ -57,13 +57,6 @@ def get_delivery(user, pk: int) -> Delivery:
     return d
 
 
-def configurable_units(user) -> list[OrgUnit]:
-    """Units whose notification settings the viewer may change: their own, when allowed."""
-    if getattr(user, "unit_id", None) is None:
-        return []
-    return [user.unit] if rules.can_configure(user, user.unit) else []
-
-
 def robots(user, unit: OrgUnit) -> QuerySet[Robot]:
     if not rules.can_configure(user, unit):
         return Robot.objects.none()

@@ -89,7 +89,6 @@ class SweepResult:
     released: int = 0
     recovered: int = 0
     purged: int = 0
-    queries: int = 0
 
     def __str__(self) -> str:
         told = ", ".join(f"{k} {v}" for k, v in sorted(self.alerts.items())) or "none"
@@ -358,12 +357,9 @@ def _purge(at: dt.datetime, res: SweepResult) -> None:
 def run_once(at: dt.datetime | None = None) -> SweepResult:
     at = at or now()
     res = SweepResult()
-    start = len(connection.queries) if settings.DEBUG else 0
     _sweep_tracks(at, res)
     _sweep_calendar(at, res)
     _release(at, res)
     _recover(at, res)
     _purge(at, res)
-    if settings.DEBUG:
-        res.queries = len(connection.queries) - start
     return res
