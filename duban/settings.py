@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "duban.items",
     "duban.plans",
     "duban.notify",
+    "duban.targets",
     "duban.demo",
     "duban.web",
 ]

@@ -251,7 +251,7 @@ def _assignable(actor, unit: OrgUnit) -> bool:
     return unit.path.startswith(gov.path) and unit.pk != actor.unit_id
 
 
-def _open_track(
+def open_track(
     *, actor, item: Item, unit: OrgUnit, role: str, parent: Track | None, at: dt.datetime
 ) -> Track:
     try:
@@ -296,7 +296,7 @@ def assign_item(*, actor, item_id: int, lead: Sequence[OrgUnit], coop: Sequence[
         if not _assignable(actor, unit):
             raise InvalidInput(f"不能交办给 {unit.name}（须为本级政府辖区内的其他单位）", code="bad_unit")
     at = now()
-    tracks = [_open_track(actor=actor, item=item, unit=u, role=r, parent=None, at=at) for u, r in units]
+    tracks = [open_track(actor=actor, item=item, unit=u, role=r, parent=None, at=at) for u, r in units]
     if item.assigned_at is None:
         Item.objects.filter(pk=item.pk).update(assigned_at=at, version=F("version") + 1)
         item.assigned_at = at
@@ -337,7 +337,7 @@ def pass_down(
             raise InvalidInput(refusal, code="bad_unit")
     at = now()
     children = [
-        _open_track(actor=actor, item=track.item, unit=u, role=TrackRole.LEAD, parent=track, at=at)
+        open_track(actor=actor, item=track.item, unit=u, role=TrackRole.LEAD, parent=track, at=at)
         for u in units
     ]
     _commit_track(track)

@@ -25,6 +25,7 @@ from duban.items.models import Category, Item, Source
 from duban.items.rules import user_actions
 from duban.journal.services import record
 from duban.orgs.models import OrgUnit, UnitKind
+from duban.targets import services as target_services
 from duban.workplan.units import split_keywords
 
 from . import selectors
@@ -242,7 +243,7 @@ def _task_rows(plan: Plan, parsed: dict) -> list[PlanTask]:
                 original_text=text,
                 start=start,
                 end=end,
-                targets=list(t.get("targets") or []),
+                targets=[with_terms(x) for x in t.get("targets") or []],
                 deadline_text=((t.get("deadline") or {}).get("text") or "")[:100],
                 # No deadline in the text: the end of the task's own plan year (a 十四五 goal
                 # is due at the end of 2025, not of the report's year).
@@ -392,6 +393,24 @@ _NUMBER = re.compile(
 )
 
 
+def with_terms(target: dict) -> dict:
+    """A parsed target with the kind its wording suggests and the default reporting period;
+    the supervisor can correct both on the draft plan before assigning."""
+    from duban.targets.progress import guess_kind
+
+    out = dict(target)
+    if not out.get("kind"):
+        kind, up = guess_kind(
+            out.get("text") or "",
+            out.get("indicator") or "",
+            out.get("unit") or "",
+            out.get("comparator") or "=",
+        )
+        out["kind"], out["higher_is_better"] = kind.value, up
+    out.setdefault("period", "monthly")
+    return out
+
+
 def parse_target_line(line: str) -> dict:
     """A supervisor-typed target ("新建5G基站1.5万座") → the contract's target shape, best effort."""
     line = line.strip()
@@ -412,7 +431,7 @@ def parse_target_line(line: str) -> dict:
         target["value_max"] = _num(m.group(2)) * scale if m.group(2) else None
         target["unit"] = m.group(4) or ""
         target["indicator"] = (line[: m.start()] + line[m.end() :]).strip() or line
-    return target
+    return with_terms(target)
 
 
 def _num(s: str) -> int | float:
@@ -445,9 +464,11 @@ def edit_task(
     lead: Sequence[str] | None = None,
     coop: Sequence[str] | None = None,
     selected: bool | None = None,
+    target_terms: Sequence[dict] | None = None,
 ) -> PlanTask:
     """Change what a task says and how it will be assigned; ``None`` leaves a field alone
-    (``due=None`` clears the date, the default ``False`` leaves it)."""
+    (``due=None`` clears the date, the default ``False`` leaves it). ``target_terms`` sets
+    each target's kind and reporting period, in the order of the task's targets."""
     task = _task_for_update(actor, task_id)
     _unassigned(task)
     old = snapshot(task)
@@ -462,6 +483,26 @@ def edit_task(
         by_text = {t.get("text"): t for t in task.targets}
         lines = [line.strip() for line in targets if line and line.strip()]
         task.targets = [by_text.get(line) or parse_target_line(line) for line in lines]
+    if target_terms is not None:
+        from duban.targets.models import Kind as TargetKind
+        from duban.targets.models import Period as TargetPeriod
+
+        if len(target_terms) > len(task.targets):
+            raise InvalidInput("指标类型的个数多于指标", code="bad_terms", field="targets")
+        updated = []
+        for target, terms in zip(task.targets, list(target_terms) + [{}] * len(task.targets), strict=False):
+            target = dict(target)
+            kind, period = terms.get("kind"), terms.get("period")
+            if kind:
+                if kind not in TargetKind.values:
+                    raise InvalidInput("指标类型无效", code="bad_kind", field="targets")
+                target["kind"] = kind
+            if period:
+                if period not in TargetPeriod.values:
+                    raise InvalidInput("报送周期无效", code="bad_period", field="targets")
+                target["period"] = period
+            updated.append(target)
+        task.targets = updated
     if category is not None:
         if category not in Category.values:
             raise InvalidInput("事项类别无效", code="bad_category")
@@ -790,8 +831,21 @@ def assign_batch(*, actor, plan_id: int, task_ids: Sequence[int] | None = None) 
                 final_due=final_due,
                 progress_days=progress,
                 external_id=external_id(plan.sha256, task.start, task.end),
-                source_ref={"plan": plan.pk, "task": task.task_id, "start": task.start, "end": task.end},
+                source_ref={
+                    "plan": plan.pk,
+                    "task": task.task_id,
+                    "section": task.section,
+                    "start": task.start,
+                    "end": task.end,
+                },
             )
+            if not item.targets.exists():
+                target_services.targets_from_task(
+                    actor=actor,
+                    item=item,
+                    task_targets=[with_terms(t) for t in task.targets],
+                    plan_year=plan.plan_year,
+                )
         except DubanError as exc:
             raise type(exc)(f"{_task_label(task)}：{exc.message}", code=exc.code, task=task.task_id) from None
         if PlanTask.objects.filter(item=item).exclude(pk=task.pk).exists():
