@@ -320,19 +320,26 @@ def gap(spec: Spec, year_end: float | None) -> float | None:
 # The reading as of a day
 
 
-def read(spec: Spec, points: Iterable[Point], today: dt.date) -> Reading:
+def read(spec: Spec, points: Iterable[Point], today: dt.date, upto: dt.date | None = None) -> Reading:
     """The target's class on ``today``.
 
     The latest reported period decides, unless a later period's figure is past its due day and
-    missing (未报送). With nothing reported and nothing yet due: 暂无数据.
+    missing (未报送). With nothing reported and nothing yet due: 暂无数据. ``upto`` reads the
+    target as it stood at a past period's end: later periods are left out (a 完成情况表 for March).
     """
     pts = sorted(
-        (p for p in points if p.period_end.year == spec.plan_year and not math.isnan(p.value)),
+        (
+            p
+            for p in points
+            if p.period_end.year == spec.plan_year
+            and not math.isnan(p.value)
+            and (upto is None or p.period_end <= upto)
+        ),
         key=lambda p: p.period_end,
     )
     reported = {p.period_end for p in pts}
     latest = pts[-1] if pts else None
-    missing = [e for e in due_periods(spec, today) if e not in reported]
+    missing = [e for e in due_periods(spec, today) if e not in reported and (upto is None or e <= upto)]
     overdue_after_latest = [e for e in missing if latest is None or e > latest.period_end]
     year_end = forecast(spec, pts)
     if overdue_after_latest:

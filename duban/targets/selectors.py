@@ -149,8 +149,11 @@ def _descendants(targets: Sequence[Target]) -> dict[int, list[Target]]:
     return kids
 
 
-def statuses(targets: Sequence[Target], today: dt.date | None = None) -> list[Status]:
-    """Each target's status on ``today`` (default: today in Shanghai)."""
+def statuses(
+    targets: Sequence[Target], today: dt.date | None = None, upto: dt.date | None = None
+) -> list[Status]:
+    """Each target's status on ``today`` (default: today in Shanghai); with ``upto``, as it
+    stood at that period's end (figures of later periods left out)."""
     today = today or local_today()
     kids = _descendants(targets)
     all_ids = {t.pk for t in targets} | {c.pk for cs in kids.values() for c in cs}
@@ -186,7 +189,7 @@ def statuses(targets: Sequence[Target], today: dt.date | None = None) -> list[St
         merged, source_of, rolled, mismatched = effective_of(t)
         memo[t.pk] = merged
         spec = spec_of(t)
-        reading = progress.read(spec, [Point(d, v) for d, v in merged.items()], today)
+        reading = progress.read(spec, [Point(d, v) for d, v in merged.items()], today, upto)
         own = figs.get(t.pk) or {"unit": {}, "stats": {}}
         out.append(
             Status(
@@ -230,6 +233,8 @@ def target_list(
     q: str | None = None,
     item_id: int | None = None,
     today: dt.date | None = None,
+    upto: dt.date | None = None,
+    top_only: bool = False,
 ) -> TargetList:
     """The 指标 list: visible targets matching the filters, each with its derived class, and the
     count of each class at the top (counted before the class filter, so the counts are links)."""
@@ -246,7 +251,9 @@ def target_list(
         qs = qs.filter(item_id=item_id)
     if q:
         qs = qs.filter(indicator__icontains=q.strip()[:50])
-    rows = statuses(list(qs.order_by("item_id", "parent_id", "id")), today)
+    if top_only:
+        qs = qs.filter(parent__isnull=True)
+    rows = statuses(list(qs.order_by("item_id", "parent_id", "id")), today, upto)
     counts = {k.value: 0 for k in progress.KLASS_ORDER}
     for s in rows:
         counts[s.klass.value] += 1

@@ -232,7 +232,9 @@ def test_demo_users_have_notifications(shanxi):
 
     build_demo()
     run_once()
-    kinds = set(Notification.objects.filter(recipient__username="prov_sup").values_list("alert__kind", flat=True))
+    kinds = set(
+        Notification.objects.filter(recipient__username="prov_sup").values_list("alert__kind", flat=True)
+    )
     assert {"closure.requested", "overdue.1"} <= kinds
     assert Notification.objects.filter(recipient__username="xd_clerk", alert__kind="assigned").exists()
     assert Notification.objects.filter(recipient__username="prov_leader", alert__kind="overdue.3").exists()
