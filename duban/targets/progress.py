@@ -86,6 +86,9 @@ class Spec:
     higher_is_better: bool = True
     # Last year's figures to date by month (12 numbers or None where unknown), for the forecast.
     last_year: Sequence[float | None] | None = None
+    # When the target was set: a figure that fell due before it is not demanded (a target added
+    # in April is not 未报送 for January).
+    since: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -163,8 +166,13 @@ def _period_start(spec: Spec, end: dt.date) -> dt.date:
 
 
 def due_periods(spec: Spec, today: dt.date) -> list[dt.date]:
-    """Periods whose figure is due by ``today`` (due day passed or today)."""
-    return [e for e in period_ends(spec.plan_year, spec.period) if due_date(spec, e) <= today]
+    """Periods whose figure is due by ``today`` (the due day has come), and was due after the
+    target was set."""
+    return [
+        e
+        for e in period_ends(spec.plan_year, spec.period)
+        if due_date(spec, e) <= today and (spec.since is None or due_date(spec, e) >= spec.since)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from duban.core.clock import local_today
+from duban.core.clock import local_today, to_local
 from duban.core.errors import NotFound
 from duban.items.models import Track
 from duban.items.selectors import sees_whole_subtree
@@ -71,6 +71,7 @@ def spec_of(target: Target) -> Spec:
         tolerance=target.tolerance,
         higher_is_better=target.higher_is_better,
         last_year=target.last_year or None,
+        since=to_local(target.created_at).date() if target.created_at else None,
     )
 
 
@@ -311,7 +312,8 @@ def figures_due(
         spec = spec_of(t)
         for end in progress.period_ends(t.plan_year, t.period):
             due = progress.due_date(spec, end)
-            if end < today and due <= horizon and end not in have[t.pk]:
+            demanded = spec.since is None or due >= spec.since
+            if end < today and due <= horizon and demanded and end not in have[t.pk]:
                 out.append((t, end, due))
     out.sort(key=lambda row: (row[2], row[0].pk))
     return out
