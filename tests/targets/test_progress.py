@@ -82,7 +82,9 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("name", "spec", "figures", "today", "klass", "exp"), TABLE, ids=[r[0] for r in TABLE])
+@pytest.mark.parametrize(
+    ("name", "spec", "figures", "today", "klass", "exp"), TABLE, ids=[r[0] for r in TABLE]
+)
 def test_class_table(name, spec, figures, today, klass, exp):
     r = read(spec, pts(*figures), today)
     assert r.klass == klass
@@ -125,7 +127,9 @@ def test_quarterly_periods_and_due_dates():
     q = Spec(kind=Kind.CUMULATIVE, value=400, plan_year=2026, period=Period.QUARTERLY, due_day=15)
     assert period_ends(2026, Period.QUARTERLY) == [MAR, JUN, D(2026, 9, 30), DEC]
     assert due_date(q, DEC) == D(2027, 1, 15)
-    assert due_date(Spec(kind=Kind.LEVEL, value=1, plan_year=2026, due_day=31), D(2026, 1, 31)) == D(2026, 2, 28)
+    assert due_date(Spec(kind=Kind.LEVEL, value=1, plan_year=2026, due_day=31), D(2026, 1, 31)) == D(
+        2026, 2, 28
+    )
     assert elapsed_share(q, JUN) == 0.5
     # Before April 15 the first quarter is not yet late; after it, it is.
     assert read(q, [], D(2026, 4, 14)).klass == Klass.NO_DATA
@@ -136,7 +140,9 @@ def test_quarterly_periods_and_due_dates():
 def test_forecast_straight_line_and_last_year_shape():
     assert forecast(CUM, pts((MAR, 3300))) == pytest.approx(13200)
     # Last year reached a fifth of its total by March: 3,300 points to 16,500.
-    shaped = Spec(kind=Kind.CUMULATIVE, value=12000, plan_year=2026, last_year=[100, 150, 200] + [None] * 8 + [1000])
+    shaped = Spec(
+        kind=Kind.CUMULATIVE, value=12000, plan_year=2026, last_year=[100, 150, 200] + [None] * 8 + [1000]
+    )
     assert forecast(shaped, pts((MAR, 3300))) == pytest.approx(16500)
     # Level: a line through the baseline and the figures.
     assert forecast(LEVEL, pts((MAR, 410), (JUN, 440))) == pytest.approx(500, abs=1e-6)
