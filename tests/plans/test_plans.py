@@ -237,12 +237,23 @@ def test_batch_assign_ten_tasks(plan, prov_sup):
         assert item.source_ref == {
             "plan": plan.pk,
             "task": task.task_id,
+            "section": task.section,
             "start": task.start,
             "end": task.end,
         }
+        # The task's quantitative targets become the item's, owned by its lead track.
+        targets = list(item.targets.order_by("id"))
+        assert [t.source_text for t in targets] == [
+            x["text"] for x in task.targets if x.get("value") is not None
+        ]
+        assert all(
+            t.track.role == "lead" and t.kind == x["kind"]
+            for t, x in zip(targets, task.targets, strict=False)
+        )
         leads = Track.objects.filter(item=item, role="lead")
         assert sorted(leads.values_list("unit__code", flat=True)) == sorted(task.lead_codes)
         assert Track.objects.filter(item=item).count() == len(task.lead_codes) + len(task.coop_codes)
+    assert sum(item.targets.count() for item in items) > 0
     assert Event.objects.filter(action="plan.assign").count() == 1
     assert verify().ok
 
