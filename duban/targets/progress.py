@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -125,8 +126,15 @@ def _month_end(year: int, month: int) -> dt.date:
 
 
 def period_ends(year: int, period: Period | str) -> list[dt.date]:
+    return list(_period_ends(year, str(period)))
+
+
+# A province's list reads thousands of targets sharing a handful of (year, period, due day)
+# combinations: the calendar arithmetic is done once per combination, not once per target.
+@functools.lru_cache(maxsize=256)
+def _period_ends(year: int, period: str) -> tuple[dt.date, ...]:
     months = range(3, 13, 3) if Period(period) == Period.QUARTERLY else range(1, 13)
-    return [_month_end(year, m) for m in months]
+    return tuple(_month_end(year, m) for m in months)
 
 
 def is_period_end(spec: Spec, day: dt.date) -> bool:
@@ -143,10 +151,15 @@ def period_containing(spec: Spec, day: dt.date) -> dt.date | None:
 
 def due_date(spec: Spec, period_end: dt.date) -> dt.date:
     """The day a period's figure is due: ``due_day`` of the next month (clamped to its length)."""
+    return _due_date(period_end, spec.due_day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _due_date(period_end: dt.date, due_day: int) -> dt.date:
     year, month = (
         (period_end.year + 1, 1) if period_end.month == 12 else (period_end.year, period_end.month + 1)
     )
-    return dt.date(year, month, min(max(spec.due_day, 1), calendar.monthrange(year, month)[1]))
+    return dt.date(year, month, min(max(due_day, 1), calendar.monthrange(year, month)[1]))
 
 
 def fileable_periods(spec: Spec, today: dt.date) -> list[dt.date]:
@@ -168,11 +181,19 @@ def _period_start(spec: Spec, end: dt.date) -> dt.date:
 def due_periods(spec: Spec, today: dt.date) -> list[dt.date]:
     """Periods whose figure is due by ``today`` (the due day has come), and was due after the
     target was set."""
-    return [
-        e
-        for e in period_ends(spec.plan_year, spec.period)
-        if due_date(spec, e) <= today and (spec.since is None or due_date(spec, e) >= spec.since)
-    ]
+    return list(_due_periods(spec.plan_year, str(spec.period), spec.due_day, spec.since, today))
+
+
+@functools.lru_cache(maxsize=1024)
+def _due_periods(
+    year: int, period: str, due_day: int, since: dt.date | None, today: dt.date
+) -> tuple[dt.date, ...]:
+    out = []
+    for e in _period_ends(year, period):
+        due = _due_date(e, due_day)
+        if due <= today and (since is None or due >= since):
+            out.append(e)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------
