@@ -131,6 +131,8 @@ DUBAN_RETURN_WORKING_DAYS = int(os.environ.get("DUBAN_RETURN_WORKING_DAYS", 3))
 # An item-list export larger than this is refused with advice to narrow the filter (one request
 # holding a whole province's workbook in memory would starve the other users).
 DUBAN_EXPORT_MAX_ROWS = int(os.environ.get("DUBAN_EXPORT_MAX_ROWS", 100_000))
+# 统计数 and the unit's own figure differing by more than this share are flagged 数据不一致.
+DUBAN_TARGET_STATS_TOLERANCE = float(os.environ.get("DUBAN_TARGET_STATS_TOLERANCE", 0.02))
 
 # --- Notifications (duban.notify) -----------------------------------------------------------
 # Links in e-mails, SMS and robot messages point here.
