@@ -705,3 +705,4 @@ def inbox_read_all(request):
 
 
 api.add_router("/v1/", v1)
+api.add_router("/v1/", "duban.api.targets.router")  # 量化指标: duban/api/targets.py
