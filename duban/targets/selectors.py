@@ -23,7 +23,7 @@ from duban.items.selectors import sees_whole_subtree
 from duban.orgs.models import subtree_filter
 
 from . import progress
-from .models import Figure, FigureSource, Target
+from .models import Confidence, Figure, FigureSource, Target
 from .progress import Klass, Point, Reading, Spec
 
 
@@ -90,8 +90,8 @@ class Status:
 
     target: Target
     reading: Reading
-    unit: dict[dt.date, Figure] = field(default_factory=dict)  # current version per period
-    stats: dict[dt.date, Figure] = field(default_factory=dict)
+    unit: dict[dt.date, FigureRow] = field(default_factory=dict)  # current version per period
+    stats: dict[dt.date, FigureRow] = field(default_factory=dict)
     rolled: dict[dt.date, float] = field(default_factory=dict)  # the shares' sum
     effective: dict[dt.date, float] = field(default_factory=dict)
     source_of: dict[dt.date, str] = field(default_factory=dict)  # "stats", "unit" or "rollup"
@@ -103,7 +103,7 @@ class Status:
         return self.reading.klass
 
     @property
-    def confidence(self) -> Figure | None:
+    def confidence(self) -> FigureRow | None:
         """The unit's latest own judgement (有把握完成 …), never merged into the class."""
         for day in sorted(self.unit, reverse=True):
             if self.unit[day].confidence:
@@ -115,14 +115,66 @@ class Status:
         return bool(self.mismatched)
 
 
-def current_figures(target_ids: Iterable[int]) -> dict[int, dict[str, dict[dt.date, Figure]]]:
+class FigureRow:
+    """A figure as lists read it: the columns, without a model instance (a province's list
+    reads tens of thousands). Has what a ``Figure`` offers the templates and the API."""
+
+    __slots__ = (
+        "pk",
+        "target_id",
+        "period_end",
+        "source",
+        "version",
+        "value",
+        "note",
+        "confidence",
+        "confidence_reason",
+        "author_id",
+        "created_at",
+    )
+    COLUMNS = (
+        "pk",
+        "target_id",
+        "period_end",
+        "source",
+        "version",
+        "value",
+        "note",
+        "confidence",
+        "confidence_reason",
+        "author_id",
+        "created_at",
+    )
+
+    def __init__(self, *values) -> None:
+        for name, value in zip(self.COLUMNS, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def get_confidence_display(self) -> str:
+        return str(Confidence(self.confidence).label) if self.confidence else ""
+
+    def get_source_display(self) -> str:
+        return str(FigureSource(self.source).label)
+
+
+def current_figures(target_ids: Iterable[int]) -> dict[int, dict[str, dict[dt.date, FigureRow]]]:
     """The current version of every figure of the targets, by source and period."""
-    out: dict[int, dict[str, dict[dt.date, Figure]]] = defaultdict(lambda: {"unit": {}, "stats": {}})
+    out: dict[int, dict[str, dict[dt.date, FigureRow]]] = defaultdict(lambda: {"unit": {}, "stats": {}})
     ids = list(target_ids)
     for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
         chunk = ids[start : start + 900]
         # Ascending version: the last one seen for a period is the current one.
-        for f in Figure.objects.filter(target_id__in=chunk).order_by("target_id", "period_end", "version"):
+        rows = (
+            Figure.objects.filter(target_id__in=chunk)
+            .order_by("target_id", "period_end", "version")
+            .values_list(*FigureRow.COLUMNS)
+        )
+        for values in rows:
+            f = FigureRow(*values)
             out[f.target_id][f.source][f.period_end] = f
     return out
 
