@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from duban.core.errors import DubanError, NotFound
 from duban.items.models import Category
 from duban.items.rules import user_actions
+from duban.targets.models import Kind as TargetKind
+from duban.targets.models import Period as TargetPeriod
 
 from . import selectors, services
 from .forms import TaskForm, UploadForm
@@ -102,8 +104,24 @@ def _detail_context(request, plan, *, edit_pk=None, bound_form=None) -> dict:
         edit_task = next((t for t in tasks if str(t.pk) == str(edit_pk) and not t.assigned), None)
         if edit_task is not None:
             choices = selectors.unit_choices(plan, edit_task.lead_codes + edit_task.coop_codes)
-            form = bound_form or TaskForm(initial=TaskForm.initial_for(edit_task), unit_choices=choices)
+            terms = [services.with_terms(tg) for tg in edit_task.targets]
+            form = bound_form or TaskForm(
+                initial=TaskForm.initial_for(edit_task, terms),
+                unit_choices=choices,
+                targets=edit_task.targets,
+            )
+    kinds, periods = dict(TargetKind.choices), dict(TargetPeriod.choices)
     for t in tasks:
+        t.target_rows = []
+        for tg in t.targets:
+            terms = services.with_terms(tg)
+            t.target_rows.append(
+                {
+                    "target": tg,
+                    "kind": kinds.get(terms.get("kind"), ""),
+                    "period": periods.get(terms.get("period"), ""),
+                }
+            )
         t.lead_units = [names[c] for c in t.lead_codes if c in names]
         t.coop_units = [names[c] for c in t.coop_codes if c in names]
         t.effective_due = services.final_due_for(t, plan)
@@ -143,7 +161,7 @@ def task_edit(request, plan_id: int, task_id: int):
     plan = _plan_or_404(request.user, plan_id)
     task = _task_or_404(plan, task_id)
     choices = selectors.unit_choices(plan, task.lead_codes + task.coop_codes)
-    form = TaskForm(request.POST, unit_choices=choices)
+    form = TaskForm(request.POST, unit_choices=choices, targets=task.targets)
     if not form.is_valid():
         messages.error(request, _("请检查填写的内容"))
         ctx = _detail_context(request, plan, edit_pk=task.pk, bound_form=form)
@@ -159,6 +177,7 @@ def task_edit(request, plan_id: int, task_id: int):
             due=d["due"],
             lead=d["lead"],
             coop=d["coop"],
+            target_terms=form.target_terms(),
         )
     except DubanError as exc:
         _refused(request, exc)

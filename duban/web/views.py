@@ -37,6 +37,11 @@ from duban.items.models import (
 )
 from duban.orgs.models import OrgUnit
 from duban.orgs.selectors import unit_members
+from duban.targets import progress as target_progress
+from duban.targets import rules as target_rules
+from duban.targets import selectors as target_selectors
+from duban.targets import services as target_services
+from duban.targets.models import Confidence
 
 from . import journal as journal_text
 from . import units as unit_choices
@@ -50,6 +55,20 @@ QUEUE_LABELS = {
     "urged": "被催办",
     "to_review": "待审核",
     "extensions": "延期待批",
+    "figures": "待报送指标",
+}
+# The 待报送指标 tab: the figures this user files that are overdue or due soon (web only; the
+# track tabs above are the API's queue too).
+FIGURES_TAB = "figures"
+# A target's class → the badge colour it is shown with.
+KLASS_BADGES = {
+    "behind": "badge-red",
+    "missing": "badge-red",
+    "on_track": "badge-green",
+    "ahead": "badge-green",
+    "done_early": "badge-green",
+    "done": "badge-closed",
+    "no_data": "badge-draft",
 }
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 50
@@ -80,15 +99,24 @@ def _not_found(exc: DubanError | None = None):
 @require_GET
 def queue(request):
     q = selectors.Queue(request.user)
-    at, kinds = q.at, q.kinds
+    at, kinds = q.at, list(q.kinds)
     counts = q.counts()
+    due = target_selectors.figures_due(request.user)
+    if due:  # only someone who files figures, and has some to file, gets the tab
+        kinds.append(FIGURES_TAB)
+        counts[FIGURES_TAB] = len(due)
     kind = request.GET.get("kind")
     if kind not in kinds:
         kind = next((k for k in kinds if counts[k]), kinds[0])
-    paginator = CappedPaginator(q.tab(kind), QUEUE_PAGE_SIZE, count=counts[kind])
-    page = paginator.get_page(request.GET.get("page"))
-    rows = list(page.object_list) if counts[kind] else []
-    _decorate_tracks(rows, at)
+    if kind == FIGURES_TAB:
+        paginator = CappedPaginator(_figure_rows(due), QUEUE_PAGE_SIZE, count=counts[kind])
+        page = paginator.get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+    else:
+        paginator = CappedPaginator(q.tab(kind), QUEUE_PAGE_SIZE, count=counts[kind])
+        page = paginator.get_page(request.GET.get("page"))
+        rows = list(page.object_list) if counts[kind] else []
+        _decorate_tracks(rows, at)
     tabs = [{"kind": k, "label": _(QUEUE_LABELS[k]), "count": counts[k], "active": k == kind} for k in kinds]
     return render(
         request,
@@ -105,6 +133,22 @@ def queue(request):
             "last": page.end_index(),
         },
     )
+
+
+def period_label(target, end: dt.date) -> str:
+    """A reporting period as people say it: 2026年3月, 2026年第一季度."""
+    if target.period == "quarterly":
+        quarter = "一二三四"[(end.month - 1) // 3]
+        return _("%(y)d年第%(q)s季度") % {"y": end.year, "q": quarter}
+    return _("%(y)d年%(m)d月") % {"y": end.year, "m": end.month}
+
+
+def _figure_rows(due: list) -> list[dict]:
+    today = local_today()
+    return [
+        {"target": t, "period_end": end, "period": period_label(t, end), "due": day, "late": day < today}
+        for t, end, day in due
+    ]
 
 
 def _decorate_tracks(tracks: list[Track], at: dt.datetime) -> None:
@@ -434,9 +478,13 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
             t.members = members
         if t.actions["pass_down"].allowed:
             t.lower_units = unit_choices.pass_down_groups(t.unit)
+    targets = target_selectors.item_targets(user, item.pk)
+    _attach_figure_forms(user, tracks, targets)
     top = [t for t in tracks if t.parent_id is None]
     return {
         "item": item,
+        "targets": [_target_row(s) for s in targets],
+        "can_add_target": target_rules.sets_targets_for(user, item),
         "tracks": tracks,
         "top_tracks": top,
         "item_light": status.item_light(tracks, at),
@@ -446,9 +494,82 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
         "timeline": [journal_text.describe(e) for e in item.event_list],
         "item_actions": rules.item_actions(user, item),
         "ratings": Rating.choices,
+        "confidences": Confidence.choices,
         "retry": retry or {},
         "today": local_today(),
     }
+
+
+def _target_row(st) -> dict:
+    """One line of the item page's 量化指标 block."""
+    reading = st.reading
+    return {
+        "target": st.target,
+        "klass": reading.klass.value,
+        "klass_label": _(reading.label),
+        "badge": KLASS_BADGES.get(reading.klass.value, ""),
+        "actual": reading.actual,
+        "expected": reading.expected,
+        "share": reading.share,
+        "completion": reading.completion,
+        "period": period_label(st.target, reading.period_end) if reading.period_end else "",
+        "confidence": st.confidence,
+    }
+
+
+def _attach_figure_forms(user, tracks: list[Track], targets: list) -> None:
+    """The figure fields of each track's 进度报告 form: the track's targets the viewer may file
+    (the same rule ``file_progress_report`` refuses with), each with the periods open today."""
+    today = local_today()
+    for t in tracks:
+        t.figure_rows = []
+        if ReportKind.PROGRESS not in t.actions.report_kinds():
+            continue
+        retry = t.retry.get("report") or {}
+        for st in targets:
+            target = st.target
+            if target.track_id != t.pk:
+                continue
+            if not target_rules.target_actions(user, target, only=("file",))["file"].allowed:
+                continue
+            ends = target_progress.fileable_periods(target_selectors.spec_of(target), today)
+            if not ends:
+                continue
+            # The period due now: the latest that has ended (else the current one).
+            ended = [e for e in ends if e < today]
+            default = (ended or ends)[-1].isoformat()
+            key = f"figure_{target.pk}_"
+            t.figure_rows.append(
+                {
+                    "target": target,
+                    "periods": [(e.isoformat(), period_label(target, e)) for e in ends],
+                    "period": retry.get(key + "period") or default,
+                    "value": retry.get(key + "value", ""),
+                    "confidence": retry.get(key + "confidence", ""),
+                    "reason": retry.get(key + "reason", ""),
+                    "actual": st.reading.actual,
+                }
+            )
+
+
+def _posted_figures(post) -> list[dict]:
+    """The figure fields of a 进度报告 form that were filled in."""
+    out = []
+    for raw in dict.fromkeys(post.getlist("figure_target")):
+        key = f"figure_{raw}_"
+        value = (post.get(key + "value") or "").strip()
+        if not value:
+            continue
+        out.append(
+            {
+                "target": int(raw) if raw.isdigit() else raw,
+                "period_end": post.get(key + "period", ""),
+                "value": value,
+                "confidence": post.get(key + "confidence", ""),
+                "confidence_reason": post.get(key + "reason", ""),
+            }
+        )
+    return out
 
 
 @login_required
@@ -481,17 +602,22 @@ def _do_track_action(request, track: Track, action: str) -> str:
         return _("已签收，请在期限内报送部署情况")
     if action == "report":
         kind = p.get("kind", "")
-        services.file_report(
-            actor=user,
-            track_id=track.pk,
-            kind=kind,
-            done=p.get("done", ""),
-            next_steps=p.get("next_steps", ""),
-            problems=p.get("problems", ""),
-            support_needed=p.get("support_needed", ""),
-            files=request.FILES.getlist("files"),
-            expected_version=v,
-        )
+        report = {
+            "actor": user,
+            "track_id": track.pk,
+            "done": p.get("done", ""),
+            "next_steps": p.get("next_steps", ""),
+            "problems": p.get("problems", ""),
+            "support_needed": p.get("support_needed", ""),
+            "files": request.FILES.getlist("files"),
+            "expected_version": v,
+        }
+        figures = _posted_figures(p) if kind == ReportKind.PROGRESS else []
+        if figures:
+            # One transaction: a bad figure refuses the report too.
+            target_services.file_progress_report(figures=figures, **report)
+            return _("进度报告已报送，并报送 %(n)d 项指标数据") % {"n": len(figures)}
+        services.file_report(kind=kind, **report)
         if kind == ReportKind.RESULT:
             return _("已申请办结，等待交办单位审核")
         return _("%(kind)s已报送") % {"kind": ReportKind(kind).label}
