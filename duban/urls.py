@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("duban.api.urls")),
     path("plans/", include("duban.plans.urls")),
+    path("targets/", include("duban.targets.urls")),
     path("", include("duban.notify.urls")),
     path("", include("duban.web.urls")),
 ]

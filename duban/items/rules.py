@@ -299,6 +299,9 @@ def user_actions(user) -> set[str]:
         allowed |= {"register", "import_report"}
     if user.role in (Role.SUPERVISOR, Role.LEADER) and user.unit_id is not None:
         allowed.add("view_plans")
+    if user.unit_id is not None:
+        # 指标: every unit may own a target or a share of one; the list shows what it may see.
+        allowed.add("view_targets")
     from duban.orgs.services import can_manage_unit
     from duban.workcal.services import can_manage as can_manage_calendar
 
