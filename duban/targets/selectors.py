@@ -303,7 +303,7 @@ def target_list(
     if item_id:
         qs = qs.filter(item_id=item_id)
     if q:
-        qs = qs.filter(indicator__icontains=q.strip()[:50])
+        qs = qs.filter(indicator__icontains=q.strip()[:100])
     if top_only:
         qs = qs.filter(parent__isnull=True)
     rows = statuses(list(qs.order_by("item_id", "parent_id", "id")), today, upto)

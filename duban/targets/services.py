@@ -244,7 +244,11 @@ def create_target(
 
 
 def _lock_target(actor, target_id: int, expected_version: int | None = None) -> Target:
+    """A visible target, its row locked for the transaction: two first filings of a period (no
+    figure row yet to lock) queue here instead of racing for version 1."""
     target = selectors.get_target(actor, target_id)
+    locked = Target.objects.select_for_update().filter(pk=target.pk).values_list("version", flat=True).first()
+    target.version = locked if locked is not None else target.version
     if expected_version is not None and target.version != expected_version:
         raise StaleVersion("该指标已被他人更新，请刷新页面后重试", code="stale_version")
     return target
