@@ -502,7 +502,9 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
 
 def _target_row(st) -> dict:
     """One line of the item page's 量化指标 block."""
-    reading = st.reading
+    reading, target = st.reading, st.target
+    # The period the actual is from: the latest reported (a missing later one is not it).
+    reported = [d for d in st.effective if d.year == target.plan_year]
     return {
         "target": st.target,
         "klass": reading.klass.value,
@@ -512,7 +514,10 @@ def _target_row(st) -> dict:
         "expected": reading.expected,
         "share": reading.share,
         "completion": reading.completion,
-        "period": period_label(st.target, reading.period_end) if reading.period_end else "",
+        "actual_period": period_label(target, max(reported))
+        if reading.actual is not None and reported
+        else "",
+        "expected_period": period_label(target, reading.period_end) if reading.period_end else "",
         "confidence": st.confidence,
     }
 

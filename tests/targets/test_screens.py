@@ -115,7 +115,7 @@ def test_item_page_shows_targets_block(fiveg, prov_sup, gxt_clerk, sibling_clerk
     assert "量化指标" in html and f'href="/targets/{fiveg.pk}/"' in html
     row = page.context["targets"][0]
     assert (row["klass"], row["actual"], row["expected"]) == ("behind", 2000, 2500)
-    assert "欠进度" in html and "2000 / 15000座" in html and "2500座" in html
+    assert "欠进度" in html and "2000 / 15000座" in html and "截至2026年2月" in html and "2500座" in html
     assert "有风险" in html and "选址审批慢" in html
     # The issuing supervisor may add targets; the unit that files them may not.
     assert page.context["can_add_target"] and f'href="/targets/new/{fiveg.item_id}/"' in html
@@ -123,6 +123,16 @@ def test_item_page_shows_targets_block(fiveg, prov_sup, gxt_clerk, sibling_clerk
     assert not clerk.context["can_add_target"] and "添加指标" not in clerk.content.decode()
     assert "5G基站" in clerk.content.decode()
     assert login(sibling_clerk).get(url).status_code == 404
+    # March's figure is past due: 未报送, the actual still February's, 序时进度 March's.
+    clock("2026-04-11 09:00")
+    page = login(prov_sup).get(url)
+    html = page.content.decode()
+    assert page.context["targets"][0]["klass"] == "missing" and "未报送" in html
+    assert (
+        "2000 / 15000座" in html
+        and "截至2026年2月" in html
+        and '3750座 <span class="muted">（2026年3月）' in html
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,9 +267,7 @@ def test_plan_page_sets_kind_and_period_of_targets(prov_sup, clock):
     task = PlanTask.objects.get(pk=task.pk)
     assert (task.targets[i]["kind"], task.targets[i]["period"]) == ("level", "quarterly")
     html = c.get(f"/plans/{plan.pk}/?edit={task.pk}").content.decode()
-    assert (
-        '<option value="level" selected>' in html.split(f'name="target_{i}_kind"')[1].split("</select>")[0]
-    )
+    assert '<option value="level" selected>' in html.split(f'name="target_{i}_kind"')[1].split("</select>")[0]
     # A bad choice is refused by the form and changes nothing.
     bad = dict(data, **{f"target_{i}_kind": "nonsense"})
     assert c.post(f"/plans/{plan.pk}/tasks/{task.pk}/edit/", bad).status_code == 422
