@@ -314,6 +314,7 @@ def _detail(request, target, *, retry: dict | None = None, status: int = 200):
         }
         for i, e in enumerate(ends)
     ]
+    fileable = list(reversed(progress.fileable_periods(spec, today)))
     alloc_groups = unit_choices.pass_down_groups(target.track.unit) if actions["allocate"].allowed else []
     conf = st.confidence
     return render(
@@ -343,7 +344,9 @@ def _detail(request, target, *, retry: dict | None = None, status: int = 200):
             "trajectory": trajectory,
             "children": [_row(c) for c in children],
             "figures": _figure_rows(target),
-            "fileable": list(reversed(progress.fileable_periods(spec, today))),
+            "fileable": fileable,
+            # The period usually filed: the latest one that has ended.
+            "file_default": next((d for d in fileable if d < today), None),
             "confidences": Confidence.choices,
             "kinds": Kind.choices,
             "comparators": Comparator.choices,

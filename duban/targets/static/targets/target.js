@@ -29,12 +29,12 @@
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { data: ["序时进度", "实际完成", "预计全年"], bottom: 0 },
-      grid: { left: 56, right: 24, top: 24, bottom: 48 },
+      grid: { left: 56, right: 24, top: 28, bottom: 48 },
       xAxis: { type: "category", data: labels, boundaryGap: false },
       yAxis: { type: "value", name: d.unit_label || "" },
       series: [
         { name: "序时进度", type: "line", data: d.expected, lineStyle: { type: "dashed", color: "#9aa0a6" }, itemStyle: { color: "#9aa0a6" }, symbol: "none",
-          markLine: { symbol: "none", label: { formatter: "目标 {c}" }, lineStyle: { color: "#b71c1c" }, data: markLines } },
+          markLine: { symbol: "none", label: { position: "insideEndTop", formatter: "目标 {c}" }, lineStyle: { color: "#b71c1c" }, data: markLines } },
         { name: "实际完成", type: "line", data: d.actual, connectNulls: true, itemStyle: { color: KLASS_COLOURS[d.klass] || "#1a73e8" }, symbolSize: 8 },
         { name: "预计全年", type: "line", data: forecast, connectNulls: true, lineStyle: { type: "dotted" }, itemStyle: { color: "#5f6368" } }
       ]
