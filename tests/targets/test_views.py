@@ -283,3 +283,50 @@ def test_excel_endpoints(client, fiveg, gxt_clerk, prov_sup, clock):
     )
     assert resp.status_code == 422
     assert hasattr(xlsx, "import_figures")
+
+
+def _filled(template: bytes, value) -> SimpleUploadedFile:
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(template))
+    ws = wb.active
+    col = [c.value for c in ws[2]].index("本期完成值") + 1
+    ws.cell(row=3, column=col, value=value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return SimpleUploadedFile("填报.xlsx", buf.getvalue())
+
+
+def test_import_round_trip_and_bad_rows(client, fiveg, gxt_clerk, clock):
+    pytest.importorskip("duban.targets.xlsx")
+    clock("2026-04-08 10:00")
+    c = client_for(client, gxt_clerk)
+    template = c.get(reverse("targets:template"), {"period": "2026-03-31", "source": "unit"}).content
+    resp = c.post(reverse("targets:import"), {"source": "unit", "file": _filled(template, "很多")})
+    assert resp.status_code == 422
+    html = resp.content.decode()
+    assert "第3行有误，未导入任何数据" in html
+    assert "<td>3</td>" in html  # the bad row, listed with its reason
+    assert not Figure.objects.exists()
+    resp = c.post(reverse("targets:import"), {"source": "unit", "file": _filled(template, 3750)})
+    assert resp.status_code == 200
+    assert "新报送 1 条" in resp.content.decode()
+    assert Figure.objects.get(target=fiveg).value == 3750
+
+
+def test_stats_figure_and_mismatch_marker(client, fiveg, gxt_clerk, prov_sup, clock):
+    clock("2026-04-08 10:00")
+    services.file_figure(actor=gxt_clerk, target_id=fiveg.pk, period_end="2026-03-31", value=3750)
+    c = client_for(client, prov_sup)
+    resp = c.post(
+        reverse("targets:stats", args=[fiveg.pk]),
+        {"period_end": "2026-03-31", "value": "3000", "note": "省统计局"},
+        follow=True,
+    )
+    html = resp.content.decode()
+    assert "统计数已录入" in html and "数据不一致" in html and "统计数" in html
+    assert Figure.objects.get(target=fiveg, source="stats").value == 3000
+    assert c.get(reverse("targets:chart", args=[fiveg.pk])).json()["actual"][2] == 3000  # stats win
+    assert "数据不一致" in c.get(reverse("targets:list")).content.decode()
