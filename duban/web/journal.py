@@ -27,6 +27,11 @@ ACTIONS = {
     "track.urge": "催办",
     "item.instruct": "批示",
     "node.reschedule": "节假日安排调整，期限随之变更",
+    "target.create": "设置量化指标",
+    "target.update": "修改量化指标",
+    "target.allocate": "分解量化指标",
+    "figure.file": "报送指标数据",
+    "figure.correct": "更正指标数据",
 }
 
 
@@ -102,6 +107,19 @@ def describe(e: Event) -> Entry:
             detail += _("；已批准的延期日期不变")
     elif a == "item.register":
         detail = new.get("title", "")
+    elif a in ("target.create", "target.allocate") and isinstance(new.get("value"), int | float):
+        detail = f"{new.get('indicator', '')} {new['value']:g}{new.get('unit_label', '')}".strip()
+    elif a == "target.update":
+        from duban.targets.models import Target
+
+        fields = {f.name: str(f.verbose_name) for f in Target._meta.fields}
+        detail = _("修改：%(f)s") % {"f": "、".join(fields.get(k, k) for k in sorted(new))}
+    elif a in ("figure.file", "figure.correct"):
+        source = "统计数" if new.get("source") == "stats" else "报送数"
+        period = new.get("period", "")
+        detail = _("%(p)s %(s)s %(v)s") % {"p": period, "s": source, "v": f"{new.get('value', ''):g}"}
+        if a == "figure.correct" and isinstance(old.get("value"), int | float):
+            change = f"{old['value']:g} → {new.get('value', 0):g}"
     elif a.startswith("report.") and payload.get("attachments"):
         detail = _("附件：%(n)s") % {"n": "、".join(payload["attachments"])}
     if a.startswith("report.") and payload.get("late"):
