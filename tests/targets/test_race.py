@@ -18,10 +18,10 @@ def test_two_first_filings_at_once(fiveg, gxt_clerk, gxt_head, clock):
     clock("2026-04-08 09:00")
     for n, period in enumerate(["2026-01-31", "2026-02-28", "2026-03-31"]):
         outcomes = race(
-            lambda p=period: services.file_figure(
+            lambda p=period, n=n: services.file_figure(
                 actor=gxt_clerk, target_id=fiveg.pk, period_end=p, value=1000 + n
             ),
-            lambda p=period: services.file_figure(
+            lambda p=period, n=n: services.file_figure(
                 actor=gxt_head, target_id=fiveg.pk, period_end=p, value=2000 + n
             ),
         )
