@@ -234,7 +234,7 @@ class TargetCreateIn(Schema):
     period: PeriodIn = "monthly"
     due_day: int = Field(10, ge=1, le=28, description="Day of the next month the figure is due")
     profile: Twelve | None = Field(None, description="序时进度曲线: 12 cumulative shares (0–1 or %)")
-    tolerance: Finite = Field(0.05, description="进度容差 (0–0.5, or %)")
+    tolerance: Finite = Field(0.05, description="进度容差, a share from 0 to 0.5 (0.05 = ±5%)")
     last_year: TwelveOrNull | None = Field(None, description="上年逐月数据 (12 numbers or nulls)")
     source_text: str = Field("", max_length=300, description="原文")
 

@@ -20,7 +20,7 @@ from duban.core.clock import local_today, to_local
 from duban.core.errors import NotFound
 from duban.items.models import Track
 from duban.items.selectors import sees_whole_subtree
-from duban.orgs.models import subtree_filter
+from duban.orgs.models import OrgUnit, UnitKind, subtree_filter
 
 from . import progress
 from .models import Confidence, Figure, FigureSource, Target
@@ -369,3 +369,32 @@ def figures_due(
                 out.append((t, end, due))
     out.sort(key=lambda row: (row[2], row[0].pk))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Units, for the list's filter and the allocation form
+
+
+def find_unit(text: str) -> OrgUnit | None:
+    """A unit named by its code or its full name (the list's 单位 filter)."""
+    text = (text or "").strip()[:100]
+    if not text:
+        return None
+    return OrgUnit.objects.filter(code=text[:32]).first() or OrgUnit.objects.filter(name=text).first()
+
+
+def unit_names(codes: Iterable[str]) -> dict[str, str]:
+    return dict(OrgUnit.objects.filter(code__in=[c for c in codes if c][:1000]).values_list("code", "name"))
+
+
+def allocation_candidates(target: Target, limit: int = 200) -> list[OrgUnit]:
+    """The governments one level below the owning unit's: a province's cities, a city's
+    counties — the rows an allocation form starts with."""
+    gov = target.track.unit.government
+    return list(
+        OrgUnit.objects.filter(
+            subtree_filter("path", gov.path),
+            depth=gov.depth + 1,
+            kind__in=[UnitKind.CITY, UnitKind.COUNTY, UnitKind.TOWNSHIP],
+        ).order_by("path")[:limit]
+    )

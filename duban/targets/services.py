@@ -125,11 +125,12 @@ def _clean_definition(fields: dict) -> dict:
             raise InvalidInput("报送日须为1到28之间的整数", code="bad_due_day", field="due_day")
         out["due_day"] = int(day)
     if "tolerance" in out:
+        # A share (0.05 = ±5%): the screens take percent and convert; the service never guesses.
         tol = _number(out["tolerance"], "进度容差")
-        if tol is not None and tol > 1:  # given in percent
-            tol /= 100
         if tol is None or not 0 <= tol <= 0.5:
-            raise InvalidInput("进度容差须在0到50%之间", code="bad_tolerance", field="tolerance")
+            raise InvalidInput(
+                "进度容差须在0到50%之间（以小数表示，如0.05）", code="bad_tolerance", field="tolerance"
+            )
         out["tolerance"] = tol
     if "profile" in out:
         out["profile"] = _profile(out["profile"])

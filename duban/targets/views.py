@@ -26,7 +26,6 @@ from duban.core.clock import local_today
 from duban.core.errors import DubanError, InvalidInput, NotFound
 from duban.items import selectors as item_selectors
 from duban.items.rules import user_actions
-from duban.orgs.models import OrgUnit, UnitKind, subtree_filter
 from duban.web import units as unit_choices
 
 from . import progress, rules, selectors, services
@@ -122,9 +121,7 @@ def _list_filters(request) -> tuple[dict, dict]:
     else:
         values["klass"] = ""
     if values["unit"]:
-        unit = OrgUnit.objects.filter(code=values["unit"][:40]).first()
-        if unit is None:
-            unit = OrgUnit.objects.filter(name=values["unit"]).first()
+        unit = selectors.find_unit(values["unit"])
         if unit is not None:
             kwargs["unit_path"] = unit.path
             values["unit"] = unit.code
@@ -285,12 +282,7 @@ def _share_rows(target, children: list[selectors.Status], retry: dict | None) ->
             {"unit": c.target.unit.code, "name": c.target.unit.name, "value": raw(c.target.value)}
             for c in children
         ]
-    gov = target.track.unit.government
-    lower = OrgUnit.objects.filter(
-        subtree_filter("path", gov.path),
-        depth=gov.depth + 1,
-        kind__in=[UnitKind.CITY, UnitKind.COUNTY, UnitKind.TOWNSHIP],
-    ).order_by("path")[:MAX_SHARE_ROWS]
+    lower = selectors.allocation_candidates(target, MAX_SHARE_ROWS)
     return [{"unit": u.code, "name": u.name, "value": ""} for u in lower]
 
 
@@ -485,9 +477,7 @@ def allocate(request, target_id: int):
         rows.append({"unit": code, "name": "", "value": value, "value_max": vmax})
         if code and value:
             shares.append({"unit": code, "value": value, "value_max": vmax or None})
-    names = dict(
-        OrgUnit.objects.filter(code__in=[r["unit"] for r in rows if r["unit"]]).values_list("code", "name")
-    )
+    names = selectors.unit_names(r["unit"] for r in rows)
     for r in rows:
         r["name"] = names.get(r["unit"], "")
     try:
@@ -616,7 +606,7 @@ def allocation_export(request):
 
     kwargs, _values = _list_filters(request)
     rows = selectors.target_list(request.user, **kwargs).rows
-    return _xlsx(xlsx.allocation_workbook(rows), f"指标分解-{local_today():%Y%m%d}.xlsx")
+    return _xlsx(xlsx.allocation_workbook(rows, user=request.user), f"指标分解-{local_today():%Y%m%d}.xlsx")
 
 
 @login_required

@@ -7,43 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from django.http import HttpResponse
 from django.test import Client
-from django.urls import NoReverseMatch, include, path, reverse
 
-import duban.urls
 from duban.items.models import Report
 from duban.journal.models import Event
 from duban.targets import services
 from duban.targets.models import Figure, Target
-
-# The targets pages are built alongside these screens: until their URLs are part of the site,
-# stand in for them so the links these screens render can be reversed.
-urlpatterns = list(duban.urls.urlpatterns)
-try:
-    reverse("targets:detail", args=[1], urlconf="duban.urls")
-except NoReverseMatch:
-
-    def _stub(request, **kwargs):
-        return HttpResponse("")
-
-    urlpatterns.append(
-        path(
-            "targets/",
-            include(
-                (
-                    [
-                        path("", _stub, name="list"),
-                        path("<int:pk>/", _stub, name="detail"),
-                        path("new/<int:item_id>/", _stub, name="new"),
-                    ],
-                    "targets",
-                )
-            ),
-        )
-    )
-
-pytestmark = pytest.mark.urls(__name__)
 
 SEED = Path(__file__).resolve().parents[2] / "duban" / "data" / "shanxi_2021_government_work_report.txt"
 

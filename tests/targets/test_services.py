@@ -118,7 +118,7 @@ def test_edit_terms_journaled_and_checked(fiveg, prov_sup, gxt_clerk, clock):
     assert klass(fiveg) == "on_track"
     seasonal = [2, 4, 8, 15, 25, 40, 55, 70, 82, 92, 97, 100]
     services.update_target(
-        actor=prov_sup, target_id=fiveg.pk, profile=",".join(map(str, seasonal)), tolerance=10
+        actor=prov_sup, target_id=fiveg.pk, profile=",".join(map(str, seasonal)), tolerance=0.1
     )
     fiveg.refresh_from_db()
     assert fiveg.profile[2] == pytest.approx(0.08) and fiveg.tolerance == pytest.approx(0.1)

@@ -11,7 +11,7 @@ def test_target_events_on_the_item_timeline(fiveg, gxt_clerk, prov_sup, clock):
     clock("2026-04-08 09:00")
     services.file_figure(actor=gxt_clerk, target_id=fiveg.pk, period_end="2026-03-31", value=3000)
     services.file_figure(actor=gxt_clerk, target_id=fiveg.pk, period_end="2026-03-31", value=3300)
-    services.update_target(actor=prov_sup, target_id=fiveg.pk, tolerance=10)
+    services.update_target(actor=prov_sup, target_id=fiveg.pk, tolerance=0.1)
     item = item_selectors.item_detail(prov_sup, fiveg.item_id, journal=True)
     entries = [describe(e) for e in item.event_list if e.action.startswith(("target.", "figure."))]
     assert [(x.label, x.change, x.detail) for x in entries] == [
