@@ -95,6 +95,8 @@ def _profile(value) -> list[float] | None:
 def _last_year(value) -> list[float | None] | None:
     if value in (None, "", []):
         return None
+    if isinstance(value, str):  # as typed: "1200,2500,,4100,…" (a blank month is unknown)
+        value = [v.strip() for v in value.replace("，", ",").split(",")]
     if not isinstance(value, list | tuple) or len(value) != 12:
         raise InvalidInput("上年逐月数据须为12个月的数字", code="bad_last_year", field="last_year")
     return [None if v in (None, "") else _number(v, "上年逐月数据") for v in value]

@@ -325,6 +325,9 @@ def _detail(request, target, *, retry: dict | None = None, status: int = 200):
             "raw": {k: raw(getattr(target, k)) for k in ("value", "value_max", "baseline")},
             "tolerance_pct": num(target.tolerance * 100),
             "profile_pct": ",".join(num(p * 100) for p in target.profile) if target.profile else "",
+            "last_year_raw": ",".join("" if v is None else raw(v) for v in target.last_year)
+            if target.last_year
+            else "",
             "profile_shown": "、".join(num(p * 100) + "%" for p in target.profile) if target.profile else "",
             "actual": num(st.reading.actual),
             "expected": num(st.reading.expected),
@@ -438,6 +441,8 @@ def _edit_changes(p) -> dict:
             changes["tolerance"] = raw  # the service words the refusal
     if "profile" in p:
         changes["profile"] = p.get("profile", "")[:400]
+    if "last_year" in p:
+        changes["last_year"] = p.get("last_year", "")[:400]
     changes["higher_is_better"] = p.get("higher_is_better") == "1"
     return changes
 

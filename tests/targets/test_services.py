@@ -294,3 +294,16 @@ def test_figures_due_tab(fiveg, gxt_clerk, prov_sup, clock):
     services.file_figure(actor=gxt_clerk, target_id=fiveg.pk, period_end="2026-01-31", value=1000)
     assert selectors.figures_due(gxt_clerk) == []
     assert selectors.figures_due(prov_sup) == []
+
+
+def test_last_year_shape_drives_the_forecast(fiveg, prov_sup, gxt_clerk, clock):
+    clock("2026-04-08 09:00")
+    services.file_figure(actor=gxt_clerk, target_id=fiveg.pk, period_end="2026-03-31", value=3000)
+    assert selectors.status_of(fiveg).reading.forecast == pytest.approx(12000)  # a straight line
+    services.update_target(actor=prov_sup, target_id=fiveg.pk, last_year="500,1000,2000,,,,,,,,,10000")
+    fiveg.refresh_from_db()
+    assert fiveg.last_year[2] == 2000 and fiveg.last_year[3] is None
+    # Last year a fifth was built by March: 3,000 points to 15,000.
+    assert selectors.status_of(fiveg).reading.forecast == pytest.approx(15000)
+    with pytest.raises(InvalidInput):
+        services.update_target(actor=prov_sup, target_id=fiveg.pk, last_year="1,2,3")
