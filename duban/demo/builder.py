@@ -28,6 +28,9 @@ from duban.core.errors import DubanError
 from duban.items import services
 from duban.items.models import Category, Item, Node, NodeKind, ReportKind, Source, Track
 from duban.orgs.models import OrgUnit, Role, User
+from duban.targets import progress as target_progress
+from duban.targets import services as target_services
+from duban.targets.models import Confidence, FigureSource, Kind, Target
 from duban.workcal.calendar import add_working_days, is_working_day, next_working_day_on_or_after
 
 DEMO_PASSWORD = "duban2021"
@@ -66,7 +69,47 @@ USERS: list[tuple[str, str, str, str]] = [
     ("rst_clerk", "韩冰", "省人社厅", Role.CLERK),
     ("swt_clerk", "曹阳", "省商务厅", Role.CLERK),
     ("wjw_clerk", "许诺", "省卫健委", Role.CLERK),
+    # The other cities' clerks: they file their shares of a target the province allocated.
+    ("dt_clerk", "白云", "140200", Role.CLERK),
+    ("yq_clerk", "石磊", "140300", Role.CLERK),
+    ("cz_clerk", "申华", "140400", Role.CLERK),
+    ("jc_clerk", "常青", "140500", Role.CLERK),
+    ("sz_clerk", "田野", "140600", Role.CLERK),
+    ("jz_clerk", "武斌", "140700", Role.CLERK),
+    ("yc_clerk", "薛梅", "140800", Role.CLERK),
+    ("xz_clerk", "牛犇", "140900", Role.CLERK),
+    ("lf_clerk", "贾琳", "141000", Role.CLERK),
+    ("ll_clerk", "温鑫", "141100", Role.CLERK),
 ]
+CITY_CLERKS = {
+    "140100": "ty_clerk",
+    "140200": "dt_clerk",
+    "140300": "yq_clerk",
+    "140400": "cz_clerk",
+    "140500": "jc_clerk",
+    "140600": "sz_clerk",
+    "140700": "jz_clerk",
+    "140800": "yc_clerk",
+    "140900": "xz_clerk",
+    "141000": "lf_clerk",
+    "141100": "ll_clerk",
+}
+# How an allocated target is split among the cities (its whole is 15,000: 5G sites), and the
+# city that falls behind.
+CITY_WEIGHTS = {
+    "140100": 2600,
+    "140200": 1500,
+    "140300": 900,
+    "140400": 1400,
+    "140500": 1100,
+    "140600": 800,
+    "140700": 1300,
+    "140800": 1700,
+    "140900": 1200,
+    "141000": 1500,
+    "141100": 1000,
+}
+LAGGING_CITY = "141100"  # 吕梁市
 
 REPORT_TEXTS = {
     ReportKind.DEPLOY: "已召开专题会议传达学习，明确分管领导和责任科室，制定工作方案，细化任务分工和时间节点。",
@@ -108,6 +151,10 @@ class Spec:
     coop: list[tuple[str, Plan]] = field(default_factory=list)
     final_due: dt.date | None = None
     instructions: list[tuple[str, dt.datetime, str]] = field(default_factory=list)  # (leader, at, text)
+    # The task's parsed targets (as a batch assignment passes them) and, for each, how its
+    # figures go — a scenario of ``Builder._figure_story``.
+    targets: list[dict] = field(default_factory=list)
+    scenarios: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -227,6 +274,7 @@ def parser_tasks(data: bytes) -> list[dict]:
     from duban.workplan import decompose
 
     parsed = decompose(data, name=REPORT_FILE)
+    year = parsed.get("plan_year")
     out = []
     for t in parsed.get("tasks") or []:
         text = (t.get("text") or "").strip()
@@ -244,6 +292,9 @@ def parser_tasks(data: bytes) -> list[dict]:
                 "targets": [x for x in targets if x],
                 "deadline_text": deadline.get("text", "") if isinstance(deadline, dict) else "",
                 "units": [s.get("name", "") for s in t.get("suggested_units") or [] if isinstance(s, dict)],
+                # The parsed targets themselves, as a batch assignment hands them to the targets.
+                "target_terms": [x for x in t.get("targets") or [] if isinstance(x, dict)],
+                "report_year": year,
             }
         )
     return out
@@ -281,6 +332,12 @@ class Builder:
         while not is_working_day(anchor):
             anchor -= dt.timedelta(days=1)
         self._anchor = anchor
+        # The year the report's annual targets are read as: this year, except in the first days
+        # of January, when last year's November figures are still the latest (its December
+        # ones are due on the 10th). Last year's targets (``target_year - 1``) are complete.
+        self.target_year = (
+            self.today.year if self.today >= dt.date(self.today.year, 1, 11) else self.today.year - 1
+        )
 
     # -- time helpers ------------------------------------------------------------------------
 
@@ -393,6 +450,14 @@ class Builder:
             external_id=MARKER + spec.key,
         )
         self.result.items_created += 1
+        if spec.targets:
+            # What a batch assignment does (plans.services.assign_batch): the task's targets.
+            made = target_services.targets_from_task(
+                actor=issuer, item=item, task_targets=spec.targets, plan_year=spec.targets[0]["plan_year"]
+            )
+            clerk = self.users[spec.lead[0][1].actor]
+            for k, (target, scenario) in enumerate(zip(made, spec.scenarios, strict=True)):
+                self._spawn(self._figure_story(target, scenario, clerk, k))
         for ref, plan in spec.lead + spec.coop:
             track = Track.objects.get(item=item, unit=units[ref])
             self._spawn(self._track_story(track, plan, reviewer=issuer, start=spec.assign))
@@ -535,6 +600,153 @@ class Builder:
         if ref not in self.units:
             self.units[ref] = unit_for(ref)
         return self.units[ref]
+
+    # -- targets: a year of monthly figures ------------------------------------------------------
+
+    def _month_end(self, year: int, month: int) -> dt.date:
+        return target_progress.period_ends(year, "monthly")[month - 1]
+
+    def _filing_moments(
+        self, year: int, offset: int, months: range | None = None
+    ) -> list[tuple[int, dt.datetime]]:
+        """When each month's figure is filed: on a working morning early in the next month, well
+        before the 10th it is due — or, for a month that ended days ago, a few hours before now.
+        December only for a past year; a year with no month ended yet files January early."""
+        if months is None:
+            months = range(1, 13 if year < self.target_year else 12)
+        ended = [m for m in months if self._month_end(year, m) < self.today]
+        if not ended and months and months[0] == 1 and dt.date(year, 1, 1) <= self.today:
+            ended = [1]  # early in the year: January's figure so far
+        latest = self.present - dt.timedelta(hours=4) + dt.timedelta(minutes=offset)
+        out = []
+        for m in ended:
+            day = self._month_end(year, m) + dt.timedelta(days=3 + offset % 4)
+            while not is_working_day(day):
+                day += dt.timedelta(days=1)
+            moment = self.at(day, "09:30") + dt.timedelta(minutes=7 * offset)
+            out.append((m, min(moment, latest)))
+        return out
+
+    def _due_months(self, year: int) -> list[int]:
+        spec = target_progress.Spec(kind=target_progress.Kind.CUMULATIVE, value=1, plan_year=year)
+        return [d.month for d in target_progress.due_periods(spec, self.today)]
+
+    @staticmethod
+    def _round(value: float, whole: float) -> float:
+        return float(round(value)) if abs(whole) >= 100 else round(value, 2)
+
+    def _value(self, target: Target, scenario: str, month: int, last: int) -> float:
+        """The figure to date a scenario files for a month (``last``: its latest month)."""
+        v, share = target.value, month / 12
+        if target.kind in (Kind.CUMULATIVE, Kind.LEVEL):
+            start = target.baseline if target.kind == Kind.LEVEL and target.baseline is not None else 0.0
+            if scenario == "done_early":
+                frac = min(1.0, month / last)  # the whole year's work done by the latest month
+            elif scenario in ("done", "done_late"):
+                frac = share if scenario == "done" else min(share, 11 / 12 + 0.01)
+            else:
+                pace = {"ahead": 1.2, "behind": 0.75, "behind_sure": 0.75, "missing": 0.95}.get(scenario, 1.0)
+                frac = min(share * pace, 0.99)
+            return self._round(start + (v - start) * frac, v)
+        wobble = ((month % 3) - 1) * 0.01
+        if target.kind == Kind.GROWTH:
+            factor = {"ahead": 1.15, "behind": 0.85, "behind_sure": 0.85, "mismatch": 1.04}.get(scenario, 1.0)
+            return round(v * (factor + wobble), 2)
+        if target.kind == Kind.CEILING:
+            return round(v * (1.1 if scenario in ("behind", "behind_sure") else 0.9 + wobble), 2)
+        hi = target.value_max if target.value_max is not None else v
+        return round((v + hi) / 2, 2)  # a range: inside it
+
+    CONFIDENCE = {
+        # scenario: (confidence on the latest figure, its reason) — the unit's own judgement
+        "behind_sure": (Confidence.SURE, "四季度是集中建设期，项目已全部落地，有把握完成全年目标。"),
+        "ontrack_risk": (Confidence.AT_RISK, "部分项目资金尚未到位，后续进度存在不确定性。"),
+        "ahead": (Confidence.SURE, ""),
+        "done_early": (Confidence.SURE, ""),
+        "on_track": (Confidence.LIKELY, ""),
+        "missing": (Confidence.LIKELY, ""),
+    }
+
+    def _figure_story(self, target: Target, scenario: str, clerk: User, offset: int):
+        """A target's figures, each filed in the month after its period (see ``_filing_moments``).
+
+        Scenarios: ``ahead``, ``on_track``, ``behind``, ``done_early`` — the class the latest
+        figure earns; ``behind_sure`` / ``ontrack_risk`` — with a 完成预判 that disagrees with the
+        class; ``missing`` — the latest due month never filed (未报送); ``mismatch`` — the
+        statistics figure the provincial supervisor enters differs from the unit's by over 2%;
+        ``done`` / ``done_late`` — last year's target, met / December never filed; ``allocate`` —
+        split among the 11 cities, who file their shares (one falls behind); ``silent`` — none.
+        """
+        if scenario == "silent" or target.plan_year > self.target_year:
+            return
+        if scenario == "allocate":
+            yield from self._allocation_story(target, offset)
+            return
+        moments = self._filing_moments(target.plan_year, offset)
+        if scenario == "missing":
+            due = [
+                m for m in self._due_months(target.plan_year) if m < 12 or target.plan_year < self.target_year
+            ]
+            if not due:
+                scenario = "on_track"  # nothing due yet this year: last year's target is the 未报送
+            else:
+                moments = [(m, at) for m, at in moments if m < due[-1]]
+        if scenario == "done_late":
+            moments = [(m, at) for m, at in moments if m < 12]
+        if not moments:
+            return
+        last = moments[-1][0]
+        sup = self.users["prov_sup"]
+        for m, at in moments:
+            yield at
+            confidence, reason = "", ""
+            if m == last or m % 3 == 0:
+                confidence, reason = self.CONFIDENCE.get(scenario, ("", ""))
+                if m != last and confidence == Confidence.SURE and reason:
+                    confidence, reason = Confidence.LIKELY, ""
+            target_services.file_figure(
+                actor=clerk,
+                target_id=target.pk,
+                period_end=self._month_end(target.plan_year, m),
+                value=self._value(target, scenario, m, last),
+                note="" if m % 4 else "按月调度，数据已经单位负责人审核。",
+                confidence=confidence,
+                confidence_reason=reason,
+            )
+        if scenario == "mismatch":
+            # The statistics bureau's figure for the latest month, entered by the province.
+            yield max(moments[-1][1] + dt.timedelta(hours=1), self.present - dt.timedelta(hours=2))
+            target_services.file_figure(
+                actor=sup,
+                target_id=target.pk,
+                period_end=self._month_end(target.plan_year, last),
+                value=round(target.value * 0.99, 2),
+                source=FigureSource.STATS,
+                note="省统计局反馈数据。",
+            )
+
+    def _allocation_story(self, target: Target, offset: int):
+        """分解: the provincial supervisor splits the target among the 11 cities the day after
+        it is set; each city's clerk signs, reports and files its share monthly."""
+        created = target.created_at.astimezone(SHANGHAI).date()
+        yield self.at(add_working_days(created, 1), "15:00")
+        sup = self.users["prov_sup"]
+        whole = sum(CITY_WEIGHTS.values())
+        shares = target_services.allocate(
+            actor=sup,
+            target_id=target.pk,
+            shares=[
+                {"unit": code, "value": self._round(target.value * w / whole, target.value)}
+                for code, w in CITY_WEIGHTS.items()
+            ],
+            accept_shortfall=True,
+        )
+        start = now()
+        for k, share in enumerate(shares):
+            clerk = self.users[CITY_CLERKS[share.unit.code]]
+            self._spawn(self._track_story(share.track, Plan(clerk.username), reviewer=sup, start=start))
+            scenario = "behind" if share.unit.code == LAGGING_CITY else "on_track"
+            self._spawn(self._figure_story(share, scenario, clerk, offset + k + 1))
 
     # -- the stories to tell ------------------------------------------------------------------
 
@@ -878,7 +1090,16 @@ class Builder:
         tasks = pick_spread(candidates, n)
         self.result.work_report_source = "duban.workplan"
         clerk = {ref: name for name, _, ref, role in USERS if role == Role.CLERK}
-        assign = self.at(self.working_day_before(self.today, 50), "09:00")
+        # Assigned in one batch soon after the report, so its annual targets have a year of
+        # monthly figures — or 50 days ago, when the year is younger than that.
+        assign = self.at(
+            min(
+                self._working_day_from(dt.date(self.target_year, 1, 20)),
+                self.working_day_before(self.today, 50),
+            ),
+            "09:00",
+        )
+        scenarios = self._scenarios(tasks)
         W = self.W
         fates: list[Callable[[], Plan]] = [
             lambda: Plan(""),
@@ -914,6 +1135,7 @@ class Builder:
                 else f"三、{task['part']}"
             )
             body.append(f"出处：《{REPORT_TITLE}》{where}{task['theme']}")
+            targets = self._task_targets(task, self.target_year)
             specs.append(
                 Spec(
                     f"wr-{i + 1:02d}",
@@ -939,9 +1161,117 @@ class Builder:
                         if i == 1
                         else []
                     ),
+                    targets=targets,
+                    scenarios=scenarios[i][: len(targets)],
                 )
             )
+        specs.append(self._last_year_spec(candidates, tasks, clerk))
         return specs
+
+    def _working_day_from(self, day: dt.date) -> dt.date:
+        while not is_working_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    @staticmethod
+    def _task_targets(task: dict, year: int) -> list[dict]:
+        """The task's parsed targets as a batch assignment passes them, the report's year read
+        as ``year`` (a 十四五 target for 2025 in the 2021 report stays four years on)."""
+        from duban.plans.services import with_terms
+
+        base = task.get("report_year") or year
+        out = []
+        for t in task.get("target_terms") or []:
+            if t.get("value") is None:
+                continue
+            t = with_terms(t)
+            t["plan_year"] = year + ((t.get("plan_year") or base) - base)
+            out.append(t)
+        return out
+
+    def _scenarios(self, tasks: list[dict]) -> list[list[str]]:
+        """How each task's targets' figures go (see ``_figure_story``), so that every class,
+        a 数据不一致, an allocation and a 完成预判 against its class are all in the demo. Follows
+        the item's fate (``work_report_specs``): a unit that skips its last progress report
+        skips its figure too; one that has only deployed has filed none."""
+        Y = self.target_year
+        per_task = [self._task_targets(t, Y) for t in tasks]
+        flat = [(i, t) for i, ts in enumerate(per_task) for t in ts]
+
+        def summable(t: dict) -> bool:
+            return t["kind"] == Kind.CUMULATIVE and target_progress.summable(t["kind"], t.get("unit") or "")
+
+        fate = [i % 10 for i in range(len(tasks))]
+        live = [(i, t) for i, t in flat if t["plan_year"] == Y and fate[i] != 9]
+        allocate = next(
+            (id(t) for i, t in live if summable(t) and "5G" in (t.get("indicator") or "")),
+            next((id(t) for i, t in live if summable(t)), None),
+        )
+        needed = ["ahead", "behind_sure", "ontrack_risk", "behind", "mismatch"]
+        filler = itertools.cycle(["on_track", "ahead", "on_track", "behind"])
+        out: list[list[str]] = []
+        for i, targets in enumerate(per_task):
+            row = []
+            for k, t in enumerate(targets):
+                up = t.get("higher_is_better", True)
+                rising = t["kind"] in (Kind.CUMULATIVE, Kind.LEVEL, Kind.GROWTH) and up
+                fits = {
+                    "ahead": rising,
+                    "done_early": rising and t["kind"] != Kind.GROWTH,
+                    "behind_sure": rising or t["kind"] == Kind.CEILING,
+                    "behind": rising or t["kind"] == Kind.CEILING,
+                    "ontrack_risk": t["kind"] != Kind.RANGE,
+                    "mismatch": t["kind"] == Kind.GROWTH,
+                    "on_track": True,
+                }
+                if t["plan_year"] != Y or fate[i] == 9:
+                    row.append("silent")
+                elif id(t) == allocate:
+                    row.append("allocate")
+                elif fate[i] in (2, 6):
+                    row.append("missing")
+                elif fate[i] in (4, 8) and k == 0 and fits["done_early"]:
+                    row.append("done_early")
+                elif not up and t["kind"] != Kind.CEILING:
+                    row.append("on_track")  # a 降至 target: whatever its level reads as
+                else:
+                    pick = next((n for n in needed if fits[n]), None)
+                    if pick is None:
+                        pick = next(n for n in filler if fits[n])
+                    else:
+                        needed.remove(pick)
+                    row.append(pick)
+            out.append(row)
+        return out
+
+    def _last_year_spec(self, candidates: list[dict], tasks: list[dict], clerk: dict[str, str]) -> Spec:
+        """Last year's task: assigned after last year's report, its targets' figures filed every
+        month, December's in January — one met (已完成), one whose December figure never came
+        (未报送) — and the item closed in January."""
+        P = self.target_year - 1
+        rest = [c for c in candidates if c not in tasks and c.get("target_terms")]
+        task = (rest or [t for t in tasks if t.get("target_terms")])[0]
+        lead = task["units"][0]
+        targets = self._task_targets(task, P)
+        scenarios = ["done"] * len(targets)
+        if len(targets) > 1:
+            scenarios[-1] = "done_late"
+        result = self.working_day_before(dt.date(P, 12, 31), 3)
+        review = self._working_day_from(dt.date(P + 1, 1, 12))
+        title = short_title(task["theme"], task["text"], (task["targets"] or [""])[0])
+        return Spec(
+            "wr-last-year",
+            "prov_sup",
+            f"（{P}年度）{title}",
+            "\n".join([task["text"], f"出处：《{REPORT_TITLE}》（{P}年度任务）"]),
+            Source.WORK_REPORT,
+            Category.CONTINUOUS,
+            self.at(self._working_day_from(dt.date(P, 1, 20)), "09:30"),
+            lead=[(lead, Plan(clerk[lead], result=result, review=[("good", review)]))],
+            final_due=dt.date(P, 12, 31),
+            targets=targets,
+            scenarios=scenarios,
+        )
 
     def _short_name(self, name: str) -> str:
         """A suggested unit (full or short name) as a provincial department's short name."""

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from duban.core.clock import now
+from duban.core.clock import SHANGHAI, now
 from duban.demo.builder import DEMO_PASSWORD, USERS, build_demo, parser_tasks, short_title
 from duban.items import selectors
 from duban.items.models import Extension, Instruction, Item, Source, Track, TrackState
@@ -21,6 +21,9 @@ from duban.items.status import track_light
 from duban.journal.models import Event
 from duban.journal.services import verify
 from duban.orgs.models import UnitKind, User
+from duban.targets import progress
+from duban.targets import selectors as target_selectors
+from duban.targets.models import Confidence, Figure, FigureSource, Target
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,6 +88,63 @@ def _assert_every_state() -> None:
     assert times == sorted(times)
 
 
+def _assert_targets() -> None:
+    """The 指标 list a provincial supervisor opens: every class, a 数据不一致, a target split
+    among the 11 cities with one behind, and a unit's 完成预判 that disagrees with the class."""
+    prov_sup = User.objects.get(username="prov_sup")
+    listing = target_selectors.target_list(prov_sup)
+    assert listing.total == Target.objects.count()
+    classes = {s.klass for s in listing.rows}
+    wanted = set(progress.KLASS_ORDER) - {progress.Klass.NO_DATA}
+    assert wanted <= classes, wanted - classes
+    assert all(listing.counts[k.value] >= 1 for k in wanted)
+
+    # A statistics figure, entered by the provincial supervisor, more than 2% off the unit's.
+    mismatched = [s for s in listing.rows if s.mismatched]
+    assert mismatched
+    stats = Figure.objects.filter(source=FigureSource.STATS)
+    assert stats.exists() and set(stats.values_list("author__username", flat=True)) == {"prov_sup"}
+
+    # Allocated to the 11 cities, each filing its own share; one of them behind.
+    allocated = [s for s in listing.rows if s.children == 11]
+    assert allocated, "no target allocated to the 11 cities"
+    parent = allocated[0].target
+    shares = [s for s in listing.rows if s.target.parent_id == parent.pk]
+    assert {s.target.unit.code for s in shares} == {f"14{n:02d}00" for n in range(1, 12)}
+    assert all(s.unit for s in shares)  # every city filed
+    for s in shares:
+        authors = {f.author_id for f in s.unit.values()}
+        assert set(User.objects.filter(pk__in=authors).values_list("unit_id", flat=True)) == {
+            s.target.unit_id
+        }
+    assert [s.target.unit.code for s in shares if s.klass == progress.Klass.BEHIND] == ["141100"]
+    assert sum(s.target.value for s in shares) >= parent.value
+
+    # The unit's own judgement against the class derived from its figures.
+    hopeful = {Confidence.SURE, Confidence.LIKELY}
+    worried = {Confidence.AT_RISK, Confidence.UNLIKELY}
+    disagree = [
+        s
+        for s in listing.rows
+        if s.confidence is not None
+        and (
+            (s.klass == progress.Klass.BEHIND and s.confidence.confidence in hopeful)
+            or (
+                s.klass in (progress.Klass.ON_TRACK, progress.Klass.AHEAD)
+                and s.confidence.confidence in worried
+            )
+        )
+    ]
+    assert disagree
+    assert any(s.confidence.confidence in worried and s.confidence.confidence_reason for s in disagree)
+
+    # A year of monthly figures, each filed after its month ended and in the order of the journal.
+    this_year = [s for s in listing.rows if s.target.plan_year == max(t.target.plan_year for t in shares)]
+    assert max(len(s.unit) for s in this_year) >= min(11, max(1, now().month - 1))
+    for f in Figure.objects.all():
+        assert f.created_at.astimezone(SHANGHAI).date() >= f.period_end.replace(day=1)
+
+
 @pytest.mark.django_db
 def test_builds_every_state_and_is_idempotent(shanxi):
     result = build_demo()
@@ -92,6 +152,7 @@ def test_builds_every_state_and_is_idempotent(shanxi):
     assert not result.skipped
     assert result.users_created == len(USERS)
     _assert_every_state()
+    _assert_targets()
     user = User.objects.get(username="xd_clerk")
     assert user.check_password(DEMO_PASSWORD)
     assert user.unit.code == "140105"
@@ -215,7 +276,9 @@ def test_work_report_items_are_the_parsers_tasks_led_by_suggested_units(shanxi):
 
     assert UnitVocabulary.objects.filter(unit__parent__code="140000").count() >= 40
     items = list(Item.objects.filter(source=Source.WORK_REPORT).prefetch_related("tracks__unit"))
-    assert len(items) == 30
+    # This year's 30 tasks, and one of last year's whose targets' year is complete (已完成).
+    assert len(items) == 31
+    assert len([i for i in items if i.external_id.endswith("wr-last-year")]) == 1
     data = (ROOT / "duban" / "data" / "shanxi_2021_government_work_report.txt").read_bytes()
     by_text = {t["text"]: t for t in parser_tasks(data)}
     for item in items:
