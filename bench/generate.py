@@ -46,6 +46,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--database-url", help="PostgreSQL URL (sets DATABASE_URL)")
     p.add_argument("--fresh", action="store_true", help="delete the SQLite file first if it exists")
     p.add_argument("--no-analyze", action="store_true", help="skip ANALYZE after loading")
+    p.add_argument(
+        "--targets",
+        type=int,
+        default=5000,
+        help="quantitative targets on work-report items, shares included (default 5000; 0: none)",
+    )
     return p.parse_args(argv)
 
 
@@ -171,6 +177,11 @@ def _local_date(d: dt.datetime) -> dt.date:
     return (d + LOCAL_OFFSET).date()
 
 
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - DAY
+
+
 def _end_of_day(day: dt.date) -> dt.datetime:
     # 23:59:59 Asia/Shanghai, naive UTC — duban.core.clock.end_of_day without the tz round trip
     return dt.datetime(day.year, day.month, day.day, 15, 59, 59)
@@ -239,7 +250,9 @@ class Generator:
         self.now = moment.astimezone(UTC).replace(tzinfo=None)
         self.cal = Cal()
         self.events: list[tuple] = []
-        self.next_id = {"item": 1, "track": 1, "node": 1, "report": 1, "review": 1, "urge": 1, "extension": 1}
+        self.next_id = {"item": 1, "track": 1, "node": 1, "report": 1, "review": 1, "urge": 1, "extension": 1,
+                        "target": 1, "figure": 1}  # fmt: skip
+        self.work_report: list[dict] = []
         self.buf: dict[str, list[tuple]] = {
             k: [] for k in ("item", "track", "watch", "node", "report", "review", "urge", "extension")
         }
@@ -441,9 +454,17 @@ class Generator:
                 "issuer": issuer,
                 "units": {u.id for u in units},  # one track per (item, unit)
             }
+            lead_tid = self.next_id["track"]
             for i, unit in enumerate(units):
                 role = "lead" if i == 0 or rng.random() < 0.4 else "coop"
-                self.track(item, unit, role, created, (sup_id, issuer.id), parent=None)
+                closed = self.track(item, unit, role, created, (sup_id, issuer.id), parent=None)
+                if i == 0 and source == "work_report":
+                    # Candidates for quantitative targets (see targets()); no draw from rng here,
+                    # so the rest of the data is the same with or without targets.
+                    self.work_report.append(
+                        {"item": item, "created": created, "sup": sup_id, "track": lead_tid,
+                         "unit": unit, "closed": closed}
+                    )  # fmt: skip
             if n % 10000 == 0 or n == len(times):
                 self.flush()
                 rate = n / (time.monotonic() - started)
@@ -782,6 +803,269 @@ class Generator:
             )
         return t["closed_at"]
 
+    # -- quantitative targets (量化指标) and their monthly figures -----------------------------
+
+    # (indicator, unit label, kind, comparator, value, baseline, higher is better)
+    INDICATORS = [
+        ("新建5G基站", "座", "cumulative", "=", 15000, None, True),
+        ("城镇新增就业", "万人", "cumulative", ">=", 45, None, True),
+        ("改造老旧小区", "个", "cumulative", "=", 1866, None, True),
+        ("新增高标准农田", "万亩", "cumulative", "=", 200, None, True),
+        ("完成营造林", "万亩", "cumulative", "=", 300, None, True),
+        ("完成固定资产投资", "亿元", "cumulative", ">=", 8000, None, True),
+        ("新增规上工业企业", "户", "cumulative", ">=", 1000, None, True),
+        ("农村改厕", "万户", "cumulative", "=", 30, None, True),
+        ("城镇化率", "%", "level", ">=", 64.0, 62.5, True),
+        ("森林覆盖率", "%", "level", ">=", 24.0, 23.2, True),
+        ("单位GDP能耗", "吨标准煤/万元", "level", "<=", 1.2, 1.3, False),
+        ("地区生产总值增长", "%", "growth", "~", 8.0, None, True),
+        ("一般公共预算收入增长", "%", "growth", "~", 6.5, None, True),
+        ("规上工业增加值增长", "%", "growth", ">=", 8.0, None, True),
+        ("城镇调查失业率", "%", "ceiling", "<=", 5.5, None, False),
+        ("居民消费价格涨幅", "%", "ceiling", "<=", 3.0, None, False),
+    ]
+    KIND_WEIGHTS = {"cumulative": 60, "level": 20, "growth": 15, "ceiling": 5}
+    CONFIDENCE_REASONS = {
+        "sure": "",
+        "likely": "",
+        "at_risk": "受项目审批和资金到位影响，后几个月进度存在不确定性。",
+        "unlikely": "主要项目推迟开工，全年目标完成难度较大。",
+    }
+
+    def targets(self) -> None:
+        """≈``--targets`` targets on work-report items, as ``duban.targets.services`` would
+        have written them, each with a year of monthly figures:
+
+        - the province's own (≈3%), each allocated (分解) to the 11 cities — the city shares are a
+          third of all targets; one city share in 20 is split again among the city's counties;
+        - the rest on cities' and counties' own work-report items.
+
+        The plan year is this year; a figure is filed in the month after its period, by the
+        10th mostly, sometimes late, now and then never; some are corrected (a second version),
+        some carry the unit's 完成预判, and a tenth of the province's and cities' targets get
+        quarterly statistics figures (统计数) entered by a supervisor above. Shares are tracks
+        passed down from the target's track, simulated like every other track.
+        """
+        rng = random.Random(self.args.seed * 31 + 7)  # its own stream: the items do not move
+        total = self.args.targets
+        local_now = self.now + LOCAL_OFFSET
+        self.plan_year = local_now.year if local_now.month > 1 else local_now.year - 1
+        self.t_rows: list[tuple] = []
+        self.f_rows: list[tuple] = []
+        self.share_tracks: dict[tuple[int, int], int] = {}  # (item, unit) → the passed-down track
+        pool = sorted(self.work_report, key=lambda w: w["created"])  # the report's tasks come first
+        province = [
+            w for w in pool if w["item"]["issuer"].id == self.province.id and w["unit"].kind == "department"
+        ]
+        own = [w for w in pool if w["item"]["issuer"].kind in ("city", "county")]
+        n_province = max(1, round(total * 0.03))
+        made = {"province": 0, "city": 0, "county": 0, "own": 0}
+        city_shares: list[tuple[dict, tuple]] = []
+        for w in province:
+            if made["province"] >= n_province:
+                break
+            if any(
+                c.id in w["item"]["units"] and (w["item"]["id"], c.id) not in self.share_tracks
+                for c in self.cities
+            ):
+                continue  # a city already handles it directly: services.allocate would refuse
+            for _ in range(rng.choice((1, 1, 2, 3))):
+                if made["province"] >= n_province:
+                    break
+                parent = self._target(rng, w, w["track"], w["unit"], None, None, w["created"])
+                made["province"] += 1
+                city_shares += [(w, s) for s in self._allocate(rng, w, parent, self.cities)]
+                made["city"] += len(self.cities)
+        for w, share in city_shares:
+            if rng.random() < 0.05:
+                city = share[4]
+                counties = [u for u in self.children.get(city.id, []) if u.kind == "county"]
+                taken = [u for u in counties if u.id in w["item"]["units"]]
+                if counties and all((w["item"]["id"], u.id) in self.share_tracks for u in taken):
+                    made["county"] += len(self._allocate(rng, w, share, counties))
+        left = total - sum(made.values())
+        for w in own:
+            if left <= 0:
+                break
+            for _ in range(rng.choice((1, 1, 2, 3))):
+                if left <= 0:
+                    break
+                self._target(rng, w, w["track"], w["unit"], None, None, w["created"])
+                made["own"] += 1
+                left -= 1
+        self.flush()  # the shares' tracks before the targets that point at them
+        from django.db import transaction
+
+        from duban.targets.models import Figure, Target
+
+        with transaction.atomic():
+            self.t_rows.sort()  # parents before their shares
+            self.w.insert(Target, self.T_COLUMNS, self.t_rows)
+            for start in range(0, len(self.f_rows), 50000):
+                self.w.insert(Figure, self.F_COLUMNS, self.f_rows[start : start + 50000])
+        _log(
+            f"targets for {self.plan_year}: {made['province']} provincial, {made['city']} city shares, "
+            f"{made['county']} county shares, {made['own']} of cities and counties; {len(self.f_rows)} figures"
+        )
+        self.t_rows, self.f_rows = [], []
+
+    T_COLUMNS = [
+        "id", "item_id", "track_id", "parent_id", "unit_id", "issuer_path", "unit_path", "indicator", "unit_label",
+        "kind", "comparator", "value", "value_max", "higher_is_better", "plan_year", "baseline", "last_year", "period",
+        "due_day", "profile", "tolerance", "source_text", "source_ref", "created_by_id", "created_at", "version",
+    ]  # fmt: skip
+    F_COLUMNS = [
+        "id", "target_id", "period_end", "source", "version", "value", "note", "confidence", "confidence_reason",
+        "report_id", "author_id", "created_at",
+    ]  # fmt: skip
+
+    def _target(
+        self, rng, w: dict, track_id: int, unit, parent: tuple | None, value, at: dt.datetime
+    ) -> tuple:
+        """One target row (a share when ``parent`` is given), its journal event and its figures.
+        Returns (id, definition, track id, at, unit) for allocating it further."""
+        item = w["item"]
+        if parent is None:
+            kinds = list(self.KIND_WEIGHTS)
+            kind = rng.choices(kinds, weights=list(self.KIND_WEIGHTS.values()))[0]
+            name, label, kind, comparator, base_value, baseline, up = rng.choice(
+                [i for i in self.INDICATORS if i[2] == kind]
+            )
+            scale = (
+                1.0 if item["issuer"].kind == "province" else (0.1 if item["issuer"].kind == "city" else 0.01)
+            )
+            value = (
+                base_value if kind in ("growth", "ceiling", "level") else round(base_value * scale, 2) or 1
+            )
+            defn = {"indicator": name, "unit_label": label, "kind": kind, "comparator": comparator,
+                    "value": float(value), "baseline": baseline, "higher_is_better": up}  # fmt: skip
+            at = at + dt.timedelta(minutes=rng.randint(5, 90))
+            actor, actor_unit, action = w["sup"], item["issuer"].id, "target.create"
+        else:
+            defn = dict(parent[1], value=float(value))
+            actor, actor_unit, action = parent[5], parent[6], "target.allocate"
+        tid = self._id("target")
+        self.t_rows.append(
+            (
+                tid, item["id"], track_id, parent[0] if parent else None, unit.id, item["issuer"].path, unit.path,
+                defn["indicator"], defn["unit_label"], defn["kind"], defn["comparator"], defn["value"], None,
+                defn["higher_is_better"], self.plan_year, defn["baseline"], None, "monthly", 10, None, 0.05,
+                f"{defn['indicator']}{defn['value']:g}{defn['unit_label']}", "{}", actor, _ts(at), 1,
+            )
+        )  # fmt: skip
+        if parent is None:
+            new = {**defn, "plan_year": self.plan_year, "period": "monthly", "due_day": 10, "tolerance": 0.05}
+        else:
+            new = {"parent": parent[0], "unit": unit.code, "value": defn["value"], "value_max": None}
+        self.event(at, actor, actor_unit, action, item["id"], track_id, "target", tid, new=new)
+        self._figures(rng, tid, defn, item, track_id, unit, at)
+        return (tid, defn, track_id, at, unit, None, None)
+
+    def _allocate(self, rng, w: dict, parent: tuple, units: list) -> list[tuple]:
+        """分解 among ``units``: a track passed down from the parent's track to each (simulated
+        from then on like any other), and a share whose values add up to the whole."""
+        item = w["item"]
+        at = parent[3] + dt.timedelta(days=rng.randint(1, 12), minutes=rng.randint(0, 600))
+        if at >= self.now:
+            return []
+        owner = parent[4]
+        if owner.kind == "department":  # the province allocates: its supervisor
+            actor, actor_unit = rng.choice(self.people(self.province.id, "supervisor"))[0], self.province.id
+        else:  # a city splits its share: its supervisor (or head)
+            who = self.people(owner.id, "supervisor") or self.people(owner.id, "head")
+            actor, actor_unit = rng.choice(who)[0], owner.id
+        defn = parent[1]
+        summable = defn["kind"] in ("cumulative", "level") and "%" not in defn["unit_label"]
+        weights = [rng.uniform(0.5, 1.5) for _ in units]
+        out = []
+        for unit, weight in zip(units, weights, strict=True):
+            if summable:
+                value = round(defn["value"] * weight / sum(weights) * 1.02, 2)  # a little over the whole
+            else:
+                value = defn["value"]
+            child_tid = self.share_tracks.get((item["id"], unit.id))
+            if child_tid is None:  # the unit's first share of this item: its track is passed down
+                item["units"].add(unit.id)
+                child_tid = self.share_tracks[item["id"], unit.id] = self.next_id["track"]
+                self.track(item, unit, "lead", at, (actor, actor_unit), parent=parent[2])
+            share = self._target(
+                rng, w, child_tid, unit, (parent[0], defn, None, None, None, actor, actor_unit), value, at
+            )
+            out.append(share)
+        return out
+
+    def _figures(
+        self, rng, tid: int, defn: dict, item: dict, track_id: int, unit, created: dt.datetime
+    ) -> None:
+        """A year of monthly figures, each filed in the month after its period (or never)."""
+        filers = self.people(unit.id, "clerk")[:3] + self.people(unit.id, "head")
+        if not filers:
+            return
+        author = rng.choice(filers)[0]
+        kind, target, base = defn["kind"], defn["value"], defn["baseline"]
+        pace = rng.gauss(1.0, 0.12)
+        stops = rng.randint(3, 11) if rng.random() < 0.04 else 13  # stops reporting after that month
+        stats_by = None
+        if rng.random() < 0.1 and unit.kind in ("department", "city"):
+            stats_by = rng.choice(self.people(self.province.id, "supervisor"))[0]
+        last_at = created
+        value = 0.0
+        for month in range(1, 13):
+            if month > stops:
+                break
+            share = month / 12
+            noise = rng.gauss(0, 0.03)
+            if kind == "cumulative":
+                value = max(value, round(target * share * pace * (1 + noise), 2))
+            elif kind == "level":
+                start = base if base is not None else 0.0
+                value = round(start + (target - start) * share * pace * (1 + noise), 3)
+            elif kind == "growth":
+                value = round(target * pace + noise * 10, 2)
+            else:
+                value = round(target * rng.uniform(0.85, 1.05), 2)
+            end = _month_end(self.plan_year, month)
+            nxt = end + DAY
+            day = rng.randint(1, 10) if rng.random() < 0.9 else rng.randint(11, 25)
+            local = dt.datetime(nxt.year, nxt.month, day, rng.randint(9, 17), rng.randint(0, 59))
+            at = local - LOCAL_OFFSET
+            if rng.random() < 0.03:
+                continue  # this month never reported
+            at = max(at, last_at + dt.timedelta(minutes=rng.randint(10, 240)))  # catching up
+            if at >= self.now:
+                break
+            last_at = at
+            confidence = ""
+            if rng.random() < 0.25:
+                confidence = rng.choices(list(self.CONFIDENCE_REASONS), weights=(45, 35, 15, 5))[0]
+            self._figure(tid, end, "unit", 1, value, confidence, author, at, item, track_id, unit.id, None)
+            if rng.random() < 0.05:
+                fixed = round(value * rng.uniform(0.97, 1.03), 2)
+                again = at + dt.timedelta(hours=rng.randint(2, 96))
+                if again < self.now:
+                    self._figure(tid, end, "unit", 2, fixed, confidence, author, again, item, track_id,
+                                 unit.id, value)  # fmt: skip
+                    last_at = again
+            if stats_by and month % 3 == 0:
+                stat_at = at + dt.timedelta(days=rng.randint(5, 15))
+                if stat_at < self.now:
+                    stat = round(value * rng.gauss(1.0, 0.02), 2)
+                    self._figure(tid, end, "stats", 1, stat, "", stats_by, stat_at, item, track_id,
+                                 self.province.id, None)  # fmt: skip
+
+    def _figure(self, tid, end, source, version, value, confidence, author, at, item, track_id, unit_id, old):
+        fid = self._id("figure")
+        reason = self.CONFIDENCE_REASONS.get(confidence, "")
+        self.f_rows.append((fid, tid, end.isoformat(), source, version, value, "", confidence, reason, None,
+                            author, _ts(at)))  # fmt: skip
+        self.event(
+            at, author, unit_id, "figure.correct" if old is not None else "figure.file", item["id"], track_id,
+            "figure", fid,
+            old={"value": old, "version": version - 1} if old is not None else None,
+            new={"target": tid, "period": end.isoformat(), "source": source, "value": value},
+            payload={"confidence": confidence} if confidence else None,
+        )  # fmt: skip
+
     # -- writing ------------------------------------------------------------------------------
 
     COLUMNS = {
@@ -886,7 +1170,8 @@ class Generator:
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
                 for table in ("items_item", "items_track", "items_node", "items_report", "items_review",
-                              "items_urge", "items_extension", "journal_event"):  # fmt: skip
+                              "items_urge", "items_extension", "journal_event", "targets_target",
+                              "targets_figure"):  # fmt: skip
                     cur.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
@@ -927,6 +1212,8 @@ def main(argv: list[str] | None = None) -> int:
     gen.load_users()
     # A bench assigns ids itself (parents must be known before children are written).
     gen.run()
+    if args.targets:
+        gen.targets()
     gen.write_journal()
     gen.finish()
     if connection.vendor == "sqlite":

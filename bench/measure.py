@@ -17,6 +17,9 @@ django.test.Client, measured only when duban/web has real views for those URLs):
   board_sup   light_board for the provincial supervisor
   board_lead  light_board for the provincial leader
   report      services.file_report (a progress report, committed) by the county clerk
+  targets_list  province supervisor: the 指标 list with class counts (targets.selectors.target_list)
+  target_page   a target page: get_target + status_of + figure_history + children_statuses
+  file_figure   targets.services.file_figure (a correction of last month's figure, committed)
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ def _worker(args: argparse.Namespace) -> dict:
     }
 
     # -- operations ----------------------------------------------------------------------------
-    counter = {"item": 0, "report": 0}
+    counter = {"item": 0, "report": 0, "target": 0, "figure": 0, "http_target": 0, "http_figure": 0}
 
     def op_queue():
         counts = selectors.queue_counts(clerk)
@@ -161,6 +164,49 @@ def _worker(args: argparse.Namespace) -> dict:
             next_steps="继续推进。",
         )
 
+    # -- quantitative targets (量化指标), when the database has them ----------------------------
+    tctx = _target_context(prov_sup)
+    data["targets"] = tctx.get("count", 0)
+    if tctx:
+        personas["target_filer"] = tctx["filer_label"]
+
+    def op_targets_list():
+        from duban.targets import selectors as tsel
+
+        result = tsel.target_list(prov_sup)
+        rows = result.rows[:50]  # a page of the list, with what each row shows
+        return result.counts, [
+            (s.target.indicator, s.target.unit.name, s.reading.label, s.reading.completion, s.confidence)
+            for s in rows
+        ]
+
+    def op_target_page():
+        from duban.targets import selectors as tsel
+
+        pk = tctx["pages"][counter["target"] % len(tctx["pages"])]
+        counter["target"] += 1
+        target = tsel.get_target(prov_sup, pk)
+        st = tsel.status_of(target)
+        history = [
+            (f.value, f.author.display_name, list(f.evidence.all())) for f in tsel.figure_history(target)
+        ]
+        kids = tsel.children_statuses(prov_sup, target) if st.children else []
+        return st.reading, history, [(k.target.unit.name, k.reading.label) for k in kids]
+
+    def op_file_figure():
+        from duban.targets import services as tsvc
+
+        n = counter["figure"]
+        counter["figure"] += 1
+        pk = tctx["files"][n % len(tctx["files"])]
+        return tsvc.file_figure(
+            actor=tctx["filer"],
+            target_id=pk,
+            period_end=tctx["period"],
+            value=1000 + n,
+            note="基准测试更正",
+        )
+
     ops = {
         "sel:queue": op_queue,
         "sel:item": op_item,
@@ -173,6 +219,14 @@ def _worker(args: argparse.Namespace) -> dict:
     }
     if not report_tracks:
         del ops["svc:report"]
+    if tctx:
+        ops.update(
+            {
+                "sel:targets_list": op_targets_list,
+                "sel:target_page": op_target_page,
+                "svc:file_figure": op_file_figure,
+            }
+        )
 
     # -- the web UI, once it has real views ----------------------------------------------------
     http_note = "web views not measured"
@@ -217,6 +271,38 @@ def _worker(args: argparse.Namespace) -> dict:
                 }
             )
             http_note = "web views measured through django.test.Client"
+        if tctx and _has_url("targets:list"):
+            filer_client = Client()
+            filer_client.force_login(tctx["filer"])
+
+            def get_target_page():
+                pk = tctx["pages"][counter["http_target"] % len(tctx["pages"])]
+                counter["http_target"] += 1
+                return get("sup", f"/targets/{pk}/")()
+
+            def post_figure():
+                n = counter["http_figure"]
+                counter["http_figure"] += 1
+                pk = tctx["files"][n % len(tctx["files"])]
+                r = filer_client.post(
+                    f"/targets/{pk}/file/", {"period_end": tctx["period"].isoformat(), "value": str(2000 + n)}
+                )
+                if r.status_code != 302:
+                    raise RuntimeError(f"POST /targets/{pk}/file/: {r.status_code}")
+                if n == 0:  # the page redirects on a refusal too: check the first one landed
+                    from duban.targets.models import Figure
+
+                    if not Figure.objects.filter(target_id=pk, value=2000 + n).exists():
+                        raise RuntimeError(f"POST /targets/{pk}/file/ filed nothing")
+                return r
+
+            ops.update(
+                {
+                    "http:targets_list": get("sup", "/targets/"),
+                    "http:target_page": get_target_page,
+                    "http:file_figure": post_figure,
+                }
+            )
     except Exception as exc:  # a half-built UI must not stop the selector numbers
         http_note = f"web views not measured: {exc!r}"
 
@@ -254,6 +340,77 @@ def _worker(args: argparse.Namespace) -> dict:
         "data": data,
         "http": http_note,
         "results": results,
+    }
+
+
+def _has_url(name: str) -> bool:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _target_context(prov_sup) -> dict:
+    """What the target operations need, picked from the data: the pages to rotate over (the
+    province's allocated targets, city shares, and cities' and counties' own), the unit head who
+    files (the unit with the most targets of its own) and the period filed (last month)."""
+    try:
+        from django.db.models import Count
+
+        from duban.core.clock import local_today
+        from duban.orgs.models import User
+        from duban.targets import progress
+        from duban.targets.models import Target
+    except ImportError:
+        return {}
+    count = Target.objects.count()
+    if not count:
+        return {}
+    parents = list(
+        Target.objects.filter(parent__isnull=True, children__isnull=False)
+        .distinct()
+        .order_by("id")
+        .values_list("id", flat=True)[:40]
+    )
+    shares = list(Target.objects.filter(parent__in=parents).order_by("id").values_list("id", flat=True)[:40])
+    own = list(
+        Target.objects.filter(parent__isnull=True, children__isnull=True)
+        .order_by("-id")
+        .values_list("id", flat=True)[:40]
+    )
+    busiest = (
+        Target.objects.filter(children__isnull=True)
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "unit_id")
+        .first()
+    )
+    filer = (
+        User.objects.filter(unit_id=busiest["unit_id"], role="head")
+        .select_related("unit")
+        .order_by("id")
+        .first()
+    )
+    files = list(
+        Target.objects.filter(unit_id=busiest["unit_id"], children__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)[:50]
+    )
+    year = Target.objects.filter(pk=files[0]).values_list("plan_year", flat=True).get()
+    today = local_today()
+    ended = [e for e in progress.period_ends(year, "monthly") if e < today] or [
+        progress.period_ends(year, "monthly")[0]
+    ]
+    return {
+        "count": count,
+        "pages": [x for trio in zip(parents, shares, own, strict=False) for x in trio] or own,
+        "filer": filer,
+        "filer_label": f"{filer.username} ({filer.unit.name}, {len(files)} targets)",
+        "files": files,
+        "period": ended[-1],
     }
 
 

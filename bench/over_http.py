@@ -24,7 +24,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-OPERATIONS = ("page_item", "api_item", "page_queue", "api_queue", "page_report")
+OPERATIONS = (
+    "page_item",
+    "api_item",
+    "page_queue",
+    "api_queue",
+    "page_report",
+    # Quantitative targets, when the database has them (bench.generate --targets):
+    "page_targets",  # GET /targets/ as the provincial supervisor: the 指标 list with class counts
+    "page_target",  # GET /targets/<id>/ as the provincial supervisor
+    "page_file_figure",  # POST /targets/<id>/file/ as the head of the unit owning the target
+)
+TARGET_OPERATIONS = {"page_targets", "page_target", "page_file_figure"}
 
 
 def _log(msg: str) -> None:
@@ -74,22 +85,43 @@ def setup_persona(limit: int = 200) -> dict:
         .order_by("-id")
         .values_list("id", "item_id")[:limit]
     )
-    session = SessionStore()
-    session[SESSION_KEY] = str(clerk.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = clerk.get_session_auth_hash()
-    session.create()
+
+    def login(user) -> str:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        return session.session_key
+
     _token, raw = issue_token(actor=None, user=clerk, name="bench.http")
-    return {
+    persona = {
         "user": clerk.username,
         "cookie_name": settings.SESSION_COOKIE_NAME,
-        "session": session.session_key,
+        "session": login(clerk),
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "csrf": _get_new_csrf_string(),
         "token": raw,
         "tracks": [t for t, _ in tracks],
         "items": sorted({i for _, i in tracks}),
     }
+    # The targets' pages: the provincial supervisor reads, the head of a unit with many targets files.
+    try:
+        from bench.measure import _target_context
+    except ImportError:  # an older code dir
+        return persona
+    prov_sup = User.objects.filter(unit__code="140000", role=Role.SUPERVISOR).order_by("id").first()
+    tctx = _target_context(prov_sup) if prov_sup else {}
+    if tctx:
+        persona["targets"] = {
+            "sup_session": login(prov_sup),
+            "filer_session": login(tctx["filer"]),
+            "filer": tctx["filer_label"],
+            "pages": tctx["pages"],
+            "files": tctx["files"],
+            "period": tctx["period"].isoformat(),
+        }
+    return persona
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,8 +196,29 @@ class Client:
             return (time.perf_counter() - t0) * 1000, r.status, data
         raise AssertionError("unreachable")
 
-    def page(self, url: str):
-        return self.request("GET", url, headers={"Cookie": self.cookie})
+    def page(self, url: str, session: str | None = None):
+        return self.request("GET", url, headers={"Cookie": self._cookie(session)})
+
+    def _cookie(self, session: str | None) -> str:
+        if session is None:
+            return self.cookie
+        return f"{self.p['cookie_name']}={session}; {self.p['csrf_cookie']}={self.p['csrf']}"
+
+    def file_figure(self, target_id: int, n: int):
+        t = self.p["targets"]
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": self.p["csrf"], "period_end": t["period"], "value": str(3000 + n)}
+        ).encode()
+        return self.request(
+            "POST",
+            f"/targets/{target_id}/file/",
+            body=form,
+            headers={
+                "Cookie": self._cookie(t["filer_session"]),
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": "http://127.0.0.1/",
+            },
+        )
 
     def api(self, url: str):
         return self.request("GET", url, headers={"Authorization": f"Bearer {self.p['token']}"})
@@ -202,6 +255,15 @@ def _op(client: Client, op: str, i: int):
         return client.api("/api/v1/queue"), 200
     if op == "page_report":
         return client.report(p["tracks"][i % len(p["tracks"])], i), 302
+    t = p.get("targets")
+    if op == "page_targets":
+        return client.page("/targets/", t["sup_session"]), 200
+    if op == "page_target":
+        return client.page(f"/targets/{t['pages'][i % len(t['pages'])]}/", t["sup_session"]), 200
+    if op == "page_file_figure":
+        # Redirects to the target's page either way: the page's message says whether it was filed
+        # (bench.measure's http:file_figure checks that it lands).
+        return client.file_figure(t["files"][i % len(t["files"])], i), 302
     raise ValueError(op)
 
 
@@ -301,6 +363,8 @@ def run(args) -> int:
             server.start()
             servers.append(server)
             _log(f"{name}: gunicorn on :{server.port}")
+        if any("targets" not in personas[s.name] for s in servers):
+            ops = [o for o in ops if o not in TARGET_OPERATIONS]  # a database without targets
         results: dict = {s.name: {op: {"p50": [], "p95": []} for op in ops} for s in servers}
         clients = {s.name: Client(s.port, personas[s.name]) for s in servers}
         for r in range(args.repeat):
