@@ -48,6 +48,8 @@ _ALL = [
     Kind("review.waiting.5", "办结申请待审核超过 5 个工作日", ("issuer_leaders",), reminder=True),
     Kind("returned.idle", "退回后 2 个工作日未重新报送", ("handling_heads",), reminder=True),
     Kind("calendar.missing", "下一年节假日安排未录入", ("admins",), reminder=True),
+    Kind("figure.due", "指标数据即将到报送日", ("handlers",), reminder=True),
+    Kind("figure.missing", "指标数据逾期未报送", ("handlers", "reviewers"), reminder=True, urgent=True),
 ]
 KINDS: dict[str, Kind] = {k.code: k for k in _ALL}
 # Kinds an issuing unit may configure (the calendar belongs to the whole installation).

@@ -32,6 +32,19 @@ class Watch(models.Model):
         verbose_name_plural = _("提醒检查")
 
 
+class DailyPass(models.Model):
+    """Work the sweep does once a day (the figures due and missing): each sweeper tries
+    ``UPDATE … SET day = today WHERE name = … AND day < today`` and only the one that changed
+    the row does the day's work."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("每日检查")
+        verbose_name_plural = _("每日检查")
+
+
 class Alert(models.Model):
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(_("类型"), max_length=32)

@@ -165,6 +165,12 @@ def still_true(condition: dict) -> bool:
         if condition["state"] == TrackState.REQUESTED:
             return not Review.objects.filter(track=track, created_at__gt=since).exists()
         return not Report.objects.filter(track=track, created_at__gt=since).exists()
+    if "target" in condition:
+        from duban.targets.models import Figure, FigureSource
+
+        return not Figure.objects.filter(
+            target_id=condition["target"], period_end=condition["period"], source=FigureSource.UNIT
+        ).exists()
     if "calendar_year" in condition:
         from duban.workcal.calendar import schedule_known
 

@@ -26,7 +26,7 @@ from . import reminders
 from .audiences import issuing_unit_id
 from .fanout import Fanout, Message, can_return_inserted
 from .kinds import KINDS
-from .models import Alert, Delivery, DeliveryState, Notification, Watch
+from .models import Alert, DailyPass, Delivery, DeliveryState, Notification, Watch
 
 BATCH = 500
 
@@ -292,6 +292,116 @@ def _sweep_calendar(at: dt.datetime, res: SweepResult) -> None:
         fan.commit()
 
 
+FIGURES_FROM = dt.time(8, 30)  # the day's figure reminders go out with the working day's first
+FIGURE_DUE_DAYS = 2  # "due soon" this many days before a figure's due day
+
+
+def _claim_day(name: str, today: dt.date) -> bool:
+    """True for the one sweeper that takes today's run of ``name``."""
+    DailyPass.objects.get_or_create(name=name, defaults={"day": today - dt.timedelta(days=1)})
+    return DailyPass.objects.filter(name=name, day__lt=today).update(day=today) == 1
+
+
+def _sweep_figures(at: dt.datetime, res: SweepResult) -> None:
+    """Once a day: the targets whose period's figure falls due in two days (figure.due) or is
+    past its due day and not filed (figure.missing, for the latest such period only: one
+    message per stage, as for tracks). Targets of closed tracks are no longer chased."""
+    from duban.targets import progress
+    from duban.targets.models import Figure, FigureSource, Target
+
+    local = at.astimezone(SHANGHAI)
+    today = local.date()
+    if local.time() < FIGURES_FROM or not _claim_day("figures", today):
+        return
+    rows = list(
+        Target.objects.filter(plan_year__in=(today.year - 1, today.year))
+        .exclude(track__state=TrackState.CLOSED)
+        .values_list(
+            "id",
+            "track_id",
+            "indicator",
+            "value",
+            "unit_label",
+            "plan_year",
+            "period",
+            "due_day",
+            "created_at",
+        )
+    )
+    if not rows:
+        return
+    filed: set[tuple[int, dt.date]] = set()
+    ids = [r[0] for r in rows]
+    for start in range(0, len(ids), 900):
+        filed.update(
+            Figure.objects.filter(
+                target_id__in=ids[start : start + 900], source=FigureSource.UNIT
+            ).values_list("target_id", "period_end")
+        )
+    soon = today + dt.timedelta(days=FIGURE_DUE_DAYS)
+    wanted: list[tuple[str, tuple, dt.date, dt.date]] = []
+    for row in rows:
+        pk, _track, _ind, _value, _label, year, period, due_day, created = row
+        spec = progress.Spec(
+            kind=progress.Kind.CUMULATIVE,
+            value=0,
+            plan_year=year,
+            period=progress.Period(period),
+            due_day=due_day,
+            since=created.astimezone(SHANGHAI).date(),
+        )
+        missing = [e for e in progress.due_periods(spec, today) if (pk, e) not in filed]
+        if missing:
+            wanted.append(("figure.missing", row, missing[-1], progress.due_date(spec, missing[-1])))
+        for end in progress.period_ends(year, period):
+            due = progress.due_date(spec, end)
+            if today < due <= soon and (pk, end) not in filed:
+                wanted.append(("figure.due", row, end, due))
+    if not wanted:
+        return
+    tracks = {
+        r[0]: TrackRow.of(r)
+        for r in Track.objects.filter(pk__in={w[1][1] for w in wanted}).values_list(*TrackRow.FIELDS)
+    }
+    fan = Fanout(at)
+    fan.dir.prime({t.unit_id for t in tracks.values()} | {issuing_unit_id(t) for t in tracks.values()})
+    batch = []
+    for kind, row, end, due in wanted:
+        pk, track_id, indicator, value, unit_label, _y, period, _d, _c = row
+        track = tracks.get(track_id)
+        if track is None:
+            continue
+        label = (
+            f"{end.year}年第{(end.month + 2) // 3}季度"
+            if period == "quarterly"
+            else f"{end.year}年{end.month}月"
+        )
+        body = (
+            f"指标：{indicator}（目标 {value:g}{unit_label}）\n事项：{track.item.title}\n"
+            f"承办单位：{fan.dir.unit(track.unit_id).name}\n报送期：{label}\n报送截止：{due:%Y-%m-%d}"
+        )
+        batch.append(
+            (
+                Message(
+                    kind=kind,
+                    key=f"{kind}:t{pk}:{end.isoformat()}",
+                    title=f"【{KINDS[kind].label}】{indicator}（{label}）",
+                    body=body,
+                    item=track.item,
+                    track=track,
+                    condition={"target": pk, "period": end.isoformat()},
+                    path=f"/targets/{pk}/",
+                ),
+                [track],
+                None,
+            )
+        )
+    with transaction.atomic():
+        for key in fan.tell_many(batch):
+            res.alerts[key.split(":", 1)[0]] += 1
+        fan.commit()
+
+
 def _release(at: dt.datetime, res: SweepResult) -> None:
     """Waiting deliveries whose time has come (quiet hours over, digest hour, retry backoff)."""
     from .tasks import enqueue, send_digest
@@ -359,6 +469,7 @@ def run_once(at: dt.datetime | None = None) -> SweepResult:
     res = SweepResult()
     _sweep_tracks(at, res)
     _sweep_calendar(at, res)
+    _sweep_figures(at, res)
     _release(at, res)
     _recover(at, res)
     _purge(at, res)
