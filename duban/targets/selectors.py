@@ -132,19 +132,7 @@ class FigureRow:
         "author_id",
         "created_at",
     )
-    COLUMNS = (
-        "pk",
-        "target_id",
-        "period_end",
-        "source",
-        "version",
-        "value",
-        "note",
-        "confidence",
-        "confidence_reason",
-        "author_id",
-        "created_at",
-    )
+    COLUMNS = __slots__
 
     def __init__(self, *values) -> None:
         for name, value in zip(self.COLUMNS, values, strict=True):

@@ -383,11 +383,10 @@ def _files(request) -> list:
     return files
 
 
-@login_required
-@require_POST
-def file_figure(request, target_id: int):
+def _file(request, target_id: int, source: str, done: str) -> HttpResponseRedirect:
     _allowed(request)
     p = request.POST
+    unit = source == FigureSource.UNIT  # the statistics figure carries no judgement
 
     def call():
         services.file_figure(
@@ -395,33 +394,26 @@ def file_figure(request, target_id: int):
             target_id=target_id,
             period_end=p.get("period_end", "")[:20],
             value=p.get("value", "")[:40],
+            source=source,
             note=p.get("note", ""),
-            confidence=p.get("confidence", "")[:20],
-            confidence_reason=p.get("confidence_reason", ""),
+            confidence=p.get("confidence", "")[:20] if unit else "",
+            confidence_reason=p.get("confidence_reason", "") if unit else "",
             files=_files(request),
         )
 
-    return _act(request, target_id, call, done=_("已报送"), anchor="#figures")
+    return _act(request, target_id, call, done=done, anchor="#figures")
+
+
+@login_required
+@require_POST
+def file_figure(request, target_id: int):
+    return _file(request, target_id, FigureSource.UNIT, _("已报送"))
 
 
 @login_required
 @require_POST
 def file_stats(request, target_id: int):
-    _allowed(request)
-    p = request.POST
-
-    def call():
-        services.file_figure(
-            actor=request.user,
-            target_id=target_id,
-            period_end=p.get("period_end", "")[:20],
-            value=p.get("value", "")[:40],
-            source=FigureSource.STATS,
-            note=p.get("note", ""),
-            files=_files(request),
-        )
-
-    return _act(request, target_id, call, done=_("统计数已录入"), anchor="#figures")
+    return _file(request, target_id, FigureSource.STATS, _("统计数已录入"))
 
 
 def _edit_changes(p) -> dict:
