@@ -396,6 +396,38 @@ def _file(
     return figure
 
 
+@dataclass(frozen=True)
+class CleanFigure:
+    period_end: dt.date
+    value: float
+    note: str
+    confidence: str
+    confidence_reason: str
+
+
+def clean_figure(
+    target: Target,
+    *,
+    period_end,
+    value,
+    source: str = FigureSource.UNIT,
+    note: str = "",
+    confidence: str = "",
+    confidence_reason: str = "",
+    value_label: str = "完成值",
+) -> CleanFigure:
+    """A figure's input checked and normalised as filing it would (the import checks every row
+    with this before it files any)."""
+    day = _period(target, period_end)
+    number = _number(value, value_label)
+    assert number is not None
+    if source == FigureSource.STATS:
+        confidence, confidence_reason = "", ""
+    else:
+        confidence, confidence_reason = _check_confidence(confidence, confidence_reason)
+    return CleanFigure(day, number, _text(note, "说明", max_len=2000), confidence, confidence_reason)
+
+
 @transaction.atomic
 def file_figure(
     *,
@@ -416,22 +448,24 @@ def file_figure(
     if source not in FigureSource.values:
         raise InvalidInput("数据来源无效", code="bad_source", field="source")
     rules.require(actor, target, "file" if source == FigureSource.UNIT else "file_stats")
-    day = _period(target, period_end)
-    number = _number(value, "完成值")
-    assert number is not None
-    if source == FigureSource.STATS:
-        confidence, confidence_reason = "", ""
-    else:
-        confidence, confidence_reason = _check_confidence(confidence, confidence_reason)
+    clean = clean_figure(
+        target,
+        period_end=period_end,
+        value=value,
+        source=source,
+        note=note,
+        confidence=confidence,
+        confidence_reason=confidence_reason,
+    )
     return _file(
         actor=actor,
         target=target,
-        period_end=day,
-        value=number,
+        period_end=clean.period_end,
+        value=clean.value,
         source=source,
-        note=_text(note, "说明", max_len=2000),
-        confidence=confidence,
-        confidence_reason=confidence_reason,
+        note=clean.note,
+        confidence=clean.confidence,
+        confidence_reason=clean.confidence_reason,
         files=files,
         report=report,
     )

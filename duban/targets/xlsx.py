@@ -435,25 +435,40 @@ def _check(actor, source: str, raw: list[tuple[int, tuple]]) -> tuple[list[_Row]
         day = _date(raw_day)
         try:
             # The services' own checks, so a row is refused here for the reason filing it would be.
-            period = services._period(target, day if day is not None else _text(raw_day))
-            number_value = services._number(value, "本期完成值")
-            note = services._text(_text(r[col["说明"]]), "说明", max_len=2000)
-            confidence, reason = "", ""
+            picked = ""
             if source == FigureSource.UNIT:
                 picked = _confidence_value(r[col["完成预判"]])
                 if picked is None:
                     raise InvalidInput("完成预判须为：" + "、".join(_confidence_labels().values()))
-                confidence, reason = services._check_confidence(picked, _text(r[col["预判理由"]]))
+            clean = services.clean_figure(
+                target,
+                period_end=day if day is not None else _text(raw_day),
+                value=value,
+                source=source,
+                note=_text(r[col["说明"]]),
+                confidence=picked,
+                confidence_reason=_text(r[col["预判理由"]]) if source == FigureSource.UNIT else "",
+                value_label="本期完成值",
+            )
         except DubanError as e:
             errors.append((number, e.message))
             continue
-        assert number_value is not None
-        key = (tid, period)
+        key = (tid, clean.period_end)
         if key in seen:
             errors.append((number, f"与第{seen[key]}行重复（同一指标同一报送期）"))
             continue
         seen[key] = number
-        good.append(_Row(number, tid, period, number_value, note, confidence, reason))
+        good.append(
+            _Row(
+                number,
+                tid,
+                clean.period_end,
+                clean.value,
+                clean.note,
+                clean.confidence,
+                clean.confidence_reason,
+            )
+        )
     return good, errors
 
 
