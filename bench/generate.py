@@ -1,7 +1,8 @@
 """Generate a province-scale Duban database for benchmarking.
 
 Every Shanxi unit, ≈20,000 users, N items with 1–3 tracks each (some passed down to lower
-units), their 13710 nodes, reports, reviews, urges and pending extensions, and one journal
+units), their 13710 nodes, reports, reviews, urges and pending extensions, ≈5,000 quantitative
+targets on work-report items with a year of monthly figures (``--targets``), and one journal
 event per state change with a valid hash chain — the rows the services would have written,
 simulated through each track's life up to "now", but written in bulk (executemany on SQLite,
 COPY on PostgreSQL) because going through the services would take hours at this scale.
