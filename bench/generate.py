@@ -904,6 +904,12 @@ class Generator:
             self.w.insert(Target, self.T_COLUMNS, self.t_rows)
             for start in range(0, len(self.f_rows), 50000):
                 self.w.insert(Figure, self.F_COLUMNS, self.f_rows[start : start + 50000])
+            # Each target's stored copy of its current figures, as the services keep it.
+            from duban.targets.services import series_from_figures
+
+            for tid, series in series_from_figures([row[0] for row in self.t_rows]).items():
+                if series:
+                    Target.objects.filter(pk=tid).update(series=series)
         _log(
             f"targets for {self.plan_year}: {made['province']} provincial, {made['city']} city shares, "
             f"{made['county']} county shares, {made['own']} of cities and counties; {len(self.f_rows)} figures"

@@ -70,6 +70,10 @@ class Target(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
+    # A copy of the current figures, kept by the services in the filing's transaction so a
+    # province's list reads one row per target instead of every figure (``series.py``; the
+    # Figure rows stay the record, and ``duban check-targets`` compares the two).
+    series = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["item_id", "parent_id", "id"]

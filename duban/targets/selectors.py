@@ -22,9 +22,10 @@ from duban.items.models import Track
 from duban.items.selectors import sees_whole_subtree
 from duban.orgs.models import OrgUnit, UnitKind, subtree_filter
 
-from . import progress
-from .models import Confidence, Figure, FigureSource, Target
+from . import progress, series
+from .models import Figure, FigureSource, Target
 from .progress import Klass, Point, Reading, Spec
+from .series import Filed
 
 
 def _visibility_q(user) -> Q:
@@ -59,6 +60,11 @@ def get_target(user, pk) -> Target:
 
 
 def spec_of(target: Target) -> Spec:
+    return _spec(target)
+
+
+def _spec(target) -> Spec:
+    """A target's terms for the pure core, from its model instance or its plain row."""
     return Spec(
         kind=progress.Kind(target.kind),
         value=target.value,
@@ -90,8 +96,8 @@ class Status:
 
     target: Target
     reading: Reading
-    unit: dict[dt.date, FigureRow] = field(default_factory=dict)  # current version per period
-    stats: dict[dt.date, FigureRow] = field(default_factory=dict)
+    unit: dict[dt.date, Filed] = field(default_factory=dict)  # current figures by period
+    stats: dict[dt.date, Filed] = field(default_factory=dict)
     rolled: dict[dt.date, float] = field(default_factory=dict)  # the shares' sum
     effective: dict[dt.date, float] = field(default_factory=dict)
     source_of: dict[dt.date, str] = field(default_factory=dict)  # "stats", "unit" or "rollup"
@@ -103,7 +109,7 @@ class Status:
         return self.reading.klass
 
     @property
-    def confidence(self) -> FigureRow | None:
+    def confidence(self) -> Filed | None:
         """The unit's latest own judgement (有把握完成 …), never merged into the class."""
         for day in sorted(self.unit, reverse=True):
             if self.unit[day].confidence:
@@ -115,79 +121,116 @@ class Status:
         return bool(self.mismatched)
 
 
-class FigureRow:
-    """A figure as lists read it: the columns, without a model instance (a province's list
-    reads tens of thousands). Has what a ``Figure`` offers the templates and the API."""
-
-    __slots__ = (
-        "pk",
-        "target_id",
-        "period_end",
-        "source",
-        "version",
-        "value",
-        "note",
-        "confidence",
-        "confidence_reason",
-        "author_id",
-        "created_at",
-    )
-    COLUMNS = __slots__
-
-    def __init__(self, *values) -> None:
-        for name, value in zip(self.COLUMNS, values, strict=True):
-            setattr(self, name, value)
-
-    @property
-    def id(self) -> int:
-        return self.pk
-
-    def get_confidence_display(self) -> str:
-        return str(Confidence(self.confidence).label) if self.confidence else ""
-
-    def get_source_display(self) -> str:
-        return str(FigureSource(self.source).label)
+# What classing reads of a target: its terms and its stored series, as plain columns (a
+# province's list classes thousands of targets and builds model instances only for its page).
+_COLUMNS = (
+    "id", "item_id", "parent_id", "kind", "unit_label", "value", "value_max", "plan_year", "baseline",
+    "period", "due_day", "profile", "tolerance", "higher_is_better", "last_year", "created_at", "series",
+)  # fmt: skip
 
 
-def current_figures(target_ids: Iterable[int]) -> dict[int, dict[str, dict[dt.date, FigureRow]]]:
-    """The current version of every figure of the targets, by source and period."""
-    out: dict[int, dict[str, dict[dt.date, FigureRow]]] = defaultdict(lambda: {"unit": {}, "stats": {}})
-    ids = list(target_ids)
-    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-        chunk = ids[start : start + 900]
-        # Ascending version: the last one seen for a period is the current one.
-        rows = (
-            Figure.objects.filter(target_id__in=chunk)
-            .order_by("target_id", "period_end", "version")
-            .values_list(*FigureRow.COLUMNS)
+@dataclass(slots=True)
+class _Row:
+    pk: int
+    item_id: int
+    parent_id: int | None
+    kind: str
+    unit_label: str
+    value: float
+    value_max: float | None
+    plan_year: int
+    baseline: float | None
+    period: str
+    due_day: int
+    profile: list | None
+    tolerance: float
+    higher_is_better: bool
+    last_year: list | None
+    created_at: dt.datetime | None
+    series: dict
+
+
+def _row_of(t: Target) -> _Row:
+    return _Row(*(getattr(t, "pk" if c == "id" else c) for c in _COLUMNS))
+
+
+@dataclass(slots=True)
+class _Read:
+    """A target's derived numbers, before its model instance is attached."""
+
+    reading: Reading
+    rolled: dict[dt.date, float]
+    effective: dict[dt.date, float]
+    source_of: dict[dt.date, str]
+    mismatched: list[dt.date]
+    children: int
+
+
+def _shares(rows: Sequence[_Row]) -> dict[int, list[_Row]]:
+    """The shares of the targets' items, by parent — whoever may see them: a parent's roll-up is
+    a sum its viewer may read even where the shares themselves are not theirs to see. A share
+    is on its parent's item, so one query per 900 items finds every level."""
+    items = sorted({r.item_id for r in rows})
+    kids: dict[int, list[_Row]] = defaultdict(list)
+    for start in range(0, len(items), 900):
+        for values in Target.objects.filter(
+            item_id__in=items[start : start + 900], parent__isnull=False
+        ).values_list(*_COLUMNS):
+            row = _Row(*values)
+            kids[row.parent_id].append(row)  # type: ignore[index]
+    return kids
+
+
+def _read_all(rows: Sequence[_Row], today: dt.date, upto: dt.date | None) -> dict[int, _Read]:
+    kids = _shares(rows)
+    tol = stats_tolerance()
+    memo: dict[int, dict[dt.date, float]] = {}
+
+    def effective_of(r: _Row) -> tuple[dict[dt.date, float], dict[dt.date, str], dict[dt.date, float], list]:
+        unit, stats = series.values(r.series, r.plan_year)
+        rolled: dict[dt.date, float] = {}
+        children = kids.get(r.pk)
+        if children and progress.summable(r.kind, r.unit_label):
+            rolled = progress.roll_up([values_of(c) for c in children])
+        if not stats and not rolled:  # the common case: only the unit's own figures
+            return unit, dict.fromkeys(unit, "unit"), rolled, []
+        merged, mismatched = progress.effective(unit, stats, tol)
+        source_of = dict.fromkeys(unit, "unit") | dict.fromkeys(stats, "stats")
+        for d, v in rolled.items():
+            if d not in merged:
+                merged[d] = v
+                source_of[d] = "rollup"
+        return merged, source_of, rolled, mismatched
+
+    def values_of(r: _Row) -> dict[dt.date, float]:
+        if r.pk not in memo:
+            memo[r.pk] = effective_of(r)[0]
+        return memo[r.pk]
+
+    out = {}
+    for r in rows:
+        merged, source_of, rolled, mismatched = effective_of(r)
+        memo[r.pk] = merged
+        reading = progress.read(_spec(r), [Point(d, v) for d, v in merged.items()], today, upto)
+        out[r.pk] = _Read(
+            reading, rolled, dict(sorted(merged.items())), source_of, mismatched, len(kids.get(r.pk, ()))
         )
-        for values in rows:
-            f = FigureRow(*values)
-            out[f.target_id][f.source][f.period_end] = f
     return out
 
 
-def _descendants(targets: Sequence[Target]) -> dict[int, list[Target]]:
-    """Children of each target and of their children, whoever may see them: a parent's roll-up
-    is a sum its viewer may read even where the shares themselves are not theirs to see."""
-    kids: dict[int, list[Target]] = defaultdict(list)
-    frontier = [t.pk for t in targets]
-    seen = set(frontier)
-    while frontier:
-        rows = []
-        for start in range(0, len(frontier), 900):
-            rows += list(
-                Target.objects.filter(parent_id__in=frontier[start : start + 900]).only(
-                    "id", "parent_id", "kind", "unit_label", "value", "plan_year"
-                )
-            )
-        frontier = []
-        for row in rows:
-            kids[row.parent_id].append(row)
-            if row.pk not in seen:
-                seen.add(row.pk)
-                frontier.append(row.pk)
-    return kids
+def _status(t: Target, r: _Read) -> Status:
+    unit, stats = series.unpack(t.series, t.plan_year)
+    return Status(
+        target=t,
+        reading=r.reading,
+        unit=unit,
+        stats=stats,
+        rolled=r.rolled,
+        effective=r.effective,
+        source_of=r.source_of,
+        mismatched=r.mismatched,
+        children=r.children,
+    )
 
 
 def statuses(
@@ -195,57 +238,12 @@ def statuses(
 ) -> list[Status]:
     """Each target's status on ``today`` (default: today in Shanghai); with ``upto``, as it
     stood at that period's end (figures of later periods left out)."""
-    today = today or local_today()
-    kids = _descendants(targets)
-    all_ids = {t.pk for t in targets} | {c.pk for cs in kids.values() for c in cs}
-    figs = current_figures(all_ids)
-    tol = stats_tolerance()
-    memo: dict[int, dict[dt.date, float]] = {}
-
-    def effective_of(
-        t: Target,
-    ) -> tuple[dict[dt.date, float], dict[dt.date, str], dict[dt.date, float], list]:
-        own = figs.get(t.pk) or {"unit": {}, "stats": {}}
-        unit = {d: f.value for d, f in own["unit"].items()}
-        stats = {d: f.value for d, f in own["stats"].items()}
-        rolled: dict[dt.date, float] = {}
-        children = kids.get(t.pk, [])
-        if children and progress.summable(t.kind, t.unit_label):
-            rolled = progress.roll_up([values_of(c) for c in children])
-        merged, mismatched = progress.effective(unit, stats, tol)
-        source_of = {d: "unit" for d in unit} | {d: "stats" for d in stats}
-        for d, v in rolled.items():
-            if d not in merged:
-                merged[d] = v
-                source_of[d] = "rollup"
-        return merged, source_of, rolled, mismatched
-
-    def values_of(t: Target) -> dict[dt.date, float]:
-        if t.pk not in memo:
-            memo[t.pk] = effective_of(t)[0]
-        return memo[t.pk]
-
-    out = []
+    # The figures as stored now, whatever the instances were loaded with (one query).
+    fresh = dict(Target.objects.filter(pk__in=[t.pk for t in targets]).values_list("id", "series"))
     for t in targets:
-        merged, source_of, rolled, mismatched = effective_of(t)
-        memo[t.pk] = merged
-        spec = spec_of(t)
-        reading = progress.read(spec, [Point(d, v) for d, v in merged.items()], today, upto)
-        own = figs.get(t.pk) or {"unit": {}, "stats": {}}
-        out.append(
-            Status(
-                target=t,
-                reading=reading,
-                unit=own["unit"],
-                stats=own["stats"],
-                rolled=rolled,
-                effective=dict(sorted(merged.items())),
-                source_of=source_of,
-                mismatched=mismatched,
-                children=len(kids.get(t.pk, [])),
-            )
-        )
-    return out
+        t.series = fresh.get(t.pk, t.series)
+    reads = _read_all([_row_of(t) for t in targets], today or local_today(), upto)
+    return [_status(t, reads[t.pk]) for t in targets]
 
 
 def status_of(target: Target, today: dt.date | None = None) -> Status:
@@ -256,9 +254,38 @@ def status_of(target: Target, today: dt.date | None = None) -> Status:
 # Lists
 
 
+class Page:
+    """The statuses of a list, classed in full but built one page at a time: slicing loads the
+    model instances of just those rows (a province's list classes thousands of targets; a page
+    shows 50). ``len()`` and slices serve Django's paginator and the API's."""
+
+    def __init__(self, ids: list[int], reads: dict[int, _Read]) -> None:
+        self.ids, self.reads = ids, reads
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0] if index >= 0 else self[len(self) + index :][0]
+        wanted = self.ids[index]
+        by_id = {t.pk: t for t in Target.objects.filter(pk__in=wanted).select_related(*_LIST_RELATED)}
+        return [_status(by_id[i], self.reads[i]) for i in wanted if i in by_id]
+
+    def __iter__(self):
+        for start in range(0, len(self.ids), 500):
+            yield from self[start : start + 500]
+
+
+_LIST_RELATED = ("item", "unit", "track", "parent")
+
+
 @dataclass
 class TargetList:
-    rows: list[Status]  # after every filter, in list order
+    rows: Page  # after every filter, in list order
     counts: dict[str, int]  # per class, over the rows before the class filter
     total: int
 
@@ -279,7 +306,7 @@ def target_list(
 ) -> TargetList:
     """The 指标 list: visible targets matching the filters, each with its derived class, and the
     count of each class at the top (counted before the class filter, so the counts are links)."""
-    qs = targets_visible_to(user).select_related("item", "unit", "track", "parent")
+    qs = targets_visible_to(user)
     if plan_year:
         qs = qs.filter(plan_year=plan_year)
     if unit_path:
@@ -294,14 +321,13 @@ def target_list(
         qs = qs.filter(indicator__icontains=q.strip()[:100])
     if top_only:
         qs = qs.filter(parent__isnull=True)
-    rows = statuses(list(qs.order_by("item_id", "parent_id", "id")), today, upto)
+    rows = [_Row(*values) for values in qs.order_by("item_id", "parent_id", "id").values_list(*_COLUMNS)]
+    reads = _read_all(rows, today or local_today(), upto)
     counts = {k.value: 0 for k in progress.KLASS_ORDER}
-    for s in rows:
-        counts[s.klass.value] += 1
-    total = len(rows)
-    if klass:
-        rows = [s for s in rows if s.klass.value == klass]
-    return TargetList(rows=rows, counts=counts, total=total)
+    for r in reads.values():
+        counts[r.reading.klass.value] += 1
+    ids = [r.pk for r in rows if not klass or reads[r.pk].reading.klass.value == klass]
+    return TargetList(rows=Page(ids, reads), counts=counts, total=len(rows))
 
 
 def item_targets(user, item_id: int, today: dt.date | None = None) -> list[Status]:
@@ -314,6 +340,20 @@ def children_statuses(user, target: Target, today: dt.date | None = None) -> lis
     """The shares of a target the viewer may see, each with its status (the drill-down)."""
     qs = targets_visible_to(user).filter(parent=target).select_related("item", "unit", "track", "parent")
     return statuses(list(qs.order_by("unit__path")), today)
+
+
+def current_figures(target_ids: Iterable[int]) -> dict[int, dict[str, dict[dt.date, Figure]]]:
+    """The current version of every figure of the targets, by source and period, as rows with
+    their notes (the import template shows what was filed; the lists read ``Target.series``)."""
+    out: dict[int, dict[str, dict[dt.date, Figure]]] = defaultdict(lambda: {"unit": {}, "stats": {}})
+    ids = list(target_ids)
+    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        # Ascending version: the last one seen for a period is the current one.
+        for f in Figure.objects.filter(target_id__in=ids[start : start + 900]).order_by(
+            "target_id", "period_end", "version"
+        ):
+            out[f.target_id][f.source][f.period_end] = f
+    return out
 
 
 def figure_history(target: Target) -> list[Figure]:

@@ -22,7 +22,7 @@ from duban.items.models import Item, Report, ReportKind, Track, TrackRole
 from duban.journal.services import record
 from duban.orgs.models import OrgUnit
 
-from . import progress, rules, selectors
+from . import progress, rules, selectors, series
 from .models import Comparator, Confidence, Figure, FigureSource, Kind, Period, Target
 
 MAX_VALUE = 1e15  # larger than any quantity a government report names (万亿 is 1e12)
@@ -250,8 +250,9 @@ def _lock_target(actor, target_id: int, expected_version: int | None = None) -> 
     """A visible target, its row locked for the transaction: two first filings of a period (no
     figure row yet to lock) queue here instead of racing for version 1."""
     target = selectors.get_target(actor, target_id)
-    locked = Target.objects.select_for_update().filter(pk=target.pk).values_list("version", flat=True).first()
-    target.version = locked if locked is not None else target.version
+    locked = Target.objects.select_for_update().filter(pk=target.pk).values_list("version", "series").first()
+    if locked is not None:  # what another filing committed while we waited for the lock
+        target.version, target.series = locked
     if expected_version is not None and target.version != expected_version:
         raise StaleVersion("该指标已被他人更新，请刷新页面后重试", code="stale_version")
     return target
@@ -378,6 +379,10 @@ def _file(
         author=actor,
         created_at=now(),
     )
+    target.series = series.put(
+        dict(target.series or {}), source, period_end, value, confidence, confidence_reason
+    )
+    Target.objects.filter(pk=target.pk).update(series=target.series)
     names = []
     for upload in files:
         att = item_services.store_attachment(actor=actor, upload=upload, item=target.item)
@@ -695,3 +700,36 @@ def targets_from_task(
             )
         )
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The stored copy of the current figures
+
+
+def series_from_figures(target_ids: Sequence[int] | None = None) -> dict[int, dict]:
+    """What ``Target.series`` must hold, worked out from the Figure rows (the record)."""
+    rows: dict[int, list] = {}
+    qs = Figure.objects.all() if target_ids is None else Figure.objects.filter(target_id__in=list(target_ids))
+    for tid, *row in (
+        qs.order_by("target_id")
+        .values_list(
+            "target_id", "period_end", "source", "version", "value", "confidence", "confidence_reason"
+        )
+        .iterator(chunk_size=5000)
+    ):
+        rows.setdefault(tid, []).append(row)
+    ids = target_ids if target_ids is not None else Target.objects.values_list("id", flat=True)
+    return {tid: series.compute(rows.get(tid, [])) for tid in ids}
+
+
+def check_series(*, fix: bool = False) -> list[int]:
+    """The targets whose stored series differs from their figures; with ``fix``, rewrite those
+    (a repair, not a change of anything filed: not journaled)."""
+    wrong = []
+    stored = dict(Target.objects.values_list("id", "series"))
+    for tid, want in series_from_figures().items():
+        if (stored.get(tid) or {}) != want:
+            wrong.append(tid)
+            if fix:
+                Target.objects.filter(pk=tid).update(series=want)
+    return sorted(wrong)

@@ -113,7 +113,11 @@ def _assert_targets() -> None:
     assert {s.target.unit.code for s in shares} == {f"14{n:02d}00" for n in range(1, 12)}
     assert all(s.unit for s in shares)  # every city filed
     for s in shares:
-        authors = {f.author_id for f in s.unit.values()}
+        authors = set(
+            Figure.objects.filter(target=s.target, source=FigureSource.UNIT).values_list(
+                "author_id", flat=True
+            )
+        )
         assert set(User.objects.filter(pk__in=authors).values_list("unit_id", flat=True)) == {
             s.target.unit_id
         }

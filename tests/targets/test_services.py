@@ -307,3 +307,35 @@ def test_last_year_shape_drives_the_forecast(fiveg, prov_sup, gxt_clerk, clock):
     assert selectors.status_of(fiveg).reading.forecast == pytest.approx(15000)
     with pytest.raises(InvalidInput):
         services.update_target(actor=prov_sup, target_id=fiveg.pk, last_year="1,2,3")
+
+
+def test_stored_series_equals_the_figures_and_the_check_finds_a_difference(split, prov_sup, gxt_clerk, clock):
+    from django.core.management import CommandError, call_command
+
+    fiveg = split
+    clock("2026-04-08 09:00")
+    services.file_figure(actor=gxt_clerk, target_id=fiveg.pk, period_end="2026-02-28", value=2000)
+    services.file_figure(actor=gxt_clerk, target_id=fiveg.pk, period_end="2026-03-31", value=3000)
+    services.file_figure(
+        actor=gxt_clerk,
+        target_id=fiveg.pk,
+        period_end="2026-03-31",
+        value=3100,
+        confidence="at_risk",
+        confidence_reason="选址难",
+    )
+    services.file_figure(
+        actor=prov_sup, target_id=fiveg.pk, period_end="2026-03-31", value=2900, source="stats"
+    )
+    fiveg.refresh_from_db()
+    assert fiveg.series == {"u": {"2": [2000.0], "3": [3100.0, "at_risk", "选址难"]}, "s": {"3": 2900.0}}
+    assert services.check_series() == []
+    call_command("check_targets")
+    # A copy that no longer matches the record is named, and --fix restores it.
+    Target.objects.filter(pk=fiveg.pk).update(series={"u": {"3": [9999.0]}})
+    assert services.check_series() == [fiveg.pk]
+    with pytest.raises(CommandError, match=str(fiveg.pk)):
+        call_command("check_targets")
+    call_command("check_targets", "--fix")
+    fiveg.refresh_from_db()
+    assert fiveg.series["u"]["3"] == [3100.0, "at_risk", "选址难"] and services.check_series() == []
