@@ -57,8 +57,12 @@ def _worker(args: argparse.Namespace) -> dict:
     import django
 
     django.setup()
+    # Start up as the production entry point does (every view loaded, the start-up heap frozen
+    # out of the cyclic collector's walks), so in-process numbers match a gunicorn worker's.
     from django.db import connection
     from django.db.backends.signals import connection_created
+
+    import duban.wsgi  # noqa: F401
 
     if args.sqlite_pragmas:
         # Try page-cache settings without editing duban/settings.py.

@@ -42,6 +42,17 @@ def _fresh_calendar_cache():
     calendar.forget()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_target_readings():
+    # Readings are memoised per target id; a rolled-back test's ids are reused by the next one
+    # on SQLite, which production never does (targets are never deleted).
+    from duban.targets import selectors
+
+    selectors._MEMO.clear()
+    yield
+    selectors._MEMO.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     # Django's default SQLite test database is in-memory with a shared cache, where a second

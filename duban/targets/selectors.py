@@ -9,12 +9,14 @@ units below it (a city its own share and its counties', never another city's).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from duban.core.clock import local_today, to_local
 from duban.core.errors import NotFound
@@ -32,17 +34,14 @@ def _visibility_q(user) -> Q:
     if not getattr(user, "is_authenticated", False) or user.unit_id is None:
         return Q(pk__in=[])
     path = user.unit.path
+    # ``issuer_path`` is the issuing unit's path: "issued by my unit" without a join to items.
     if sees_whole_subtree(user):
         # Every track below an overseer's unit is visible to it, so a share owned below is too.
-        return (
-            Q(item__issuer_unit_id=user.unit_id)
-            | subtree_filter("issuer_path", path)
-            | subtree_filter("unit_path", path)
-        )
+        return subtree_filter("issuer_path", path) | subtree_filter("unit_path", path)
     # Clerks and heads: the item must be theirs (issued by, or a track held by, their unit), and
     # the target their own or a share below them.
     holds = Track.objects.filter(item=OuterRef("item_id"), unit_id=user.unit_id)
-    return Q(item__issuer_unit_id=user.unit_id) | (subtree_filter("unit_path", path) & Q(Exists(holds)))
+    return Q(issuer_path=path) | (subtree_filter("unit_path", path) & Q(Exists(holds)))
 
 
 def targets_visible_to(user) -> QuerySet[Target]:
@@ -123,10 +122,15 @@ class Status:
 
 # What classing reads of a target: its terms and its stored series, as plain columns (a
 # province's list classes thousands of targets and builds model instances only for its page).
+# The series comes as its text: it is decoded only where a reading must be worked out anew.
 _COLUMNS = (
     "id", "item_id", "parent_id", "kind", "unit_label", "value", "value_max", "plan_year", "baseline",
-    "period", "due_day", "profile", "tolerance", "higher_is_better", "last_year", "created_at", "series",
+    "period", "due_day", "profile", "tolerance", "higher_is_better", "last_year", "created_at", "series_text",
 )  # fmt: skip
+
+
+def _rows(qs: QuerySet[Target], columns: Sequence[str]) -> list[tuple]:
+    return list(qs.annotate(series_text=Cast("series", TextField())).values_list(*columns))
 
 
 @dataclass(slots=True)
@@ -149,9 +153,10 @@ class _Row:
     created_at: dt.datetime | None
     series: dict
 
-
-def _row_of(t: Target) -> _Row:
-    return _Row(*(getattr(t, "pk" if c == "id" else c) for c in _COLUMNS))
+    @classmethod
+    def of(cls, values: tuple) -> _Row:
+        text = values[-1]
+        return cls(*values[:-1], json.loads(text) if text else {})
 
 
 @dataclass(slots=True)
@@ -166,27 +171,82 @@ class _Read:
     children: int
 
 
-def _shares(rows: Sequence[_Row]) -> dict[int, list[_Row]]:
-    """The shares of the targets' items, by parent — whoever may see them: a parent's roll-up is
-    a sum its viewer may read even where the shares themselves are not theirs to see. A share
-    is on its parent's item, so one query per 900 items finds every level."""
-    items = sorted({r.item_id for r in rows})
-    kids: dict[int, list[_Row]] = defaultdict(list)
+def _shares(item_ids: Iterable[int], columns: Sequence[str]) -> dict[int, list[tuple]]:
+    """The shares on these items, by parent — whoever may see them: a parent's roll-up is a sum
+    its viewer may read even where the shares themselves are not theirs to see. A share is on its
+    parent's item, so one query per 900 items finds every level."""
+    items = sorted(set(item_ids))
+    kids: dict[int, list[tuple]] = defaultdict(list)
     for start in range(0, len(items), 900):
-        for values in Target.objects.filter(
-            item_id__in=items[start : start + 900], parent__isnull=False
-        ).values_list(*_COLUMNS):
-            row = _Row(*values)
-            kids[row.parent_id].append(row)  # type: ignore[index]
+        qs = Target.objects.filter(item_id__in=items[start : start + 900], parent__isnull=False)
+        for values in _rows(qs, columns):
+            kids[values[2]].append(values)
     return kids
 
 
-def _read_all(rows: Sequence[_Row], today: dt.date, upto: dt.date | None) -> dict[int, _Read]:
-    kids = _shares(rows)
-    tol = stats_tolerance()
+# Readings memoised in the process on what they are worked out from: the target's version
+# (every change of its terms bumps it), its stored figures, the same of each of its shares, the
+# day, the period read and the tolerance. A filing or a correction changes the figures and so
+# the key: nothing is read stale, and a province's list works out anew only what changed since
+# it was last asked. (A target is never deleted — its item is held by the journal — so an id
+# always names the same target.) Bounded, and lost with the process.
+_MEMO: dict[int, tuple[tuple, _Read]] = {}
+_MEMO_MAX = 200_000
+# What the key is made of: (id, item, parent, version, figures as text).
+_KEY = ("id", "item_id", "parent_id", "version", "series_text")
+
+
+def _read_all(keyed: Sequence[tuple], today: dt.date, upto: dt.date | None) -> dict[int, _Read]:
+    """The readings of the targets whose ``_KEY`` rows are given."""
+    kids = _shares((r[1] for r in keyed), _KEY)
+    ctx = (today, upto, stats_tolerance())
+    keys: dict[int, tuple] = {}
+
+    def key(values: tuple) -> tuple:
+        pk = values[0]
+        if pk not in keys:
+            keys[pk] = (values[3], values[4], tuple(key(c) for c in kids.get(pk, ())))
+        return keys[pk]
+
+    out: dict[int, _Read] = {}
+    todo: dict[int, tuple] = {}
+    for values in keyed:
+        k = (key(values), ctx)
+        hit = _MEMO.get(values[0])
+        if hit is not None and hit[0] == k:
+            out[values[0]] = hit[1]
+        else:
+            todo[values[0]] = k
+    if todo:
+        if len(_MEMO) > _MEMO_MAX:
+            _MEMO.clear()
+        rows = [r for r in keyed if r[0] in todo]
+        for pk, read in _work_out(rows, today, upto, ctx[2]).items():
+            out[pk] = read
+            _MEMO[pk] = (todo[pk], read)
+    return out
+
+
+def _work_out(keyed: Sequence[tuple], today: dt.date, upto: dt.date | None, tol: float) -> dict[int, _Read]:
+    """The readings worked out from the full rows of these targets and of their shares."""
+    ids = [r[0] for r in keyed]
+    full: list[tuple] = []
+    for start in range(0, len(ids), 900):
+        full += _rows(Target.objects.filter(pk__in=ids[start : start + 900]), _COLUMNS)
+    kids = _shares((r[1] for r in full), _COLUMNS)
+    decoded: dict[int, _Row] = {}
+
+    def row(values: tuple) -> _Row:
+        if values[0] not in decoded:
+            decoded[values[0]] = _Row.of(values)
+        return decoded[values[0]]
+
     memo: dict[int, dict[dt.date, float]] = {}
 
-    def effective_of(r: _Row) -> tuple[dict[dt.date, float], dict[dt.date, str], dict[dt.date, float], list]:
+    def effective_of(
+        values: tuple,
+    ) -> tuple[dict[dt.date, float], dict[dt.date, str], dict[dt.date, float], list]:
+        r = row(values)
         unit, stats = series.values(r.series, r.plan_year)
         rolled: dict[dt.date, float] = {}
         children = kids.get(r.pk)
@@ -202,18 +262,18 @@ def _read_all(rows: Sequence[_Row], today: dt.date, upto: dt.date | None) -> dic
                 source_of[d] = "rollup"
         return merged, source_of, rolled, mismatched
 
-    def values_of(r: _Row) -> dict[dt.date, float]:
-        if r.pk not in memo:
-            memo[r.pk] = effective_of(r)[0]
-        return memo[r.pk]
+    def values_of(values: tuple) -> dict[dt.date, float]:
+        if values[0] not in memo:
+            memo[values[0]] = effective_of(values)[0]
+        return memo[values[0]]
 
     out = {}
-    for r in rows:
-        merged, source_of, rolled, mismatched = effective_of(r)
-        memo[r.pk] = merged
-        reading = progress.read(_spec(r), [Point(d, v) for d, v in merged.items()], today, upto)
-        out[r.pk] = _Read(
-            reading, rolled, dict(sorted(merged.items())), source_of, mismatched, len(kids.get(r.pk, ()))
+    for values in full:
+        merged, source_of, rolled, mismatched = effective_of(values)
+        memo[values[0]] = merged
+        reading = progress.read(_spec(row(values)), [Point(d, v) for d, v in merged.items()], today, upto)
+        out[values[0]] = _Read(
+            reading, rolled, dict(sorted(merged.items())), source_of, mismatched, len(kids.get(values[0], ()))
         )
     return out
 
@@ -239,11 +299,13 @@ def statuses(
     """Each target's status on ``today`` (default: today in Shanghai); with ``upto``, as it
     stood at that period's end (figures of later periods left out)."""
     # The figures as stored now, whatever the instances were loaded with (one query).
-    fresh = dict(Target.objects.filter(pk__in=[t.pk for t in targets]).values_list("id", "series"))
+    keyed = _rows(Target.objects.filter(pk__in=[t.pk for t in targets]), _KEY)
+    fresh = {r[0]: r[4] for r in keyed}
     for t in targets:
-        t.series = fresh.get(t.pk, t.series)
-    reads = _read_all([_row_of(t) for t in targets], today or local_today(), upto)
-    return [_status(t, reads[t.pk]) for t in targets]
+        if t.pk in fresh:
+            t.series = json.loads(fresh[t.pk] or "{}")
+    reads = _read_all(keyed, today or local_today(), upto)
+    return [_status(t, reads[t.pk]) for t in targets if t.pk in reads]
 
 
 def status_of(target: Target, today: dt.date | None = None) -> Status:
@@ -321,12 +383,12 @@ def target_list(
         qs = qs.filter(indicator__icontains=q.strip()[:100])
     if top_only:
         qs = qs.filter(parent__isnull=True)
-    rows = [_Row(*values) for values in qs.order_by("item_id", "parent_id", "id").values_list(*_COLUMNS)]
+    rows = _rows(qs.order_by("item_id", "parent_id", "id"), _KEY)
     reads = _read_all(rows, today or local_today(), upto)
     counts = {k.value: 0 for k in progress.KLASS_ORDER}
     for r in reads.values():
         counts[r.reading.klass.value] += 1
-    ids = [r.pk for r in rows if not klass or reads[r.pk].reading.klass.value == klass]
+    ids = [r[0] for r in rows if not klass or reads[r[0]].reading.klass.value == klass]
     return TargetList(rows=Page(ids, reads), counts=counts, total=len(rows))
 
 
