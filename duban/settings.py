@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "duban.plans",
     "duban.notify",
     "duban.targets",
+    "duban.bulletins",
     "duban.dashboard",
     "duban.demo",
     "duban.web",
