@@ -315,4 +315,7 @@ def user_actions(user) -> set[str]:
         allowed.add("notify_settings")
     if notify_rules.can_view_deliveries(user):
         allowed.add("deliveries")
+    from duban.bulletins import rules as bulletin_rules
+
+    allowed |= bulletin_rules.menu_actions(user)
     return allowed
