@@ -299,6 +299,9 @@ def user_actions(user) -> set[str]:
         allowed |= {"register", "import_report"}
     if user.role in (Role.SUPERVISOR, Role.LEADER) and user.unit_id is not None:
         allowed.add("view_plans")
+    if user.unit_id is not None and (user.oversees_subtree or user.role == Role.ADMIN):
+        # 领导驾驶舱: those who see their whole subtree (items.selectors.sees_whole_subtree).
+        allowed.add("dashboard")
     if user.unit_id is not None:
         # 指标: every unit may own a target or a share of one; the list shows what it may see.
         allowed.add("view_targets")
