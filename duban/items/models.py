@@ -46,6 +46,8 @@ class Item(models.Model):
     external_id = models.CharField(_("外部编号"), max_length=120, null=True, blank=True)
     # Where the item came from in an imported report (plan task id and character span).
     source_ref = models.JSONField(default=dict, blank=True)
+    # Shown on the public progress page (公开进展) without login: set by the issuer's supervisors.
+    public = models.BooleanField(_("公开"), default=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

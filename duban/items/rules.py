@@ -18,7 +18,7 @@ from duban.core.clock import now
 from duban.core.errors import DubanError, Forbidden, InvalidState
 from duban.orgs.models import Role, UnitKind
 
-from .models import ExtensionState, Item, ReportKind, Track, TrackState
+from .models import ExtensionState, Item, ReportKind, Source, Track, TrackState
 from .status import next_open_node
 
 # report kind → (states it may be filed in, state after filing)
@@ -46,7 +46,7 @@ TRACK_ACTIONS = (
     "urge",
     "decide_extension",
 )
-ITEM_ACTIONS = ("assign", "instruct")
+ITEM_ACTIONS = ("assign", "instruct", "publish")
 
 
 @dataclass(frozen=True)
@@ -287,6 +287,14 @@ def item_actions(user, item: Item) -> Actions:
     assign_ok = item.issuer_unit_id == user.unit_id and user.role == Role.SUPERVISOR
     out["assign"] = Action("assign", None if assign_ok else Forbidden("只有立项单位的督查员可以交办"))
     out["instruct"] = Action("instruct", None if user.role == Role.LEADER else Forbidden("只有领导可以批示"))
+    # 公开进展: the issuing unit's supervisors put a work-report item on the public page.
+    if not assign_ok:
+        publish: DubanError | None = Forbidden("只有立项单位的督查员可以公开事项进展")
+    elif item.source != Source.WORK_REPORT:
+        publish = InvalidState("只有政府工作报告任务可以公开", code="not_work_report")
+    else:
+        publish = None
+    out["publish"] = Action("publish", publish)
     return out
 
 
@@ -305,6 +313,8 @@ def user_actions(user) -> set[str]:
     if user.unit_id is not None:
         # 指标: every unit may own a target or a share of one; the list shows what it may see.
         allowed.add("view_targets")
+        # 五账: every unit's ledgers of what it may see.
+        allowed.add("ledgers")
     from duban.orgs.services import can_manage_unit
     from duban.workcal.services import can_manage as can_manage_calendar
 
