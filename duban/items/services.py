@@ -663,6 +663,26 @@ def add_instruction(*, actor, item_id: int, text: str) -> Instruction:
     return ins
 
 
+@transaction.atomic
+def set_public(*, actor, item_id: int, public: bool) -> Item:
+    """公开进展: show (or stop showing) a work-report item on the public progress page."""
+    item = selectors.get_item(actor, item_id)
+    item_actions(actor, item).require("publish")
+    public = bool(public)
+    if item.public != public:
+        Item.objects.filter(pk=item.pk).update(public=public, version=F("version") + 1)
+        record(
+            actor=actor,
+            action="item.publish" if public else "item.unpublish",
+            item=item,
+            obj=item,
+            old={"public": item.public},
+            new={"public": public},
+        )
+        item.public = public
+    return item
+
+
 # ---------------------------------------------------------------------------------------------
 # Attachments
 
