@@ -175,7 +175,7 @@ def _detail(user, target_id: int) -> dict:
 def _list(user, f: ts.TargetFilters) -> selectors.TargetList:
     unit_path = None
     if f.unit and f.unit.strip():
-        unit = OrgUnit.objects.filter(code=f.unit.strip()).only("path").first()
+        unit = selectors.find_unit(f.unit)
         if unit is None:
             raise InvalidInput(f"未知的单位编码：{f.unit.strip()}", code="unknown_unit", field="unit")
         unit_path = unit.path
