@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("duban.api.urls")),
     path("plans/", include("duban.plans.urls")),
     path("targets/", include("duban.targets.urls")),
+    path("workbench/", include("duban.workbench.urls")),
     path("bulletins/", include("duban.bulletins.urls")),
     path("dashboard/", include("duban.dashboard.urls")),
     path("", include("duban.notify.urls")),
