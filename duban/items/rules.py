@@ -307,6 +307,9 @@ def user_actions(user) -> set[str]:
         allowed |= {"register", "import_report"}
     if user.role in (Role.SUPERVISOR, Role.LEADER) and user.unit_id is not None:
         allowed.add("view_plans")
+    if user.role == Role.SUPERVISOR and user.unit_id is not None:
+        # 督办工作台: what the items their unit (or its subtree) issued need from them.
+        allowed.add("workbench")
     if user.unit_id is not None and (user.oversees_subtree or user.role == Role.ADMIN):
         # 领导驾驶舱: those who see their whole subtree (items.selectors.sees_whole_subtree).
         allowed.add("dashboard")
@@ -332,3 +335,19 @@ def user_actions(user) -> set[str]:
 
     allowed |= bulletin_rules.menu_actions(user)
     return allowed
+
+
+def may_handle_tracks(user) -> bool:
+    """Whether ``user``'s role can ever sign or report (``can_handle``): the queue's handling
+    tabs mean nothing to anyone else unless their unit's tracks happen to be there."""
+    return getattr(user, "role", None) in (Role.CLERK, Role.HEAD)
+
+
+def landing(user) -> str:
+    """The URL name of the page where ``user``'s work is, which ``/`` shows: supervisors the
+    督办工作台, leaders the 领导驾驶舱, everyone else 我的待办."""
+    if "workbench" in user_actions(user):
+        return "workbench:home"
+    if getattr(user, "role", None) == Role.LEADER and user.unit_id is not None:
+        return "dashboard:home"
+    return "web:queue"
