@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -98,9 +98,19 @@ def _not_found(exc: DubanError | None = None):
 @login_required
 @require_GET
 def queue(request):
+    if "kind" not in request.GET:
+        # "/" is where each role's work is (rules.landing): the page is served here rather than
+        # redirected to, so "/" stays a bookmarkable 200; "?kind=" always means this queue.
+        landing = _landing_view(request.user)
+        if landing is not None:
+            return landing.func(request, *landing.args, **landing.kwargs)
     q = selectors.Queue(request.user)
     at, kinds = q.at, list(q.kinds)
     counts = q.counts()
+    if not rules.may_handle_tracks(request.user):
+        # Handling tabs only where there is something: a supervisor never signs or reports, so
+        # their unit's tracks (a city is also a handling unit) are the only thing they could show.
+        kinds = [k for k in kinds if k not in selectors.Queue.MINE or counts[k]] or kinds
     due = target_selectors.figures_due(request.user)
     if due:  # only someone who files figures, and has some to file, gets the tab
         kinds.append(FIGURES_TAB)
@@ -133,6 +143,18 @@ def queue(request):
             "last": page.end_index(),
         },
     )
+
+
+def _landing_view(user):
+    """The resolved view of the user's landing page, or None for the queue itself (also when the
+    page is not installed: the leader dashboard lives in its own app)."""
+    name = rules.landing(user)
+    if name == "web:queue":
+        return None
+    try:
+        return resolve(reverse(name))
+    except NoReverseMatch:
+        return None
 
 
 def period_label(target, end: dt.date) -> str:
