@@ -1,0 +1,279 @@
+"""A bulletin's figures, worked out from the items' stored history at a moment ``at``.
+
+Who is counted: the tracks the issuing unit assigned itself (top-level tracks of items it
+issued; a passed-down track is its parent unit's business) to a unit in the scope's subtree,
+assigned within the period. One row per handling unit (the track's unit). Everything is read
+from timestamps no later than ``at`` — node due and done times, closing and returning reviews,
+granted extensions — so computing the same period at a bulletin's ``as_of`` gives its numbers
+again after the items have moved on. (What the journal alone keeps — a deadline an extension
+or a calendar change moved after ``at`` — is why a published bulletin stores its figures.)
+
+Definitions (stated on the bulletin page):
+- 交办: tracks assigned in the period;
+- 按时签收: the sign node done by its due time;
+- 按时报告 / 应报告: deploy, feedback, progress and result nodes done by their due time / all
+  such nodes done or due by ``at`` (for a closed track, those due by its closing);
+- 办结: closed by ``at``; 按期办结: closed, and the closure request it was closed on was filed by
+  that node's due time (a granted extension counts; after a return, the return's deadline);
+- 应办结: closed, or the first result deadline has passed; 按期办结率 = 按期办结 / 应办结;
+- 逾期: open at ``at``, not waiting for review, with a node past due and not done;
+- 逾期工作日: the working days on which some node of the track was past due and not done
+  (sign and deploy late on the same day count that day once), up to ``at``;
+- 退回, 延期: returns, granted extensions by ``at``; ratings: the closing review's.
+Points: the rules' value per rating, per overdue working day and per return; rank by points,
+ties sharing a rank (1, 2, 2, 4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from duban.core.clock import SHANGHAI
+from duban.items.models import Decision, Extension, ExtensionState, Node, NodeKind, Review, Track
+from duban.orgs.models import OrgUnit, UnitKind, subtree_filter
+from duban.workcal.calendar import is_working_day
+
+from .models import DEFAULT_POINTS
+from .periods import Period, cn_date
+
+VERSION = 1
+RATINGS = ("excellent", "good", "pass", "fail")
+RATING_LABELS = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+COUNTS = (
+    "received",
+    "signed_on_time",
+    "reports_due",
+    "reports_on_time",
+    "closed",
+    "due",
+    "closed_on_time",
+    "overdue_now",
+    "overdue_days",
+    "returns",
+    "extensions",
+    *RATINGS,
+)
+_CHUNK = 500
+
+
+def office_name(unit: OrgUnit) -> str:
+    """The issuing office as a 通报 names it: a government's supervision office."""
+    if unit.kind in (UnitKind.PROVINCE, UnitKind.CITY, UnitKind.COUNTY):
+        return f"{unit.name}人民政府督查室"
+    if unit.kind == UnitKind.TOWNSHIP:
+        return f"{unit.name}人民政府"
+    return unit.name
+
+
+def rules_text(rules: dict) -> str:
+    def pts(key: str) -> str:
+        v = Decimal(rules[key]).normalize()
+        text = format(v, "f")
+        return ("+" if v > 0 else "−" if v < 0 else "") + text.lstrip("-") + "分"
+
+    return (
+        f"优秀{pts('excellent')}、良好{pts('good')}、合格{pts('pass')}、不合格{pts('fail')}；"
+        f"每逾期1个工作日{pts('overdue_day')}；每退回1次{pts('return')}"
+    )
+
+
+def plain_rules(rules: dict | None) -> dict[str, str]:
+    """The rules as JSON keeps them: exact decimal strings."""
+    rules = rules or DEFAULT_POINTS
+    return {k: format(Decimal(rules[k]).normalize(), "f") for k in DEFAULT_POINTS}
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def _start_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).astimezone(dt.UTC)
+
+
+def _late_days(due: dt.datetime, end: dt.datetime) -> set[dt.date]:
+    """Working days in (due's day, end's day]."""
+    out, day, last = set(), _local_day(due), _local_day(end)
+    while day < last:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            out.add(day)
+    return out
+
+
+def _rate(part: int, whole: int) -> float | None:
+    if not whole:
+        return None
+    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _track_figures(nodes: list[dict], reviews: list[dict], extensions: list[dict], at: dt.datetime) -> dict:
+    closing = next((r for r in reviews if r["decision"] == Decision.CLOSE and r["created_at"] <= at), None)
+    closed_at = closing["created_at"] if closing else None
+    returns = sum(1 for r in reviews if r["decision"] == Decision.RETURN and r["created_at"] <= at)
+    granted = sum(
+        1
+        for e in extensions
+        if e["state"] == ExtensionState.GRANTED and e["decided_at"] and e["decided_at"] <= at
+    )
+    horizon = closed_at or at
+
+    def done(n) -> bool:
+        return n["done_at"] is not None and n["done_at"] <= at
+
+    def on_time(n) -> bool:
+        return done(n) and n["done_at"] <= n["due_at"]
+
+    sign = [n for n in nodes if n["kind"] == NodeKind.SIGN]
+    reports = [n for n in nodes if n["kind"] != NodeKind.SIGN and (done(n) or n["due_at"] <= horizon)]
+    results = sorted((n for n in nodes if n["kind"] == NodeKind.RESULT), key=lambda n: n["seq"])
+    submitted = sorted((n for n in results if done(n)), key=lambda n: (n["done_at"], n["seq"]))
+    waiting = closed_at is None and len(submitted) > returns
+    f = dict.fromkeys(COUNTS, 0)
+    f["received"] = 1
+    f["signed_on_time"] = int(any(on_time(n) for n in sign))
+    f["reports_due"] = len(reports)
+    f["reports_on_time"] = sum(1 for n in reports if on_time(n))
+    f["returns"] = returns
+    f["extensions"] = granted
+    if closing:
+        f["closed"] = 1
+        accepted = submitted[-1] if submitted else None
+        f["closed_on_time"] = int(accepted is not None and accepted["done_at"] <= accepted["due_at"])
+        if closing["rating"] in RATINGS:
+            f[closing["rating"]] = 1
+    f["due"] = int(bool(closing) or bool(results and results[0]["due_at"] <= at))
+    if not closing and not waiting:
+        f["overdue_now"] = int(any(n["due_at"] < at and not done(n) for n in nodes))
+    late: set[dt.date] = set()
+    for n in nodes:
+        end = min(m for m in (n["done_at"] if done(n) else None, closed_at, at) if m is not None)
+        if end > n["due_at"]:
+            late |= _late_days(n["due_at"], end)
+    f["overdue_days"] = len(late)
+    return f
+
+
+def _chunks(ids: list[int]):
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def tracks_in(issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime):
+    start = _start_of_day(period.start)
+    end = _start_of_day(period.end + dt.timedelta(days=1))
+    return Track.objects.filter(
+        subtree_filter("unit_path", scope.path),
+        item__issuer_unit=issuer,
+        parent__isnull=True,
+        assigned_at__gte=start,
+        assigned_at__lt=end,
+        assigned_at__lte=at,
+    )
+
+
+def _ranked(rows: list[dict]) -> list[dict]:
+    rows.sort(key=lambda r: (-r["points"], r["path"]))
+    rank = 0
+    for i, row in enumerate(rows):
+        if i == 0 or row["points"] != rows[i - 1]["points"]:
+            rank = i + 1
+        row["rank"] = rank
+    return rows
+
+
+def _named(rows: list[dict]) -> dict:
+    n = len(rows)
+    top: list[str] = []
+    bottom: list[str] = []
+    if n >= 3:
+        k = max(1, n // 5)
+        low = rows[n - k]["rank"]
+        bottom = [r["name"] for r in rows if r["rank"] >= low and r["rank"] > 1]
+        high = rows[k - 1]["rank"]
+        top = [r["name"] for r in rows if r["rank"] <= high and r["name"] not in bottom]
+    late = sorted(
+        (r for r in rows if r["overdue_now"]),
+        key=lambda r: (-r["overdue_now"], -r["overdue_days"], r["path"]),
+    )[:3]
+    overdue = [
+        {"name": r["name"], "overdue_now": r["overdue_now"], "overdue_days": r["overdue_days"]} for r in late
+    ]
+    return {"top": top, "bottom": bottom, "overdue": overdue}
+
+
+def compute(*, issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime, rules: dict | None) -> dict:
+    """The bulletin's figures as plain JSON values (see the module's definitions)."""
+    rules = plain_rules(rules)
+    weights = {k: Decimal(v) for k, v in rules.items()}
+    tracks = list(tracks_in(issuer, scope, period, at).values_list("pk", "item_id", "unit_id").order_by("pk"))
+    ids = [t[0] for t in tracks]
+    nodes: dict[int, list[dict]] = defaultdict(list)
+    reviews: dict[int, list[dict]] = defaultdict(list)
+    exts: dict[int, list[dict]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for n in Node.objects.filter(track_id__in=chunk).values(
+            "track_id", "kind", "seq", "due_at", "done_at"
+        ):
+            nodes[n["track_id"]].append(n)
+        for r in (
+            Review.objects.filter(track_id__in=chunk)
+            .order_by("created_at", "id")
+            .values("track_id", "decision", "rating", "created_at")
+        ):
+            reviews[r["track_id"]].append(r)
+        for e in Extension.objects.filter(track_id__in=chunk).values("track_id", "state", "decided_at"):
+            exts[e["track_id"]].append(e)
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in={t[2] for t in tracks})}
+    per_unit: dict[int, dict] = {}
+    for pk, _item, unit_id in tracks:
+        f = _track_figures(nodes[pk], reviews[pk], exts[pk], at)
+        acc = per_unit.setdefault(unit_id, dict.fromkeys(COUNTS, 0))
+        for k in COUNTS:
+            acc[k] += f[k]
+    rows = []
+    for unit_id, acc in per_unit.items():
+        u = units[unit_id]
+        points = sum(weights[k] * acc[k] for k in RATINGS)
+        points += weights["overdue_day"] * acc["overdue_days"] + weights["return"] * acc["returns"]
+        rows.append(
+            {
+                "unit": u.code,
+                "name": u.name,
+                "path": u.path,
+                **acc,
+                "rate": _rate(acc["closed_on_time"], acc["due"]),
+                "points": float(points.quantize(Decimal("0.01"), ROUND_HALF_UP)),
+            }
+        )
+    rows = _ranked(rows)
+    totals = {k: sum(r[k] for r in rows) for k in COUNTS}
+    totals["items"] = len({t[1] for t in tracks})
+    totals["units"] = len(rows)
+    totals["rate"] = _rate(totals["closed_on_time"], totals["due"])
+    return {
+        "version": VERSION,
+        "issuer": {"code": issuer.code, "name": issuer.name},
+        "office": office_name(issuer),
+        "scope": {"code": scope.code, "name": scope.name},
+        "period": {
+            "kind": period.kind,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "label": period.label,
+        },
+        "as_of": at.astimezone(dt.UTC).isoformat(),
+        "as_of_label": cn_date(_local_day(at)),
+        "rules": rules,
+        "rules_text": rules_text(rules),
+        "rows": rows,
+        "totals": totals,
+        "named": _named(rows),
+    }
+
+
+def title_for(issuer: OrgUnit, scope: OrgUnit, period: Period) -> str:
+    where = "" if scope.pk == issuer.pk else scope.name
+    return f"关于{period.label}{where}督办事项办理情况的通报"
