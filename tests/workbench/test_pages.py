@@ -17,7 +17,6 @@ def client(user) -> Client:
 
 
 def test_page_sections_counts_equal_rows(story, prov_sup, clock):
-    s = story
     clock("2021-10-11 09:00")
     c = client(prov_sup)
     page = c.get("/workbench/")
