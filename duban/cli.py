@@ -1,6 +1,7 @@
 """The ``duban`` command.
 
-``duban decompose`` runs the pure parser without loading Django (fast cold start); every other
+``duban decompose`` and ``duban fulfilment`` run the pure parser without loading Django (fast cold
+start); every other
 subcommand is a Django management command (hyphens map to underscores: ``verify-journal``).
 """
 
@@ -16,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
         from duban.workplan.cli import main as decompose_main
 
         return decompose_main(argv[1:])
+    if argv and argv[0] == "fulfilment":
+        from duban.workplan.fulfilment_cli import main as fulfilment_main
+
+        return fulfilment_main(argv[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
     if argv and not argv[0].startswith("-"):
         argv[0] = argv[0].replace("-", "_")
