@@ -1,0 +1,427 @@
+"""Reads of the 领导驾驶舱: a unit's subtree seen by a viewer who oversees it.
+
+Every number here is a count of one of two things, and says which: **事项** (items: distinct
+items with at least one matching track in the scope — what the item list ``/items/?unit=…``
+counts) or **承办记录** (tracks: one unit's line of work on an item — what ``listing`` counts when
+asked for tracks). ``track_filter`` is the one definition of each number's rows: the dashboard's
+counts and the list a number links to are both read through it, or (for the open side, read in
+one pass) computed from the same rows by the same rules, and the tests check them against each
+other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+
+from duban.core.clock import SHANGHAI, now
+from duban.core.errors import NotFound
+from duban.items import rules as item_rules
+from duban.items import status
+from duban.items.models import OPEN_STATES, Instruction, Item, Node, NodeKind, Source, Track, TrackState
+from duban.items.selectors import items_visible_to, sees_whole_subtree, tracks_visible_to, yellow_cutoff
+from duban.orgs.models import OrgUnit, subtree_filter
+from duban.workcal.calendar import working_days_between
+
+LIGHTS = ("red", "yellow", "green")
+# Overdue ageing in working days late: (key, label, lowest, highest or None).
+AGE_BUCKETS = (
+    ("1-3", "1–3个工作日", 1, 3),
+    ("4-10", "4–10个工作日", 4, 10),
+    ("11+", "10个工作日以上", 11, None),
+)
+TREND_MONTHS = 12
+LONGEST = 10
+WORST_TARGETS = 10
+INSTRUCTIONS = 20
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope
+
+
+def may_view(user) -> bool:
+    """The dashboard is for those who see their whole subtree (leaders, supervisors, admins)."""
+    return "dashboard" in item_rules.user_actions(user)
+
+
+def scope_unit(user, code: str | None = None) -> OrgUnit:
+    """The unit whose dashboard ``user`` asks for: their own, or one within their subtree;
+    anything else is NotFound, never a hint that it exists."""
+    if not may_view(user):
+        raise NotFound("无权查看领导驾驶舱")
+    if code is None:
+        return user.unit
+    return unit_in_subtree(user, code)
+
+
+def unit_in_subtree(user, code: str) -> OrgUnit:
+    root = getattr(user, "unit", None)
+    unit = OrgUnit.objects.filter(code=str(code)[:40]).first() if root is not None else None
+    if unit is None or not unit.path.startswith(root.path):
+        raise NotFound("单位不存在或不在本单位范围内")
+    return unit
+
+
+def _visible_tracks(user) -> QuerySet[Track]:
+    # An overseer sees every track in its subtree (the ``below`` rule of items_visible_to), and
+    # every scope here lies in it: the visibility probe would filter nothing and cost one per row.
+    return Track.objects.all() if sees_whole_subtree(user) else tracks_visible_to(user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Months and lateness
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, n: int) -> dt.date:
+    m = day.year * 12 + day.month - 1 + n
+    return dt.date(m // 12, m % 12 + 1, 1)
+
+
+def month_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of month ``first`` to the start of the month after ``last``, in UTC."""
+    start = dt.datetime(first.year, first.month, 1, tzinfo=SHANGHAI).astimezone(dt.UTC)
+    after = add_months(last, 1)
+    end = dt.datetime(after.year, after.month, 1, tzinfo=SHANGHAI).astimezone(dt.UTC)
+    return start, end
+
+
+def late_working_days(due: dt.datetime, today: dt.date) -> int:
+    """How many working days an open node due at ``due`` is late on ``today``; at least 1 (late
+    on a rest day after a Friday deadline counts as the first day)."""
+    return max(1, working_days_between(due.astimezone(SHANGHAI).date(), today))
+
+
+def age_bucket(days: int) -> str:
+    for key, _label, low, high in AGE_BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return key
+    return AGE_BUCKETS[0][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The one definition of each number's rows
+
+
+def _late_result():
+    """The track's last result node was done after its due time (closed late)."""
+    later = Node.objects.filter(track=OuterRef("track"), kind=NodeKind.RESULT, seq__gt=OuterRef("seq"))
+    return Exists(
+        Node.objects.filter(track=OuterRef("pk"), kind=NodeKind.RESULT, done_at__gt=F("due_at")).exclude(
+            Exists(later)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What a number counts, as the list's query string carries it (every field bounded)."""
+
+    light: str = ""  # red / yellow / green / closed
+    open: bool = False  # any open track
+    source: str = ""  # work_report
+    closed_from: dt.date | None = None  # first day of a month
+    closed_to: dt.date | None = None  # first day of a month (inclusive)
+    on_time: bool | None = None  # closed on time / late
+    age: str = ""  # an AGE_BUCKETS key (red tracks)
+
+    def query(self) -> dict[str, str]:
+        q: dict[str, str] = {}
+        if self.light:
+            q["light"] = self.light
+        if self.open:
+            q["open"] = "1"
+        if self.source:
+            q["source"] = self.source
+        if self.closed_from:
+            q["from"] = f"{self.closed_from:%Y-%m}"
+        if self.closed_to:
+            q["to"] = f"{self.closed_to:%Y-%m}"
+        if self.on_time is not None:
+            q["ontime"] = "1" if self.on_time else "0"
+        if self.age:
+            q["age"] = self.age
+        return q
+
+    @classmethod
+    def parse(cls, g) -> Filter:
+        def month(raw: str | None) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat((raw or "")[:7] + "-01") if raw else None
+            except ValueError:
+                return None
+
+        light = g.get("light", "")
+        return cls(
+            light=light if light in (*LIGHTS, "closed") else "",
+            open=g.get("open") == "1",
+            source=g.get("source", "") if g.get("source", "") in Source.values else "",
+            closed_from=month(g.get("from")),
+            closed_to=month(g.get("to")),
+            on_time={"1": True, "0": False}.get(g.get("ontime", "")),
+            age=g.get("age", "") if g.get("age", "") in {b[0] for b in AGE_BUCKETS} else "",
+        )
+
+
+def track_filter(user, unit: OrgUnit, f: Filter, at: dt.datetime | None = None) -> QuerySet[Track]:
+    """The tracks in ``unit``'s subtree (that ``user`` may see) a number counts."""
+    at = at or now()
+    qs = _visible_tracks(user).filter(subtree_filter("unit_path", unit.path))
+    if f.light:
+        from duban.items.selectors import light_filter
+
+        qs = qs.filter(light_filter(f.light, at))
+    if f.open:
+        qs = qs.filter(state__in=OPEN_STATES)
+    if f.source:
+        qs = qs.filter(item__source=f.source)
+    if f.closed_from or f.closed_to:
+        start, end = month_bounds(f.closed_from or f.closed_to, f.closed_to or f.closed_from)
+        qs = qs.filter(state=TrackState.CLOSED, closed_at__gte=start, closed_at__lt=end)
+    if f.on_time is not None:
+        qs = qs.filter(state=TrackState.CLOSED).filter(~_late_result() if f.on_time else _late_result())
+    if f.age:
+        today = at.astimezone(SHANGHAI).date()
+        red = qs.filter(state__in=OPEN_STATES, next_due_at__lt=at).values_list("pk", "next_due_at")
+        qs = qs.filter(pk__in=[pk for pk, due in red if age_bucket(late_working_days(due, today)) == f.age])
+    return qs
+
+
+def item_filter(user, unit: OrgUnit, f: Filter, at: dt.datetime | None = None) -> QuerySet[Item]:
+    """The items with at least one of those tracks (as the item list filters by unit)."""
+    return items_visible_to(user).filter(pk__in=track_filter(user, unit, f, at).values("item_id"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The dashboard
+
+
+@dataclass
+class Dashboard:
+    unit: OrgUnit
+    at: dt.datetime
+    headline: dict = field(default_factory=dict)  # "all" / "work_report" → numbers
+    units: list[dict] = field(default_factory=list)  # per child unit: items by light
+    trend: list[dict] = field(default_factory=list)  # per month: closed, on time, rate
+    ageing: list[dict] = field(default_factory=list)
+    longest: list[dict] = field(default_factory=list)
+    targets: dict = field(default_factory=dict)
+    instructions: list[dict] = field(default_factory=list)
+
+
+def _rate(on_time: int, closed: int) -> float | None:
+    return round(on_time * 100 / closed, 1) if closed else None
+
+
+def dashboard(user, unit: OrgUnit, at: dt.datetime | None = None) -> Dashboard:
+    at = at or now()
+    today = at.astimezone(SHANGHAI).date()
+    d = Dashboard(unit=unit, at=at)
+    _open_side(user, d, today)
+    _closed_side(user, d, today)
+    d.targets = _targets(user, unit, today)
+    d.instructions = _instructions(user, unit, at)
+    return d
+
+
+def _open_side(user, d: Dashboard, today: dt.date) -> None:
+    """One pass over the open tracks of the scope (a province has tens of thousands; the
+    closed ones, ten times as many, are counted in SQL): items in supervision and overdue, per
+    child unit by light, overdue ageing and the longest overdue."""
+    at, root = d.at, d.unit
+    cutoff = yellow_cutoff(at)
+    rows = (
+        _visible_tracks(user)
+        .filter(subtree_filter("unit_path", root.path), state__in=OPEN_STATES)
+        .values_list("pk", "unit_path", "item_id", "next_due_at", "item__source")
+    )
+    children = list(OrgUnit.objects.filter(parent=root).order_by("kind", "code"))
+    by_path = {c.path: {"unit": c, **{k: set() for k in (*LIGHTS, "open")}} for c in children}
+    prefix = len(root.path)
+    sets = {s: {"open": set(), "red": set()} for s in ("all", Source.WORK_REPORT)}
+    ageing = {b[0]: 0 for b in AGE_BUCKETS}
+    red_tracks: list[tuple] = []
+    for pk, path, item_id, due, source in rows:
+        if due is None:
+            light = "green"
+        elif due < at:
+            light = "red"
+        elif due <= cutoff:
+            light = "yellow"
+        else:
+            light = "green"
+        keys = ("all", Source.WORK_REPORT) if source == Source.WORK_REPORT else ("all",)
+        for k in keys:
+            sets[k]["open"].add(item_id)
+            if light == "red":
+                sets[k]["red"].add(item_id)
+        if light == "red":
+            ageing[age_bucket(late_working_days(due, today))] += 1
+            red_tracks.append((due, pk, item_id, path))
+        if len(path) > prefix:
+            child = by_path.get(root.path + path[prefix:].split("/", 1)[0] + "/")
+            if child is not None:
+                child[light].add(item_id)
+                child["open"].add(item_id)
+    for key, s in sets.items():
+        d.headline[key] = {"open": len(s["open"]), "red": len(s["red"])}
+    d.units = [
+        {"unit": c["unit"], **{k: len(c[k]) for k in (*LIGHTS, "open")}}
+        for c in by_path.values()
+        if c["open"]
+    ]
+    d.ageing = [
+        {"key": key, "label": label, "tracks": ageing[key], "filter": Filter(light="red", age=key)}
+        for key, label, _lo, _hi in AGE_BUCKETS
+    ]
+    d.longest = _longest(sorted(red_tracks), at, today)
+
+
+def _longest(red_tracks: list[tuple], at: dt.datetime, today: dt.date) -> list[dict]:
+    """The items overdue longest: each item once, at its earliest missed deadline in scope."""
+    picked: dict[int, tuple] = {}
+    for due, pk, item_id, _path in red_tracks:
+        if item_id not in picked:
+            picked[item_id] = (due, pk)
+            if len(picked) == LONGEST:
+                break
+    tracks = {
+        t.pk: t
+        for t in Track.objects.select_related("item", "unit").filter(pk__in=[v[1] for v in picked.values()])
+    }
+    out = []
+    for item_id, (due, pk) in picked.items():
+        t = tracks.get(pk)
+        if t is None:
+            continue
+        out.append(
+            {
+                "item_id": item_id,
+                "title": t.item.title,
+                "unit": t.unit.name,
+                "due": due,
+                "days": late_working_days(due, today),
+            }
+        )
+    return out
+
+
+def _closed_side(user, d: Dashboard, today: dt.date) -> None:
+    """Closed tracks: this month, and closed / on time per month over the last 12 months."""
+    this_month = month_start(today)
+    first = add_months(this_month, -(TREND_MONTHS - 1))
+    months = [add_months(first, i) for i in range(TREND_MONTHS)]
+    start, _end = month_bounds(first, this_month)
+    base = _visible_tracks(user).filter(
+        subtree_filter("unit_path", d.unit.path), state=TrackState.CLOSED, closed_at__gte=start
+    )
+    aggs = {}
+    for i, m in enumerate(months):
+        lo, hi = month_bounds(m, m)
+        in_month = Q(closed_at__gte=lo, closed_at__lt=hi)
+        aggs[f"c{i}"] = Count("pk", filter=in_month)
+        aggs[f"o{i}"] = Count("pk", filter=in_month & Q(late=False))
+        aggs[f"w{i}"] = Count("pk", filter=in_month & Q(item__source=Source.WORK_REPORT))
+        aggs[f"v{i}"] = Count("pk", filter=in_month & Q(late=False, item__source=Source.WORK_REPORT))
+    got = base.alias(late=_late_result()).aggregate(**aggs)
+    for i, m in enumerate(months):
+        closed, on_time = got[f"c{i}"], got[f"o{i}"]
+        d.trend.append(
+            {
+                "month": m,
+                "closed": closed,
+                "on_time": on_time,
+                "rate": _rate(on_time, closed),
+                "wr_closed": got[f"w{i}"],
+                "wr_on_time": got[f"v{i}"],
+                "closed_filter": Filter(closed_from=m, closed_to=m),
+                "on_time_filter": Filter(closed_from=m, closed_to=m, on_time=True),
+            }
+        )
+    for key, src in (("all", ""), (Source.WORK_REPORT, Source.WORK_REPORT)):
+        c, o = ("closed", "on_time") if not src else ("wr_closed", "wr_on_time")
+        closed = sum(r[c] for r in d.trend)
+        on_time = sum(r[o] for r in d.trend)
+        d.headline[key].update(
+            {
+                "closed_month": d.trend[-1][c],
+                "closed_year": closed,
+                "on_time": on_time,
+                "rate": _rate(on_time, closed),
+            }
+        )
+    d.headline["from"], d.headline["to"] = first, this_month
+
+
+def _targets(user, unit: OrgUnit, today: dt.date) -> dict:
+    """Targets owned in the scope by class, and the furthest behind (欠进度 / 未报送)."""
+    from duban.targets import progress
+    from duban.targets import selectors as target_selectors
+
+    result = target_selectors.target_list(user, unit_path=unit.path, today=today)
+    reads = result.rows.reads
+    behind = {progress.Klass.BEHIND.value, progress.Klass.MISSING.value}
+
+    def shortfall(i: int) -> float:
+        r = reads[i].reading
+        if r.klass.value == progress.Klass.MISSING.value:
+            return 2.0  # nothing reported when due: worse than any figure
+        if r.share is not None and r.completion is not None:
+            return r.share - r.completion
+        return 0.0
+
+    worst_ids = sorted(
+        (i for i in result.rows.ids if reads[i].reading.klass.value in behind), key=shortfall, reverse=True
+    )
+    worst = target_selectors.Page(worst_ids[:WORST_TARGETS], reads)[:WORST_TARGETS]
+    return {
+        "classes": [
+            {"klass": k.value, "label": progress.KLASS_LABELS[k], "count": result.counts.get(k.value, 0)}
+            for k in progress.KLASS_ORDER
+        ],
+        "total": result.total,
+        "worst": [
+            {
+                "id": s.target.pk,
+                "indicator": s.target.indicator,
+                "item": s.target.item.title,
+                "unit": s.target.unit.name if s.target.unit_id else "",
+                "klass": s.reading.klass.value,
+                "label": s.reading.label,
+                "completion": None if s.reading.completion is None else round(s.reading.completion * 100, 1),
+                "expected": None if s.reading.share is None else round(s.reading.share * 100, 1),
+            }
+            for s in worst
+        ],
+    }
+
+
+def _instructions(user, unit: OrgUnit, at: dt.datetime) -> list[dict]:
+    """What ``user`` instructed (批示) on items handled in the scope, newest first, with each
+    item's light now."""
+    in_scope = Track.objects.filter(subtree_filter("unit_path", unit.path)).values("item_id")
+    rows = list(
+        Instruction.objects.filter(by=user, item__in=items_visible_to(user).filter(pk__in=in_scope))
+        .select_related("item")
+        .order_by("-created_at", "-id")[:INSTRUCTIONS]
+    )
+    tracks: dict[int, list] = {}
+    for t in Track.objects.filter(item_id__in={r.item_id for r in rows}):
+        tracks.setdefault(t.item_id, []).append(t)
+    return [
+        {
+            "item_id": r.item_id,
+            "title": r.item.title,
+            "text": r.text,
+            "at": r.created_at,
+            "light": status.item_light(tracks.get(r.item_id, []), at),
+            "rating": status.item_rating(tracks.get(r.item_id, [])),
+        }
+        for r in rows
+    ]
