@@ -802,7 +802,9 @@ def board(request):
         request,
         "web/board.html",
         {
-            "items_url": reverse("web:items"),
+            # The board counts tracks (承办记录); its numbers link to the list of those tracks,
+            # which counts the same thing (the item list counts items).
+            "list_prefix": reverse("dashboard:list", args=["0"])[: -len("0/list/")],
             "rows": rows,
             "totals": totals,
             "total_cells": cells,

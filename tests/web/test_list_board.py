@@ -130,14 +130,15 @@ def test_board_numbers_match_the_items(as_user, prov_sup, city_sup, spread):
     assert rows["140200"]["red"] == 1
     assert page.context["totals"]["total"] == 5
     html = page.content.decode()
-    assert "/items/?unit=140100&amp;light=red" in html and '<span class="ph">红灯：</span>4' in html
-    # Each number links to a list with exactly that many items (one track per item here).
+    assert "/dashboard/140100/list/?what=tracks&amp;light=red" in html and '<span class="ph">红灯：</span>4' in html
+    # Each number (承办记录) links to a list of exactly that many tracks.
     c = as_user(prov_sup)
     for code, r in rows.items():
         if code == "140000":
             continue
         for light in ("red", "yellow", "green", "closed"):
-            assert c.get(f"/items/?unit={code}&light={light}").context["page"].paginator.count == r[light]
+            listed = c.get(f"/dashboard/{code}/list/?what=tracks&light={light}")
+            assert listed.context["page"].paginator.count == r[light]
     city = {r["unit"].code: r for r in as_user(city_sup).get("/board/").context["rows"]}
     assert city["140105"]["red"] == 2 and city["140106"]["red"] == 1 and "140200" not in city
 
