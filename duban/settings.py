@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "duban.plans",
     "duban.notify",
     "duban.targets",
+    "duban.ledgers",
     "duban.workbench",
     "duban.bulletins",
     "duban.dashboard",
