@@ -6,6 +6,8 @@ urlpatterns = [
     path("", include("duban.api.urls")),
     path("plans/", include("duban.plans.urls")),
     path("targets/", include("duban.targets.urls")),
+    path("ledgers/", include("duban.ledgers.urls")),
+    path("public/", include("duban.ledgers.public_urls")),
     path("workbench/", include("duban.workbench.urls")),
     path("bulletins/", include("duban.bulletins.urls")),
     path("dashboard/", include("duban.dashboard.urls")),
