@@ -26,7 +26,7 @@
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { data: ["红灯", "黄灯", "绿灯"], bottom: 0 },
       grid: { left: 150, right: 24, top: 16, bottom: 40 },
-      xAxis: { type: "value", name: "事项" },
+      xAxis: { type: "value", name: "事项", minInterval: 1 },
       yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r.name; }) },
       series: ["red", "yellow", "green"].map(function (k) {
         return {
@@ -60,7 +60,7 @@
       xAxis: { type: "category", data: trend.map(function (r) { return r.month; }) },
       yAxis: [
         { type: "value", name: "%", min: 0, max: 100 },
-        { type: "value", name: "承办记录" }
+        { type: "value", name: "承办记录", minInterval: 1 }
       ],
       series: [
         { name: "按期办结率", type: "line", data: trend.map(function (r) { return r.rate; }), connectNulls: false, itemStyle: { color: "#1a73e8" } },
@@ -78,7 +78,7 @@
       tooltip: { trigger: "axis" },
       grid: { left: 56, right: 24, top: 28, bottom: 32 },
       xAxis: { type: "category", data: ageing.map(function (a) { return a.label; }) },
-      yAxis: { type: "value", name: "承办记录" },
+      yAxis: { type: "value", name: "承办记录", minInterval: 1 },
       series: [{ name: "逾期承办记录", type: "bar", label: { show: true, position: "top" },
         data: ageing.map(function (a, i) { return { value: a.tracks, url: a.url, itemStyle: { color: ["#f28b82", "#e8710a", "#b31412"][i] } }; }) }]
     });
