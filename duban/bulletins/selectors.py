@@ -1,0 +1,56 @@
+"""Reads of bulletins and points rules. Who may read a bulletin is decided here only:
+the issuing unit's people, overseers (supervisors, leaders, admins) at or above it, and the
+units it ranks. Anything else is ``NotFound``."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from duban.core.errors import NotFound
+from duban.items.selectors import sees_whole_subtree
+from duban.orgs.models import OrgUnit, subtree_filter
+
+from .models import DEFAULT_POINTS, Bulletin, PointsRules, Recipient
+
+
+def bulletins_visible_to(user) -> QuerySet[Bulletin]:
+    if not getattr(user, "is_authenticated", False) or user.unit_id is None:
+        return Bulletin.objects.none()
+    q = Q(issuer_unit_id=user.unit_id) | Q(
+        Exists(Recipient.objects.filter(bulletin=OuterRef("pk"), unit_id=user.unit_id))
+    )
+    if sees_whole_subtree(user):
+        q |= subtree_filter("issuer_path", user.unit.path)
+    return Bulletin.objects.filter(q)
+
+
+def get_bulletin(user, pk) -> Bulletin:
+    try:
+        return (
+            bulletins_visible_to(user).select_related("issuer_unit", "scope_unit", "published_by").get(pk=pk)
+        )
+    except (Bulletin.DoesNotExist, ValueError, TypeError):
+        raise NotFound("通报不存在或无权查看") from None
+
+
+def points_rules(unit: OrgUnit) -> dict:
+    """The unit's rules (Decimals), or the defaults."""
+    row = PointsRules.objects.filter(unit=unit).first()
+    return row.as_dict() if row else dict(DEFAULT_POINTS)
+
+
+def scope_choices(user) -> list[OrgUnit]:
+    """The scopes the form offers: the user's unit (its whole subtree) and each unit directly
+    below it. Any unit of the subtree may be asked for by code (``get_scope``)."""
+    if user.unit_id is None:
+        return []
+    return [user.unit, *OrgUnit.objects.filter(parent_id=user.unit_id).order_by("kind", "path")[:500]]
+
+
+def get_scope(user, code: str) -> OrgUnit:
+    """A unit in the user's subtree by code, else NotFound."""
+    code = (code or "").strip()[:32]
+    unit = OrgUnit.objects.filter(code=code).first() if code else user.unit
+    if unit is None or not unit.path.startswith(user.unit.path):
+        raise NotFound("单位不存在或不在本单位辖区内")
+    return unit
