@@ -52,7 +52,24 @@ def _list_number_end(body: str) -> int:
 
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
 _TO_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
-_FYP = re.compile(r"[“\"]?(十[一二三四五六七八九]?五)[”\"]?")
+# "十四五" names a plan; "第十五个五年规划" names one too, and its 十五 is the plan's number
+# (2026–2030), not the 十五 plan (2001–2005).
+_FYP = re.compile(r"[“\"]?(十[一二三四五六七八九]?五)[”\"]?(?!个)")
+_FYP_ORDINAL = re.compile(r"第(十[一二三四五六七八九]?|[四五六七八九])个五年")
+
+
+def _plan_ends(text: str) -> list[int]:
+    """The last years of the five-year plans a text names, in order."""
+    found: list[tuple[int, int]] = []
+    for m in _FYP.finditer(text):
+        y = five_year_plan_end(m.group(1))
+        if y is not None:
+            found.append((m.start(), y))
+    for m in _FYP_ORDINAL.finditer(text):
+        n = chinese_to_int(m.group(1))
+        if n is not None and n >= 4:
+            found.append((m.start(), 1955 + 5 * n))
+    return [y for _pos, y in sorted(found)]
 
 _REVIEW_WORDS = re.compile(r"回顾|成就|成绩|过去|总结|工作情况|主要工作和|取得的|完成情况|所做的工作")
 _GOALS_WORDS = re.compile(
@@ -268,18 +285,15 @@ def _plan_year(titles: list[str], report_title: str) -> int | None:
 
 
 def _goals_year(norm: str, sec: Section, default: int | None) -> int | None:
-    for m in _FYP.finditer(sec.title):
-        y = five_year_plan_end(m.group(1))
-        if y is not None:
-            return y
+    for y in _plan_ends(sec.title):
+        return y
     m2 = _TO_YEAR.search(sec.title) or _YEAR.search(sec.title)
     if m2:
         return int(m2.group(1))
     # The first lines of the section usually name the period ("“十四五”时期…", "到2030年").
     head = norm[sec.body_start : min(sec.end, sec.body_start + 600)]
-    for m in _FYP.finditer(head):
-        y = five_year_plan_end(m.group(1))
-        if y is not None and (default is None or y >= default):
+    for y in _plan_ends(head):
+        if default is None or y >= default:
             return y
     m3 = _TO_YEAR.search(head)
     if m3:
@@ -350,11 +364,7 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
 
 def _review_year(title: str, plan_year: int | None) -> int | None:
     """The last year a review covers: “十三五” → 2020, "2020年工作回顾" → 2020."""
-    years = [int(y) for y in _YEAR.findall(title)]
-    for m in _FYP.finditer(title):
-        y = five_year_plan_end(m.group(1))
-        if y is not None:
-            years.append(y)
+    years = [int(y) for y in _YEAR.findall(title)] + _plan_ends(title)
     if years:
         return max(years)
     return plan_year - 1 if plan_year is not None else None

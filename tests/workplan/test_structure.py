@@ -194,3 +194,16 @@ def test_goals_years():
     assert [s["plan_year"] for s in r["sections"]] == [2025, 2030, 2026]
     assert [t["plan_year"] for t in r["tasks"]] == [2030, 2026]
     assert r["tasks"][0]["targets"][0]["plan_year"] == 2030
+
+
+def test_the_fifteenth_five_year_plan_by_its_ordinal_is_2030_not_2005():
+    from duban.workplan.normalize import normalize
+    from duban.workplan.structure import parse_structure
+
+    text = (
+        "2026年政府工作报告\n一、2025年工作回顾\n过去一年成绩显著。\n"
+        "二、关于《国民经济和社会发展第十五个五年规划纲要（草案）》的说明\n到2030年人均收入再上台阶。\n"
+        "三、2026年主要任务\n今年新建5G基站1万座。\n"
+    )
+    sections = parse_structure(normalize(text)).sections
+    assert [(s.kind, s.plan_year) for s in sections] == [("review", 2025), ("goals", 2030), ("plan", 2026)]
