@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 
 from duban.core.clock import SHANGHAI, now
 from duban.items.models import OPEN_STATES, Extension, ExtensionState, Report, Track, TrackState, Urge
@@ -52,6 +53,24 @@ def working_days_ago(at: dt.datetime, n: int) -> dt.datetime:
     return local.replace(year=day.year, month=day.month, day=day.day)
 
 
+def working_days_late(dues: list[dt.datetime], at: dt.datetime) -> dict[dt.date, int]:
+    """Working days from each due time's (local) day to ``at``'s day, as ``working_days_between``
+    counts them, in one walk back over the calendar for all of them: a province has hundreds of
+    units late since as many different days, and counting each apart walked up to a year apiece."""
+    today = at.astimezone(SHANGHAI).date()
+    out: dict[dt.date, int] = {}
+    count, current = 0, today
+    for day in sorted({d.astimezone(SHANGHAI).date() for d in dues}, reverse=True):
+        if day > today:
+            out[day] = -working_days_between(today, day)
+            continue
+        while current > day:
+            count += is_working_day(current)
+            current -= dt.timedelta(days=1)
+        out[day] = count
+    return out
+
+
 @dataclass
 class Filters:
     unit: OrgUnit | None = None
@@ -86,7 +105,13 @@ def _issued_within(user) -> Q:
     root = user.unit
     if root.parent_id is None:
         return Q()
-    return subtree_filter("item__issuer_path", root.path) | subtree_filter("parent__unit_path", root.path)
+    # Every such track is handled within the issuing government's subtree (services._assignable,
+    # pass_down_refusal), so this range changes no result; it lets the planner start from the
+    # (unit_path, state, next_due_at) index instead of every open track of the province.
+    within = subtree_filter("unit_path", root.government.path)
+    return within & (
+        subtree_filter("item__issuer_path", root.path) | subtree_filter("parent__unit_path", root.path)
+    )
 
 
 def _reviewed_by(user) -> Q:
@@ -112,8 +137,10 @@ class Workbench:
         if section == "to_review":
             return self._reviews.filter(state=TrackState.REQUESTED)
         if section == "extensions":
-            pending = Extension.objects.filter(track=OuterRef("pk"), state=ExtensionState.PENDING)
-            return self._reviews.filter(state__in=OPEN_STATES).filter(Exists(pending))
+            # The few pending requests, from the (state, track) index, rather than a probe per
+            # open track.
+            pending = Extension.objects.filter(state=ExtensionState.PENDING).values("track_id")
+            return self._reviews.filter(state__in=OPEN_STATES, pk__in=pending)
         if section == "overdue":
             return self._scoped.filter(light_filter("red", self.at))
         if section == "due_soon":
@@ -141,17 +168,23 @@ class Workbench:
     def overdue_by_unit(self) -> list[dict]:
         """已逾期 grouped by handling unit (one GROUP BY): tracks, items, the earliest missed due
         time, and how late that is in working days."""
+        # Grouped on unit_path, which the (state, next_due_at, unit_path, item) index carries, so
+        # the red tracks are counted without reading the table; a unit's path names it. On an
+        # expression, not the bare column: SQLite would otherwise walk the unit_path index (every
+        # track) to get the groups in order (as selectors.light_board).
         rows = list(
             self.queryset("overdue")
             .order_by()
-            .values("unit_id")
+            .values(path=Substr("unit_path", 1))
             .annotate(tracks=Count("id"), items=Count("item_id", distinct=True), since=Min("next_due_at"))
         )
-        units = OrgUnit.objects.in_bulk([r["unit_id"] for r in rows])
-        today = self.at.astimezone(SHANGHAI).date()
+        units = OrgUnit.objects.only("code", "name", "path").in_bulk(
+            [r["path"] for r in rows], field_name="path"
+        )
+        late = working_days_late([r["since"] for r in rows], self.at)
         for r in rows:
-            r["unit"] = units[r["unit_id"]]
-            r["late_days"] = working_days_between(r["since"].astimezone(SHANGHAI).date(), today)
+            r["unit"] = units[r["path"]]
+            r["late_days"] = late[r["since"].astimezone(SHANGHAI).date()]
         rows.sort(key=lambda r: (-r["tracks"], r["since"], r["unit"].code))
         return rows
 
@@ -185,7 +218,9 @@ class Workbench:
                 "node"
             )
         }
-        today = self.at.astimezone(SHANGHAI).date()
+        late_by_day = working_days_late(
+            [t.next_due_at for t in tracks if t.next_due_at is not None and t.next_due_at < self.at], self.at
+        )
         for t in tracks:
             u = urges.get(t.pk)
             t.urge_count = u["n"] if u else 0
@@ -193,8 +228,6 @@ class Workbench:
             t.last_report_at = reports.get(t.pk)
             t.pending_extension = pending.get(t.pk)
             late = t.next_due_at is not None and t.next_due_at < self.at and not t.is_closed
-            t.late_days = (
-                working_days_between(t.next_due_at.astimezone(SHANGHAI).date(), today) if late else None
-            )
+            t.late_days = late_by_day[t.next_due_at.astimezone(SHANGHAI).date()] if late else None
             t.may_urge = track_actions(self.user, t, self.at, only=("urge",))["urge"].allowed
         return tracks

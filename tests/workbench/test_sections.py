@@ -137,3 +137,17 @@ def test_working_days_ago_counts_the_official_calendar(db):
     at = dt.datetime(2021, 10, 11, 9, 0, tzinfo=SHANGHAI)
     # 10-09 (a Saturday made a working day), 10-08, then over the holiday to 09-30.
     assert working_days_ago(at, 3) == dt.datetime(2021, 9, 30, 9, 0, tzinfo=SHANGHAI)
+
+
+def test_working_days_late_agrees_with_the_calendar(db):
+    import datetime as dt
+
+    from duban.core.clock import SHANGHAI
+    from duban.workbench.selectors import working_days_late
+    from duban.workcal.calendar import working_days_between
+
+    at = dt.datetime(2021, 10, 11, 9, 0, tzinfo=SHANGHAI)
+    dues = [dt.datetime(2021, 9, 1, 23, 59, tzinfo=SHANGHAI) + dt.timedelta(days=n) for n in range(0, 50, 3)]
+    late = working_days_late(dues, at)
+    for d in dues:
+        assert late[d.date()] == working_days_between(d.date(), at.date()), d
