@@ -157,6 +157,15 @@ def _worker(args: argparse.Namespace) -> dict:
     def op_board_lead():
         return selectors.light_board(prov_leader)
 
+    def op_workbench():
+        # The supervisor's 督办工作台 as its page reads it: every section's counts, 已逾期 by
+        # handling unit and its first page of rows.
+        from duban.workbench.selectors import Workbench
+
+        wb = Workbench(prov_sup)
+        rows = wb.rows("overdue", 0, 50)
+        return wb.counts(), wb.overdue_by_unit(), [(t.item.title, t.unit.name, t.urge_count) for t in rows]
+
     def op_report():
         tid = report_tracks[counter["report"] % len(report_tracks)]
         counter["report"] += 1
@@ -219,6 +228,7 @@ def _worker(args: argparse.Namespace) -> dict:
         "sel:list_cat": op_list_cat,
         "sel:board_sup": op_board_sup,
         "sel:board_lead": op_board_lead,
+        "sel:workbench": op_workbench,
         "svc:report": op_report,
     }
     if not report_tracks:
