@@ -533,6 +533,7 @@ class PublicItem:
     title: str
     section: str
     status: str
+    light: str  # the status's colour: closed, red or green
     lead_units: str
     progress: str  # the approved progress text, or ""
     progress_at: dt.date | None
@@ -630,12 +631,14 @@ def public_report(plan_id: int | None) -> PublicReport:
         approved = [r for r in (approved_progress(t) for t in leads) if r is not None]
         latest = max(approved, key=lambda r: r.created_at, default=None)
         section = str((it.source_ref or {}).get("section") or "其他")
+        light = status.item_light(tracks, at)
         sections.setdefault(section, []).append(
             PublicItem(
                 id=it.pk,
                 title=it.title,
                 section=section,
-                status=PUBLIC_STATUS.get(status.item_light(tracks, at), "推进中"),
+                status=PUBLIC_STATUS.get(light, "推进中"),
+                light=light if light in ("closed", "red") else "green",
                 lead_units="、".join(t.unit.name for t in leads),
                 progress="\n\n".join(r.done for r in sorted(approved, key=lambda r: r.created_at)),
                 progress_at=latest.created_at.astimezone(SHANGHAI).date() if latest else None,

@@ -186,6 +186,16 @@ def _item(request, item_id: int, *, journal: bool = False):
         raise Http404(exc.message) from None
 
 
+def _as_assigned(track) -> list:
+    """The nodes a track was assigned with: a return's fresh result node is not on the notice."""
+    seen, out = set(), []
+    for n in track.nodes.all():
+        if n.kind == "progress" or n.kind not in seen:
+            out.append(n)
+            seen.add(n.kind)
+    return out
+
+
 @login_required
 @require_GET
 def print_notice(request, item_id: int):
@@ -199,7 +209,7 @@ def print_notice(request, item_id: int):
             "item": item,
             "leads": [t for t in top if t.role == "lead"],
             "coops": [t for t in top if t.role == "coop"],
-            "nodes": list(top[0].nodes.all()) if top else [],
+            "nodes": _as_assigned(top[0]) if top else [],
             "printed_at": now(),
         },
     )
