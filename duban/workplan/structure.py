@@ -345,7 +345,7 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
         elif sec.kind == "other" and seen_plan:
             sec.kind = "plan"
     if plan_year is None:
-        plan_year = _year_from_body(norm, sections)
+        plan_year = _byline_year(norm, sections) or _year_from_body(norm, sections)
     for sec in sections:
         if sec.kind == "goals":
             sec.plan_year = _goals_year(norm, sec, plan_year)
@@ -377,6 +377,17 @@ def whole_text_plan(norm: str, plan_year: int | None) -> Section:
     sec.plan_year = plan_year
     _fill_section(norm, _lines(norm), sec)
     return sec
+
+
+_BYLINE = re.compile(r"(\d{4})年\d{1,2}月\d{1,2}日在[^\n]{0,60}?(?:人民代表大会|会议)")
+
+
+def _byline_year(norm: str, sections: list[Section]) -> int | None:
+    """No year in any heading: the byline ("——2023年3月5日在第十四届全国人民代表大会第一次会议
+    上"). A report is delivered early in the year it plans, so the byline's year is the plan's."""
+    end = sections[0].start if sections else min(len(norm), 600)
+    m = _BYLINE.search(norm, 0, end)
+    return int(m.group(1)) if m else None
 
 
 def _year_from_body(norm: str, sections: list[Section]) -> int | None:

@@ -150,8 +150,8 @@ def test_cli_formats(tmp_path, capsys):
     assert main(["fulfilment", a, b, "-o", str(tmp_path / "f.json")]) == 0
     data = json.loads((tmp_path / "f.json").read_text("utf-8"))
     assert data["schema"] == "duban.fulfilment/1" and len(data["targets"]) >= 19
-    # The 2023 report names no year: it is taken to review the year of the plan before it.
-    assert data["plan"]["plan_year"] == 2022
+    # The 2023 report's headings name no year; its byline does.
+    assert (data["plan"]["plan_year"], data["results"]["plan_year"]) == (2022, 2023)
     assert main(["fulfilment", a, b, "--format", "md"]) == 0
     assert "| 目标 | 比较 | 结果 | 判定 | 理由 |" in capsys.readouterr().out
     assert main(["fulfilment", a, b, "--format", "xlsx", "-o", str(tmp_path / "f.xlsx")]) == 0
@@ -162,7 +162,18 @@ def test_cli_formats(tmp_path, capsys):
 def test_cli_refuses_when_no_year_is_known(tmp_path, capsys):
     from duban.cli import main
 
-    a, b = str(HERE / "guowuyuan_2023.txt"), str(HERE / "guowuyuan_2023.txt")
-    assert main(["fulfilment", a, b]) == 2
+    text = "政府工作报告\n一、过去一年工作回顾\n成绩显著。\n二、对今年政府工作的建议\n城镇新增就业1200万人左右。\n"
+    a = tmp_path / "a.txt"
+    a.write_text(text, encoding="utf-8")
+    assert main(["fulfilment", str(a), str(a)]) == 2
     assert "bad_year" in capsys.readouterr().err
-    assert main(["fulfilment", a, b, "--year", "2023", "-o", str(tmp_path / "x.json")]) == 0
+    assert main(["fulfilment", str(a), str(a), "--year", "2023", "-o", str(tmp_path / "x.json")]) == 0
+    # With the year of the results' report known, the plan's is the year before it.
+    b = tmp_path / "b.txt"
+    b.write_text(
+        "2024年政府工作报告\n一、2023年工作回顾\n城镇新增就业1244万人。\n二、2024年工作任务\n稳就业。\n",
+        encoding="utf-8",
+    )
+    assert main(["fulfilment", str(a), str(b), "-o", str(tmp_path / "y.json")]) == 0
+    data = json.loads((tmp_path / "y.json").read_text("utf-8"))
+    assert data["plan"]["plan_year"] == 2023 and data["targets"][0]["verdict"] == "met"

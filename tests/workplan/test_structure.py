@@ -207,3 +207,17 @@ def test_the_fifteenth_five_year_plan_by_its_ordinal_is_2030_not_2005():
     )
     sections = parse_structure(normalize(text)).sections
     assert [(s.kind, s.plan_year) for s in sections] == [("review", 2025), ("goals", 2030), ("plan", 2026)]
+
+
+def test_a_report_whose_headings_name_no_year_takes_it_from_its_byline():
+    from duban.workplan.normalize import normalize
+    from duban.workplan.structure import parse_structure
+
+    text = (
+        "政府工作报告\n——2023年3月5日在第十四届全国人民代表大会第一次会议上\n国务院总理 李克强\n"
+        "各位代表：\n一、过去一年和五年工作回顾\n过去一年成绩显著。\n"
+        "二、对今年政府工作的建议\n今年城镇新增就业1200万人左右。\n"
+    )
+    st = parse_structure(normalize(text))
+    assert st.plan_year == 2023
+    assert [(s.kind, s.plan_year) for s in st.sections] == [("review", 2022), ("plan", 2023)]
