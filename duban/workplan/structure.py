@@ -71,6 +71,7 @@ def _plan_ends(text: str) -> list[int]:
             found.append((m.start(), 1955 + 5 * n))
     return [y for _pos, y in sorted(found)]
 
+
 _REVIEW_WORDS = re.compile(r"回顾|成就|成绩|过去|总结|工作情况|主要工作和|取得的|完成情况|所做的工作")
 _GOALS_WORDS = re.compile(
     r"十[一二三四五六七八九]?五|五年|远景|规划|中长期|目标任务|主要目标|发展目标|主要考虑|指导思想|奋斗目标"
@@ -336,6 +337,17 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
     plan_year = year if year is not None else detected
     for sec in sections:
         sec.kind = _classify(sec.title, detected if detected is not None else plan_year)
+    # A heading that is a slogan ("一、一年接着一年干，新福建建设持续取得新进展新成效") names no
+    # year and no kind of its own: the section's first sentence says which it is.
+    for sec in sections:
+        if (
+            sec.kind in ("other", "goals")
+            and not _YEAR.search(sec.title)
+            and not _REVIEW_WORDS.search(sec.title)
+        ):
+            kind = _kind_from_body(norm, sec, detected if detected is not None else plan_year)
+            if kind is not None:
+                sec.kind = kind
     # A section after this year's plan that is neither review nor goals continues the plan
     # ("四、切实加强政府自身建设").
     seen_plan = False
@@ -377,6 +389,30 @@ def whole_text_plan(norm: str, plan_year: int | None) -> Section:
     sec.plan_year = plan_year
     _fill_section(norm, _lines(norm), sec)
     return sec
+
+
+_OPENING_YEAR = re.compile(r"\s*(\d{4})年(?:是|，|,|以来|我们)")
+_OPENING_PAST = re.compile(r"\s*(?:一年来|过去一年|过去的一年|五年来|过去五年|这五年)")
+_OPENING_FYP = re.compile(r"\s*[“\"]?(十[一二三四五六七八九]?五)[”\"]?时期")
+
+
+def _kind_from_body(norm: str, sec: Section, plan_year: int | None) -> str | None:
+    """What a section is, from how its body opens: "2025年是…" (a past year: review), "2026年
+    是…开局之年" (this year: plan), "一年来…" (review), "“十五五”时期是…" (a plan period ahead:
+    goals). None when the opening says nothing of the kind."""
+    head = norm[sec.body_start : min(sec.end, sec.body_start + 120)]
+    m = _OPENING_YEAR.match(head)
+    if m and plan_year is not None:
+        y = int(m.group(1))
+        return "review" if y < plan_year else "plan" if y == plan_year else "goals"
+    if _OPENING_PAST.match(head):
+        return "review"
+    m = _OPENING_FYP.match(head)
+    if m and plan_year is not None:
+        end = five_year_plan_end(m.group(1))
+        if end is not None:
+            return "goals" if end >= plan_year else "review"
+    return None
 
 
 _BYLINE = re.compile(r"(\d{4})年\d{1,2}月\d{1,2}日在[^\n]{0,60}?(?:人民代表大会|会议)")

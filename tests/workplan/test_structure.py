@@ -221,3 +221,23 @@ def test_a_report_whose_headings_name_no_year_takes_it_from_its_byline():
     st = parse_structure(normalize(text))
     assert st.plan_year == 2023
     assert [(s.kind, s.plan_year) for s in st.sections] == [("review", 2022), ("plan", 2023)]
+
+
+def test_slogan_headings_are_read_by_how_their_sections_open():
+    from duban.workplan.normalize import normalize
+    from duban.workplan.structure import parse_structure
+
+    text = (
+        "2026年福建省政府工作报告\n"
+        "一、一年接着一年干，新福建建设持续取得新进展新成效\n2025年是“十四五”收官之年。一年来成绩显著。\n"
+        "二、一张蓝图绘到底，奋力谱写中国式现代化福建篇章\n“十五五”时期是基本实现现代化的关键时期。\n"
+        "三、一鼓作气勇争先，全力推动“十五五”开好局、起好步\n2026年是“十五五”开局之年。新建5G基站1万座。\n"
+        "四、一以贯之转作风，努力建设人民满意的服务型政府\n我们将继续加强政府自身建设。\n"
+    )
+    sections = parse_structure(normalize(text)).sections
+    assert [(s.kind, s.plan_year) for s in sections] == [
+        ("review", 2025),
+        ("goals", 2030),
+        ("plan", 2026),
+        ("plan", 2026),
+    ]
