@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from duban.core.clock import SHANGHAI
 from duban.items.models import Decision, Extension, ExtensionState, Node, NodeKind, Review, Track
 from duban.orgs.models import OrgUnit, UnitKind, subtree_filter
-from duban.workcal.calendar import is_working_day
+from duban.workcal.calendar import is_working_day, working_days_between
 
 from .models import DEFAULT_POINTS
 from .periods import Period, cn_date
@@ -55,7 +55,6 @@ COUNTS = (
     "extensions",
     *RATINGS,
 )
-_CHUNK = 500
 
 
 def office_name(unit: OrgUnit) -> str:
@@ -93,14 +92,42 @@ def _start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).astimezone(dt.UTC)
 
 
-def _late_days(due: dt.datetime, end: dt.datetime) -> set[dt.date]:
-    """Working days in (due's day, end's day]."""
-    out, day, last = set(), _local_day(due), _local_day(end)
-    while day < last:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            out.add(day)
-    return out
+class WorkingDays:
+    """Working days in (a, b] from a cumulative table built once per computation: a province's
+    year of tracks asks for hundreds of thousands of such counts over a few hundred days.
+    Every span starts after the period began (a node is due after its track was assigned)."""
+
+    def __init__(self, origin: dt.date) -> None:
+        self._origin, self._cum = origin, [0]  # _cum[i]: working days in (origin, origin + i]
+
+    def _at(self, day: dt.date) -> int:
+        i = (day - self._origin).days
+        while len(self._cum) <= i:
+            nxt = self._origin + dt.timedelta(days=len(self._cum))
+            self._cum.append(self._cum[-1] + is_working_day(nxt))
+        return self._cum[i]
+
+    def between(self, a: dt.date, b: dt.date) -> int:
+        if b <= a:
+            return 0
+        if a < self._origin:
+            return working_days_between(a, b)
+        return self._at(b) - self._at(a)
+
+
+def _late_working_days(spans: list[tuple[dt.date, dt.date]], wd: WorkingDays) -> int:
+    """Working days in the union of the spans (due day, end day]."""
+    total, cur = 0, None
+    for a, b in sorted(x for x in spans if x[1] > x[0]):
+        if cur is None or a > cur[1]:
+            if cur is not None:
+                total += wd.between(*cur)
+            cur = [a, b]
+        else:
+            cur[1] = max(cur[1], b)
+    if cur is not None:
+        total += wd.between(*cur)
+    return total
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -109,7 +136,9 @@ def _rate(part: int, whole: int) -> float | None:
     return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _track_figures(nodes: list[dict], reviews: list[dict], extensions: list[dict], at: dt.datetime) -> dict:
+def _track_figures(
+    nodes: list[dict], reviews: list[dict], extensions: list[dict], at: dt.datetime, wd: WorkingDays
+) -> dict:
     closing = next((r for r in reviews if r["decision"] == Decision.CLOSE and r["created_at"] <= at), None)
     closed_at = closing["created_at"] if closing else None
     returns = sum(1 for r in reviews if r["decision"] == Decision.RETURN and r["created_at"] <= at)
@@ -147,18 +176,13 @@ def _track_figures(nodes: list[dict], reviews: list[dict], extensions: list[dict
     f["due"] = int(bool(closing) or bool(results and results[0]["due_at"] <= at))
     if not closing and not waiting:
         f["overdue_now"] = int(any(n["due_at"] < at and not done(n) for n in nodes))
-    late: set[dt.date] = set()
+    spans = []
     for n in nodes:
         end = min(m for m in (n["done_at"] if done(n) else None, closed_at, at) if m is not None)
         if end > n["due_at"]:
-            late |= _late_days(n["due_at"], end)
-    f["overdue_days"] = len(late)
+            spans.append((_local_day(n["due_at"]), _local_day(end)))
+    f["overdue_days"] = _late_working_days(spans, wd)
     return f
-
-
-def _chunks(ids: list[int]):
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
 
 
 def tracks_in(issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime):
@@ -208,28 +232,31 @@ def compute(*, issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime,
     """The bulletin's figures as plain JSON values (see the module's definitions)."""
     rules = plain_rules(rules)
     weights = {k: Decimal(v) for k, v in rules.items()}
-    tracks = list(tracks_in(issuer, scope, period, at).values_list("pk", "item_id", "unit_id").order_by("pk"))
-    ids = [t[0] for t in tracks]
+    chosen = tracks_in(issuer, scope, period, at)
+    tracks = list(chosen.values_list("pk", "item_id", "unit_id").order_by("pk"))
+    # One query per relation, joined on the same filter (no id lists: SQLite caps parameters).
+    ids = chosen.values("pk")
     nodes: dict[int, list[dict]] = defaultdict(list)
     reviews: dict[int, list[dict]] = defaultdict(list)
     exts: dict[int, list[dict]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        for n in Node.objects.filter(track_id__in=chunk).values(
-            "track_id", "kind", "seq", "due_at", "done_at"
-        ):
-            nodes[n["track_id"]].append(n)
-        for r in (
-            Review.objects.filter(track_id__in=chunk)
-            .order_by("created_at", "id")
-            .values("track_id", "decision", "rating", "created_at")
-        ):
-            reviews[r["track_id"]].append(r)
-        for e in Extension.objects.filter(track_id__in=chunk).values("track_id", "state", "decided_at"):
-            exts[e["track_id"]].append(e)
+    node_rows = Node.objects.filter(track_id__in=ids).values("track_id", "kind", "seq", "due_at", "done_at")
+    for n in node_rows.iterator(chunk_size=5000):
+        nodes[n["track_id"]].append(n)
+    review_rows = (
+        Review.objects.filter(track_id__in=ids)
+        .order_by("created_at", "id")
+        .values("track_id", "decision", "rating", "created_at")
+    )
+    for r in review_rows.iterator(chunk_size=5000):
+        reviews[r["track_id"]].append(r)
+    ext_rows = Extension.objects.filter(track_id__in=ids).values("track_id", "state", "decided_at")
+    for e in ext_rows.iterator(chunk_size=5000):
+        exts[e["track_id"]].append(e)
+    wd = WorkingDays(period.start - dt.timedelta(days=1))
     units = {u.pk: u for u in OrgUnit.objects.filter(pk__in={t[2] for t in tracks})}
     per_unit: dict[int, dict] = {}
     for pk, _item, unit_id in tracks:
-        f = _track_figures(nodes[pk], reviews[pk], exts[pk], at)
+        f = _track_figures(nodes[pk], reviews[pk], exts[pk], at, wd)
         acc = per_unit.setdefault(unit_id, dict.fromkeys(COUNTS, 0))
         for k in COUNTS:
             acc[k] += f[k]

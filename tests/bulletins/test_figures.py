@@ -68,3 +68,31 @@ def test_earlier_moment_sees_less(story, prov_sup):
     assert t["overdue_now"] == 1
     rows = {r["name"]: r for r in data["rows"]}
     assert rows["大同市"]["overdue_days"] == 6 + 0 and rows["大同市"]["overdue_now"] == 1
+
+
+def test_working_days_table_and_union_agree_with_the_calendar():
+    import datetime as dt
+
+    from duban.workcal.calendar import working_days_between
+
+    d = dt.date
+    wd = figures.WorkingDays(d(2026, 9, 1))
+    # Across the National Day holiday and its make-up working days.
+    for a, b in [
+        (d(2026, 9, 25), d(2026, 10, 12)),
+        (d(2026, 10, 1), d(2026, 10, 8)),
+        (d(2026, 9, 1), d(2026, 12, 31)),
+    ]:
+        assert wd.between(a, b) == working_days_between(a, b)
+    assert wd.between(d(2026, 8, 20), d(2026, 9, 3)) == working_days_between(d(2026, 8, 20), d(2026, 9, 3))
+    # Sign and deploy late over the same days count once; a gap is not counted.
+    spans = [
+        (d(2026, 11, 3), d(2026, 11, 4)),
+        (d(2026, 11, 3), d(2026, 11, 4)),
+        (d(2026, 11, 11), d(2026, 11, 13)),
+    ]
+    assert figures._late_working_days(spans, wd) == 1 + 2
+    assert (
+        figures._late_working_days([(d(2026, 11, 3), d(2026, 11, 10)), (d(2026, 11, 5), d(2026, 11, 6))], wd)
+        == 5
+    )

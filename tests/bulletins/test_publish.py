@@ -49,6 +49,9 @@ def test_publish_stores_the_figures_and_journals(published, prov_sup):
     event = Event.objects.get(action="bulletin.publish")
     assert event.object_id == b.pk and event.actor_id == prov_sup.pk
     assert event.new["totals"]["received"] == 19
+    from duban.journal.services import verify
+
+    assert verify().ok
 
 
 def test_published_bulletin_is_frozen_and_recomputes_to_the_same_numbers(
