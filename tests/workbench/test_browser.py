@@ -32,12 +32,16 @@ def test_supervisor_bulk_urges_three_late_items(live_server, browser, shanxi, cl
     page.wait_for_load_state()
     assert page.locator("p.section-count").inner_text().startswith("共 3 条承办记录，涉及 3 项事项")
     assert page.locator("table.by-unit tr[data-unit]").count() == 2
-    for t in tracks:
-        page.check(f"tr[data-track='{t.pk}'] input[name=track]")
+    # Select all, then take one off and put it back: the button counts what is ticked.
+    page.check("input.select-all")
+    assert page.get_by_role("button", name="催办所选（3）").is_visible()
+    page.uncheck(f"tr[data-track='{tracks[0].pk}'] input[name=track]")
+    assert page.get_by_role("button", name="催办所选（2）").is_visible()
+    page.check(f"tr[data-track='{tracks[0].pk}'] input[name=track]")
     page.fill("fieldset.urge-all textarea[name=message]", "请于今日内签收并报送部署情况")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(shots_dir / "workbench.png"), full_page=True)
-    page.get_by_role("button", name="催办所选").click()
+    page.get_by_role("button", name="催办所选（3）").click()
     page.wait_for_load_state()
 
     assert "已催办 3 条承办记录（3 项事项）" in page.locator("ul.messages").inner_text()

@@ -151,3 +151,33 @@ def test_working_days_late_agrees_with_the_calendar(db):
     late = working_days_late(dues, at)
     for d in dues:
         assert late[d.date()] == working_days_between(d.date(), at.date()), d
+
+
+def test_a_city_chases_what_it_passed_down_not_what_it_was_given(prov_sup, city_sup, clock):
+    from duban.items import services
+    from tests.conftest import make_user
+
+    clock("2021-09-30 10:00")
+    ty_clerk = make_user("ty_clerk", unit("140100"), "clerk")
+    item = services.register_and_assign(actor=prov_sup, title="省交太原再下派", lead=[unit("140100")])
+    own = item.tracks.get()
+    services.sign(actor=ty_clerk, track_id=own.pk)
+    (down,) = services.pass_down(actor=ty_clerk, track_id=own.pk, units=[unit("140105")])
+    clock("2021-10-11 09:00")
+    city = Workbench(city_sup)
+    # Taiyuan's own deploy report is late too, but that is the province's to chase.
+    assert ids(city, "overdue") == {down.pk}
+    assert ids(Workbench(prov_sup), "overdue") == {own.pk, down.pk}
+    check_counts_match_rows(city)
+
+
+def test_a_department_supervisor_sees_what_it_issued(shanxi, clock):
+    from duban.items import services
+    from tests.conftest import dept, make_user
+
+    clock("2021-09-30 10:00")
+    gxt_sup = make_user("gxt_sup", dept("省工信厅"), "supervisor")
+    # A provincial department issues within the province's subtree, outside its own.
+    item = services.register_and_assign(actor=gxt_sup, title="工信厅交办事项", lead=[unit("140100")])
+    clock("2021-10-11 09:00")
+    assert ids(Workbench(gxt_sup), "overdue") == {item.tracks.get().pk}
