@@ -18,6 +18,7 @@ from duban.workplan.deadlines import Deadline, find_deadlines
 from duban.workplan.decode import DEFAULT_MAX_BYTES, Decoded, decode
 from duban.workplan.errors import ParseError
 from duban.workplan.normalize import normalize
+from duban.workplan.numbers import five_year_plan_end
 from duban.workplan.places import gazetteer_for
 from duban.workplan.structure import Section, Structure, parse_structure, sentences, whole_text_plan
 from duban.workplan.targets import find_targets
@@ -180,6 +181,32 @@ def _ensure_plan(norm: str, struct: Structure) -> None:
     )
 
 
+_FIVE_YEAR = re.compile(r"[“\"]?十[一二三四五六七八九]?五[”\"]?时期|五年")
+_PAST_OPENING = re.compile(r"(?:过去五年|五年来|这五年|过去一年|一年来)")
+_FYP_OPENING = re.compile(r"[“\"]?(十[一二三四五六七八九]?五)[”\"]?(?:时期|以来)[，,]")
+
+
+def _plan_period_end(title: str) -> int | None:
+    m = re.search(r"(十[一二三四五六七八九]?五)", title)
+    return five_year_plan_end(m.group(1)) if m else None
+
+
+def _opens_on_year(opening: str, year: int) -> bool:
+    return opening.startswith(("今年", f"{year}年"))
+
+
+def _opens_on_past(opening: str, year: int | None) -> bool:
+    """A paragraph that reviews: "过去五年…", "一年来…", or a five-year period already over
+    ("“十四五”时期，上海发展历程极不寻常" in a 2026 report)."""
+    if _PAST_OPENING.match(opening):
+        return True
+    m = _FYP_OPENING.match(opening)
+    if m and year is not None:
+        end = five_year_plan_end(m.group(1))
+        return end is not None and end < year
+    return False
+
+
 class Sweep(Generic[V]):
     """Matches of one scan, handed out to consecutive ranges in text order (linear overall)."""
 
@@ -218,7 +245,26 @@ def _section_tasks(
     sub_theme: str = ""
     sub_words: list[Any] = []
     n_paras = len(sec.paragraphs)
+    # A section that joins the five-year goals and this year's plan ("二、“十五五”时期目标任务和
+    # 2026年工作安排") holds goals until the paragraph that opens on this year.
+    goals_first = (
+        sec.kind == "plan"
+        and report_year is not None
+        and bool(_FIVE_YEAR.search(norm[sec.title_start : sec.title_end]))
+    )
+    if goals_first:
+        goals_year = _plan_period_end(norm[sec.title_start : sec.title_end])
+        plan_year = goals_year or plan_year
+    glossary = False
     for k, (part, para) in enumerate(sec.paragraphs):
+        opening = norm[para.start : min(para.end, para.start + 40)].lstrip()
+        if glossary or opening.startswith("名词解释"):
+            glossary = True  # explanations of terms, after the closing: no commitments
+            continue
+        if goals_first and report_year is not None and _opens_on_year(opening, report_year):
+            goals_first, plan_year = False, report_year
+        if _opens_on_past(opening, report_year):
+            continue  # a review paragraph inside a forward section ("“十四五”时期，…"): results
         # The closing address ("各位代表，新蓝图已经绘就…") ends the last section; only an
         # appendix (a table, a glossary) may follow it.
         closing = (

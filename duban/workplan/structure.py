@@ -346,7 +346,10 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
             and not _REVIEW_WORDS.search(sec.title)
         ):
             kind = _kind_from_body(norm, sec, detected if detected is not None else plan_year)
-            if kind is not None:
+            # A heading that names a plan period stays goals unless the body opens on this
+            # year ("三、…全力推动“十五五”开好局" / "2026年是“十五五”开局之年"): a review paragraph
+            # at its start is handled paragraph by paragraph.
+            if kind is not None and (sec.kind == "other" or kind == "plan"):
                 sec.kind = kind
     # A section after this year's plan that is neither review nor goals continues the plan
     # ("四、切实加强政府自身建设").

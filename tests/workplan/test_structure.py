@@ -241,3 +241,38 @@ def test_slogan_headings_are_read_by_how_their_sections_open():
         ("plan", 2026),
         ("plan", 2026),
     ]
+
+
+def _tasks(text: str):
+    from duban.workplan import decompose
+
+    return decompose(text.encode(), name="r.txt")["tasks"]
+
+
+def test_a_review_paragraph_inside_a_forward_section_gives_no_targets():
+    tasks = _tasks(
+        "2026年上海市政府工作报告\n一、2025年工作回顾\n过去一年成绩显著。\n"
+        "二、关于第十五个五年规划纲要草案的说明\n“十四五”时期，全市生产总值从4.16万亿元增加到5.67万亿元。\n"
+        "“十五五”时期，全市生产总值年均增长5%左右。\n三、2026年主要任务\n新建5G基站1万座。\n"
+    )
+    targets = [(g["text"], g["plan_year"]) for t in tasks for g in t["targets"]]
+    assert ("全市生产总值年均增长5%左右", 2030) in targets
+    assert not any("5.67" in text for text, _year in targets)
+
+
+def test_a_section_joining_goals_and_the_year_splits_where_the_year_begins():
+    tasks = _tasks(
+        "2026年辽宁省政府工作报告\n一、2025年和“十四五”时期工作回顾\n过去一年成绩显著。\n"
+        "二、“十五五”时期目标任务和2026年工作安排\n《纲要（草案）》提出：地区生产总值年均增长5%左右。\n"
+        "今年是“十五五”开局之年。全省地区生产总值增长4.5%左右。\n"
+    )
+    years = {g["text"]: g["plan_year"] for t in tasks for g in t["targets"]}
+    assert years == {"地区生产总值年均增长5%左右": 2030, "全省地区生产总值增长4.5%左右": 2026}
+
+
+def test_a_glossary_after_the_closing_is_not_tasks():
+    tasks = _tasks(
+        "2026年四川省政府工作报告\n一、2025年工作回顾\n过去一年成绩显著。\n二、2026年工作安排\n新建5G基站1万座。\n"
+        "各位代表，让我们团结奋斗！\n名词解释\n5.稳增长“18”条：省政府办公厅印发文件，提出18条具体举措。\n"
+    )
+    assert [t["text"] for t in tasks] == ["新建5G基站1万座。"]
