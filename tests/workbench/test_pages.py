@@ -135,3 +135,30 @@ def test_supervisor_queue_hides_handling_tabs_with_nothing(story, prov_sup, city
 def test_nav_link_only_for_supervisors(story, prov_sup, county_clerk):
     assert 'href="/workbench/"' in client(prov_sup).get("/?kind=").content.decode()
     assert 'href="/workbench/"' not in client(county_clerk).get("/").content.decode()
+
+
+def test_page_queries_do_not_grow_with_rows(prov_sup, sibling_clerk, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.items import services
+    from tests.conftest import unit
+
+    def spawn(n):
+        clock("2021-09-30 10:00")
+        for i in range(n):
+            t = services.register_and_assign(
+                actor=prov_sup, title=f"批量{i}", lead=[unit("140106")]
+            ).tracks.get()
+            services.urge(actor=prov_sup, track_id=t.pk)
+        clock("2021-10-11 09:00")
+
+    c = client(prov_sup)
+    spawn(3)
+    with CaptureQueriesContext(connection) as few:
+        assert c.get("/workbench/?section=overdue").status_code == 200
+    spawn(20)
+    with CaptureQueriesContext(connection) as many:
+        page = c.get("/workbench/?section=overdue")
+    assert len(page.context["rows"]) == 23
+    assert len(many) == len(few) <= 25
