@@ -55,10 +55,11 @@ def num(value) -> str:
 
 
 def table_rows(data: dict) -> list[list[str]]:
-    """Header and one line per unit, as text: what both files show."""
+    """Header, one line per unit and the 合计 line, as text: what both files show."""
     out = [[h for _k, h in COLUMNS]]
     for row in data["rows"]:
         out.append([num(row[k]) for k, _h in COLUMNS])
+    out.append([num(total_cell(data["totals"], k)) for k, _h in COLUMNS])
     return out
 
 
@@ -252,7 +253,8 @@ def docx_bytes(data: dict) -> bytes:
             cell = table.cell(i, j)
             p = cell.paragraphs[0]
             p.alignment = center if j != 1 else WD_ALIGN_PARAGRAPH.LEFT
-            _font(p.add_run(value), HEAD_FONT if i == 0 else TABLE_FONT, 9, bold=i == 0)
+            edge = i in (0, len(rows) - 1)
+            _font(p.add_run(value), HEAD_FONT if edge else TABLE_FONT, 9, bold=edge)
     for j in range(len(COLUMNS)):
         width = Cm(4.6) if j == 1 else Cm(1.25)
         for i in range(len(rows)):
@@ -260,7 +262,7 @@ def docx_bytes(data: dict) -> bytes:
     total = data["totals"]
     _para(
         doc,
-        f"合计：交办事项{total['received']}项，按期办结{total['closed_on_time']}项，按期办结率{pct(total['rate'])}，"
+        f"合计：承办任务{total['received']}项（督办事项{total['items']}项），按期办结{total['closed_on_time']}项，按期办结率{pct(total['rate'])}，"
         f"逾期未办结{total['overdue_now']}项。",
         BODY_FONT,
         10,

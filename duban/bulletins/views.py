@@ -73,8 +73,9 @@ def document(data: dict) -> dict:
     return {
         "data": data,
         "paragraphs": files.paragraphs(data),
-        "table": files.table_rows(data),
-        "total_line": [files.num(files.total_cell(data["totals"], k)) for k, _h in files.COLUMNS],
+        "header": (table := files.table_rows(data))[0],
+        "body": table[1:-1],
+        "total_line": table[-1],
     }
 
 

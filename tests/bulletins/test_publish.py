@@ -100,15 +100,18 @@ def test_files_show_the_same_table(published):
     ws = load_workbook(io.BytesIO(render.xlsx_bytes(data))).active
     header_at = next(i for i, row in enumerate(ws.iter_rows(values_only=True), 1) if row[0] == "排名")
     xlsx_rows = [
-        [render.num(v) for v in row]
-        for row in ws.iter_rows(min_row=header_at, max_row=header_at + len(data["rows"]), values_only=True)
+        ["" if v is None else render.num(v) for v in row]  # an empty cell reads back as None
+        for row in ws.iter_rows(
+            min_row=header_at, max_row=header_at + len(data["rows"]) + 1, values_only=True
+        )
     ]
     assert xlsx_rows == docx_rows
     # The numbers, not only their text: xlsx cells are numbers.
     first = next(ws.iter_rows(min_row=header_at + 1, max_row=header_at + 1, values_only=True))
     assert first[0] == 1 and isinstance(first[2], int) and first[-1] == 9.5
-    assert docx_rows[1][1] in ("太原市", "山西省工业和信息化厅") and docx_rows[-1][:2] == ["4", "大同市"]
-    assert docx_rows[-1][9] == "40" and docx_rows[-1][-1] == "−12"
+    assert docx_rows[1][1] in ("太原市", "山西省工业和信息化厅") and docx_rows[-2][:2] == ["4", "大同市"]
+    assert docx_rows[-2][9] == "40" and docx_rows[-2][-1] == "−12"
+    assert docx_rows[-1][:3] == ["合计", "", "19"] and docx_rows[-1][9] == "77.8"
 
 
 def test_docx_reads_as_a_tongbao(published):
