@@ -27,6 +27,8 @@ ACTIONS = {
     "track.urge": "催办",
     "item.instruct": "批示",
     "node.reschedule": "节假日安排调整，期限随之变更",
+    "item.publish": "公开进展",
+    "item.unpublish": "取消公开",
     "target.create": "设置量化指标",
     "target.update": "修改量化指标",
     "target.allocate": "分解量化指标",
