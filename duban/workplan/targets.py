@@ -55,6 +55,8 @@ _CLASSIFIERS = frozenset(
 _MAGNITUDES = frozenset(
     "个百分点 百分点 % ‰ 人 人次 平方公里 平方米 立方米 公里 千米 米 公顷 亩 美元 元 吨 千瓦时 千瓦 兆瓦 吉瓦 "
     "度 公斤 千克 斤 标准箱 标箱 次 倍 微克 毫克 分/千瓦时 吨标准煤 吨标煤 兆瓦时 吉瓦时 海里 分贝 羽 "
+    # Counts of trips and services: 每周300班次, 起降20万架次, 接待1.2亿人次.
+    "班次 架次 航次 车次 户次 台次 辆次 件次 例次 吨公里 人公里 "
     # Units written in Latin letters (a following letter still marks a name: 5G, 3A级).
     "TEU GW MW kW KW kWh GWh km EFLOPS PFLOPS Gbps Mbps".split()
 )
@@ -389,6 +391,10 @@ def _accept(
         if _PERIOD_BEFORE.search(norm, max(lo, a0 - 2), a0):
             return False
     after = norm[tail_end : min(hi, tail_end + 5)]
+    if after.startswith(("及以下", "及以上")):
+        return False  # 关停10万千瓦及以下燃煤机组: the scope of a measure, not a target
+    if post in ("内", "以内") and "\u4e00" <= nxt <= "\u9fff" and nxt not in _AND_CHARS:
+        return False  # 轨道50米内换乘比例: a distance that scopes the indicator, not a limit
     if nxt == "的" and _ATTR_DE_BEFORE.search(norm, max(lo, a0 - 6), a0):
         return False  # 总投资100亿元的项目, 规模50亿元的基金: an attribute of the noun
     if (

@@ -374,3 +374,36 @@ def test_genre_sentences(row):
 def test_fixture_sentences_file_matches_expected_file():
     sentences = (_FIXTURES / "genre_sentences.txt").read_text(encoding="utf-8").splitlines()
     assert [row["sentence"] for row in _fixture_rows()] == [s for s in sentences if s]
+
+
+# --- thresholds that scope a measure, and counts of trips ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "关停整合30万千瓦及以下煤电机组。",
+        "淘汰5吨及以上燃煤锅炉。",
+    ],
+)
+def test_a_threshold_that_scopes_a_measure_is_not_a_target(sentence):
+    assert targets(sentence) == []
+
+
+def test_a_distance_inside_an_indicator_scopes_it():
+    assert values("地铁站500米内公交接驳率达到90%。") == [(90, None, "%", "=")]
+    # A limit at the end of its clause is still a ceiling.
+    assert values("平均通勤时间控制在45分钟以内。") == [(45, None, "分钟", "<=")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit"),
+    [
+        ("国际航班恢复至每周200班次。", 200, "班次"),
+        ("机场起降达到35万架次。", 350000, "架次"),
+        ("中欧班列开行1500车次。", 1500, "车次"),
+    ],
+)
+def test_counts_of_trips_and_services(sentence, value, unit):
+    (t,) = targets(sentence)
+    assert (t.value, t.unit) == (value, unit)
