@@ -201,6 +201,10 @@ def _find_sections(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, i
         n = chinese_to_int(number)
         if n is None:
             continue
+        if n == 1 and len(found) >= 2:
+            # Numbering that starts again after the report's sections is a list inside the last
+            # of them (十件民生实事 一、…十、 after the closing), not more sections.
+            break
         if n == last + 1 or (n == 1 and len(found) <= 1) or (not found and n <= 3):
             if n == 1 and len(found) == 1:
                 found = []

@@ -276,3 +276,17 @@ def test_a_glossary_after_the_closing_is_not_tasks():
         "各位代表，让我们团结奋斗！\n名词解释\n5.稳增长“18”条：省政府办公厅印发文件，提出18条具体举措。\n"
     )
     assert [t["text"] for t in tasks] == ["新建5G基站1万座。"]
+
+
+def test_a_numbered_list_after_the_closing_stays_inside_the_plan():
+    from duban.workplan import decompose
+
+    text = (
+        "2026年广东省政府工作报告\n一、2025年工作回顾\n过去一年成绩显著。\n二、“十五五”时期的主要目标\n到2030年再上台阶。\n"
+        "三、2026年工作安排\n新建5G基站1万座。\n各位代表！让我们团结奋斗！\n2026年省十件民生实事\n"
+        "一、提高低保标准。\n二、新增托位2万个。\n三、改造农村公路危桥180座。\n四、新建充电设施50万个。\n"
+    )
+    d = decompose(text.encode(), name="gd.txt")
+    assert [s["number"] for s in d["sections"]] == ["一", "二", "三"]
+    targets = [(g["value"], g["plan_year"]) for t in d["tasks"] for g in t["targets"]]
+    assert (20000, 2026) in targets and (500000, 2026) in targets
