@@ -248,17 +248,14 @@ def docx_bytes(data: dict) -> bytes:
     table = doc.add_table(rows=len(rows), cols=len(COLUMNS))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for i, values in enumerate(rows):
-        for j, value in enumerate(values):
-            cell = table.cell(i, j)
+    # python-docx's table.cell(i, j) walks the whole grid: read each row's cells once.
+    for i, (tr, values) in enumerate(zip(table.rows, rows, strict=True)):
+        edge = i in (0, len(rows) - 1)
+        for j, (cell, value) in enumerate(zip(tr.cells, values, strict=True)):
             p = cell.paragraphs[0]
             p.alignment = center if j != 1 else WD_ALIGN_PARAGRAPH.LEFT
-            edge = i in (0, len(rows) - 1)
             _font(p.add_run(value), HEAD_FONT if edge else TABLE_FONT, 9, bold=edge)
-    for j in range(len(COLUMNS)):
-        width = Cm(4.6) if j == 1 else Cm(1.25)
-        for i in range(len(rows)):
-            table.cell(i, j).width = width
+            cell.width = Cm(4.6) if j == 1 else Cm(1.25)
     total = data["totals"]
     _para(
         doc,
