@@ -198,3 +198,18 @@ def test_list_inputs_are_bounded(as_user, prov_leader, story):
     c = as_user(prov_leader)
     for q in ("light=purple", "from=2026-13", "ontime=2", "age=99", "source=x" * 100, "what=" + "y" * 5000):
         assert c.get(f"/dashboard/140000/list/?{q}").status_code == 200
+
+
+def test_ageing_buckets_agree_with_counting_working_days(db):
+    """The bucket from the two bounds is the bucket of the counted lateness, across holidays
+    (the 2026 Spring Festival and National Day) and weekends."""
+    import datetime as dt
+
+    from duban.core.clock import SHANGHAI, end_of_day
+
+    for today in (dt.date(2026, 2, 24), dt.date(2026, 10, 9), dt.date(2026, 3, 21), dt.date(2026, 3, 23)):
+        ageing = selectors.Ageing(today)
+        for back in range(1, 60):
+            due = end_of_day(today - dt.timedelta(days=back))
+            counted = selectors.age_bucket(selectors.late_working_days(due, today))
+            assert ageing.bucket(due) == counted, (today, due.astimezone(SHANGHAI))
