@@ -3,6 +3,7 @@ transaction, one journal row; a refusal (``DubanError``) changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -59,7 +60,7 @@ def publish(*, actor, period: periods.Period, scope_code: str | None = None) -> 
     data.update(
         title=title,
         number=f"〔{local.year}〕X号",
-        published_at=at.isoformat(),
+        published_at=at.astimezone(dt.UTC).isoformat(),
         date_label=periods.cn_date(local),
     )
     bulletin = Bulletin.objects.create(

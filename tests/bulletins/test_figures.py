@@ -96,3 +96,33 @@ def test_working_days_table_and_union_agree_with_the_calendar():
         figures._late_working_days([(d(2026, 11, 3), d(2026, 11, 10)), (d(2026, 11, 5), d(2026, 11, 6))], wd)
         == 5
     )
+
+
+def test_ranks_share_ties_and_who_is_named():
+    def rows(*points):
+        return [
+            {"name": f"单位{i}", "path": f"1/{i:02d}/", "points": p, "overdue_now": 0, "overdue_days": 0}
+            for i, p in enumerate(points)
+        ]
+
+    ranked = figures._ranked(rows(1.0, 5.0, 5.0, -2.0, 3.0, 3.0, 3.0, -2.0, 0.0, 7.0))
+    assert [(r["name"], r["rank"]) for r in ranked] == [
+        ("单位9", 1),
+        ("单位1", 2),
+        ("单位2", 2),
+        ("单位4", 4),
+        ("单位5", 4),
+        ("单位6", 4),
+        ("单位0", 7),
+        ("单位8", 8),
+        ("单位3", 9),
+        ("单位7", 9),
+    ]
+    named = figures._named(ranked)
+    # Ten units: the first two places are praised, the last two named (a tie at the cut-off
+    # names both, however many).
+    assert named["top"] == ["单位9", "单位1", "单位2"]
+    assert named["bottom"] == ["单位3", "单位7"]
+    # All tied: nobody is 靠后; fewer than three units: nobody is named either way.
+    assert figures._named(figures._ranked(rows(2.0, 2.0, 2.0, 2.0)))["bottom"] == []
+    assert figures._named(figures._ranked(rows(1.0, 2.0))) == {"top": [], "bottom": [], "overdue": []}
