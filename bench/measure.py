@@ -16,6 +16,8 @@ django.test.Client, measured only when duban/web has real views for those URLs):
   list_cat    province supervisor: filtered_items(category=major)[:50] with tracks
   board_sup   light_board for the provincial supervisor
   board_lead  light_board for the provincial leader
+  dashboard_prov  the 领导驾驶舱 of the province for its leader (dashboard.selectors.dashboard)
+  dashboard_city  the same for Taiyuan, the biggest city, drilled down to by the provincial leader
   report      services.file_report (a progress report, committed) by the county clerk
   targets_list  province supervisor: the 指标 list with class counts (targets.selectors.target_list)
   target_page   a target page: get_target + status_of + figure_history + children_statuses
@@ -166,6 +168,16 @@ def _worker(args: argparse.Namespace) -> dict:
         rows = wb.rows("overdue", 0, 50)
         return wb.counts(), wb.overdue_by_unit(), [(t.item.title, t.unit.name, t.urge_count) for t in rows]
 
+    def op_dashboard_prov():
+        from duban.dashboard import selectors as dsel
+
+        return dsel.dashboard(prov_leader, province)
+
+    def op_dashboard_city():
+        from duban.dashboard import selectors as dsel
+
+        return dsel.dashboard(prov_leader, city)
+
     def op_report():
         tid = report_tracks[counter["report"] % len(report_tracks)]
         counter["report"] += 1
@@ -229,6 +241,8 @@ def _worker(args: argparse.Namespace) -> dict:
         "sel:board_sup": op_board_sup,
         "sel:board_lead": op_board_lead,
         "sel:workbench": op_workbench,
+        "sel:dashboard_prov": op_dashboard_prov,
+        "sel:dashboard_city": op_dashboard_city,
         "svc:report": op_report,
     }
     if not report_tracks:
@@ -284,6 +298,9 @@ def _worker(args: argparse.Namespace) -> dict:
                     "http:board_lead": get("lead", "/board/"),
                 }
             )
+            if _has_url("dashboard:home"):
+                ops["http:dashboard_prov"] = get("lead", "/dashboard/")
+                ops["http:dashboard_city"] = get("lead", f"/dashboard/{city.code}/")
             http_note = "web views measured through django.test.Client"
         if tctx and _has_url("targets:list"):
             filer_client = Client()
