@@ -136,52 +136,46 @@ def _rate(part: int, whole: int) -> float | None:
     return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _track_figures(
-    nodes: list[dict], reviews: list[dict], extensions: list[dict], at: dt.datetime, wd: WorkingDays
-) -> dict:
-    closing = next((r for r in reviews if r["decision"] == Decision.CLOSE and r["created_at"] <= at), None)
-    closed_at = closing["created_at"] if closing else None
-    returns = sum(1 for r in reviews if r["decision"] == Decision.RETURN and r["created_at"] <= at)
+def _track_figures(nodes: list[tuple], reviews: list[tuple], extensions: list[tuple], at, wd) -> dict:
+    """One track's counts. ``nodes`` are (kind, seq, due_at, done_at) with ``done_at`` None
+    unless done by ``at``; ``reviews`` (decision, rating, created_at) in time order;
+    ``extensions`` (state, decided_at)."""
+    closing = next((r for r in reviews if r[0] == Decision.CLOSE and r[2] <= at), None)
+    closed_at = closing[2] if closing else None
+    returns = sum(1 for r in reviews if r[0] == Decision.RETURN and r[2] <= at)
     granted = sum(
-        1
-        for e in extensions
-        if e["state"] == ExtensionState.GRANTED and e["decided_at"] and e["decided_at"] <= at
+        1 for state, decided in extensions if state == ExtensionState.GRANTED and decided and decided <= at
     )
     horizon = closed_at or at
-
-    def done(n) -> bool:
-        return n["done_at"] is not None and n["done_at"] <= at
-
-    def on_time(n) -> bool:
-        return done(n) and n["done_at"] <= n["due_at"]
-
-    sign = [n for n in nodes if n["kind"] == NodeKind.SIGN]
-    reports = [n for n in nodes if n["kind"] != NodeKind.SIGN and (done(n) or n["due_at"] <= horizon)]
-    results = sorted((n for n in nodes if n["kind"] == NodeKind.RESULT), key=lambda n: n["seq"])
-    submitted = sorted((n for n in results if done(n)), key=lambda n: (n["done_at"], n["seq"]))
-    waiting = closed_at is None and len(submitted) > returns
     f = dict.fromkeys(COUNTS, 0)
-    f["received"] = 1
-    f["signed_on_time"] = int(any(on_time(n) for n in sign))
-    f["reports_due"] = len(reports)
-    f["reports_on_time"] = sum(1 for n in reports if on_time(n))
-    f["returns"] = returns
-    f["extensions"] = granted
+    f["received"], f["returns"], f["extensions"] = 1, returns, granted
+    results, spans, overdue = [], [], False
+    for kind, seq, due, done in nodes:
+        on_time = done is not None and done <= due
+        if kind == NodeKind.SIGN:
+            f["signed_on_time"] |= on_time
+        elif done is not None or due <= horizon:
+            f["reports_due"] += 1
+            f["reports_on_time"] += on_time
+        if kind == NodeKind.RESULT:
+            results.append((seq, due, done))
+        if done is None and due < at:
+            overdue = True
+        end = min(m for m in (done, closed_at, at) if m is not None)
+        if end > due:
+            spans.append((_local_day(due), _local_day(end)))
+    results.sort()
+    submitted = sorted((done, seq, due) for seq, due, done in results if done is not None)
     if closing:
         f["closed"] = 1
-        accepted = submitted[-1] if submitted else None
-        f["closed_on_time"] = int(accepted is not None and accepted["done_at"] <= accepted["due_at"])
-        if closing["rating"] in RATINGS:
-            f[closing["rating"]] = 1
-    f["due"] = int(bool(closing) or bool(results and results[0]["due_at"] <= at))
-    if not closing and not waiting:
-        f["overdue_now"] = int(any(n["due_at"] < at and not done(n) for n in nodes))
-    spans = []
-    for n in nodes:
-        end = min(m for m in (n["done_at"] if done(n) else None, closed_at, at) if m is not None)
-        if end > n["due_at"]:
-            spans.append((_local_day(n["due_at"]), _local_day(end)))
+        f["closed_on_time"] = int(bool(submitted) and submitted[-1][0] <= submitted[-1][2])
+        if closing[1] in RATINGS:
+            f[closing[1]] = 1
+    f["due"] = int(bool(closing) or bool(results and results[0][1] <= at))
+    waiting = closed_at is None and len(submitted) > returns
+    f["overdue_now"] = int(overdue and not closing and not waiting)
     f["overdue_days"] = _late_working_days(spans, wd)
+    f["signed_on_time"] = int(f["signed_on_time"])
     return f
 
 
@@ -236,22 +230,24 @@ def compute(*, issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime,
     tracks = list(chosen.values_list("pk", "item_id", "unit_id").order_by("pk"))
     # One query per relation, joined on the same filter (no id lists: SQLite caps parameters).
     ids = chosen.values("pk")
-    nodes: dict[int, list[dict]] = defaultdict(list)
-    reviews: dict[int, list[dict]] = defaultdict(list)
-    exts: dict[int, list[dict]] = defaultdict(list)
-    node_rows = Node.objects.filter(track_id__in=ids).values("track_id", "kind", "seq", "due_at", "done_at")
-    for n in node_rows.iterator(chunk_size=5000):
-        nodes[n["track_id"]].append(n)
+    nodes: dict[int, list[tuple]] = defaultdict(list)
+    reviews: dict[int, list[tuple]] = defaultdict(list)
+    exts: dict[int, list[tuple]] = defaultdict(list)
+    node_rows = Node.objects.filter(track_id__in=ids).values_list(
+        "track_id", "kind", "seq", "due_at", "done_at"
+    )
+    for track_id, kind, seq, due, done in node_rows.iterator(chunk_size=5000):
+        nodes[track_id].append((kind, seq, due, done if done is not None and done <= at else None))
     review_rows = (
         Review.objects.filter(track_id__in=ids)
         .order_by("created_at", "id")
-        .values("track_id", "decision", "rating", "created_at")
+        .values_list("track_id", "decision", "rating", "created_at")
     )
-    for r in review_rows.iterator(chunk_size=5000):
-        reviews[r["track_id"]].append(r)
-    ext_rows = Extension.objects.filter(track_id__in=ids).values("track_id", "state", "decided_at")
-    for e in ext_rows.iterator(chunk_size=5000):
-        exts[e["track_id"]].append(e)
+    for track_id, *review in review_rows.iterator(chunk_size=5000):
+        reviews[track_id].append(tuple(review))
+    ext_rows = Extension.objects.filter(track_id__in=ids).values_list("track_id", "state", "decided_at")
+    for track_id, *ext in ext_rows.iterator(chunk_size=5000):
+        exts[track_id].append(tuple(ext))
     wd = WorkingDays(period.start - dt.timedelta(days=1))
     units = {u.pk: u for u in OrgUnit.objects.filter(pk__in={t[2] for t in tracks})}
     per_unit: dict[int, dict] = {}
