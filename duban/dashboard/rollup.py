@@ -68,7 +68,7 @@ def derived() -> dict[Key, tuple]:
 
 def stored() -> dict[Key, tuple]:
     return {
-        (u, m): rest
+        (u, m): tuple(rest)
         for u, m, *rest in ClosedCount.objects.values_list("unit_id", "month", *COUNTS, "unit_path")
     }
 
