@@ -185,6 +185,17 @@ def _para(doc, text: str, font: str, size: float, *, align=None, bold=False, col
     return p
 
 
+# The children of w:pPr in the order the schema (ECMA-376 CT_PPr) requires.
+PPR_ORDER = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+    "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+    "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
+    "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+    "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+
+
 def _red_rule(paragraph) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -195,7 +206,9 @@ def _red_rule(paragraph) -> None:
     for k, v in (("w:val", "single"), ("w:sz", "18"), ("w:space", "6"), ("w:color", "FF0000")):
         bottom.set(qn(k), v)
     border.append(bottom)
-    ppr.append(border)
+    # Word refuses a paragraph whose properties are out of the schema's order: pBdr goes
+    # before shd, tabs, spacing, ind, jc and the rest.
+    ppr.insert_element_before(border, *PPR_ORDER[PPR_ORDER.index("w:pBdr") + 1 :])
 
 
 def docx_bytes(data: dict) -> bytes:

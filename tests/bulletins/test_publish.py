@@ -205,3 +205,18 @@ def test_points_rules_service(prov_sup, county_clerk, admin_user, city_sup, cloc
     from duban.bulletins import selectors
 
     assert str(selectors.points_rules(unit("140000"))["overdue_day"]) == "-0.25"
+
+
+def test_docx_paragraph_properties_follow_the_schema_order(published):
+    # Word reports "unreadable content" when a paragraph's properties are out of order.
+    from docx.oxml.ns import qn
+
+    order = [qn(t) for t in render.PPR_ORDER]
+    doc = Document(io.BytesIO(render.docx_bytes(published.data)))
+    checked = 0
+    for ppr in doc.element.body.iter(qn("w:pPr")):
+        positions = [order.index(child.tag) for child in ppr if child.tag in order]
+        assert positions == sorted(positions), [child.tag for child in ppr]
+        checked += 1
+    assert checked > 20
+    assert any(ppr.find(qn("w:pBdr")) is not None for ppr in doc.element.body.iter(qn("w:pPr")))
