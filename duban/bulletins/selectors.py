@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from duban.core.errors import NotFound
+from duban.core.clock import now
+from duban.core.errors import InvalidInput, NotFound
 from duban.items.selectors import sees_whole_subtree
 from duban.orgs.models import OrgUnit, subtree_filter
 
@@ -54,3 +55,24 @@ def get_scope(user, code: str) -> OrgUnit:
     if unit is None or not unit.path.startswith(user.unit.path):
         raise NotFound("单位不存在或不在本单位辖区内")
     return unit
+
+
+def scope_for(user, code: str | None) -> OrgUnit:
+    """The scope a bulletin form names, refused as input when outside the user's subtree."""
+    try:
+        return get_scope(user, code or "")
+    except NotFound:
+        raise InvalidInput("统计范围须为本单位或其下级单位", code="bad_scope") from None
+
+
+def preview(user, *, period, scope_code: str | None = None) -> dict:
+    """The figures a bulletin of ``user``'s unit would publish now (nothing is written)."""
+    from . import figures, rules
+
+    rules.user_bulletin_actions(user).require("publish")
+    scope = scope_for(user, scope_code)
+    data = figures.compute(
+        issuer=user.unit, scope=scope, period=period, at=now(), rules=points_rules(user.unit)
+    )
+    data["title"] = figures.title_for(user.unit, scope, period)
+    return data

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from duban.core.clock import now
-from duban.core.errors import Forbidden, InvalidInput, NotFound
+from duban.core.errors import Forbidden, InvalidInput
 from duban.journal.services import record
 
 from . import figures, periods, rules, selectors
@@ -26,29 +26,11 @@ POINT_FIELDS = {
 POINT_LIMIT = Decimal("100")
 
 
-def _scope(actor, scope_code: str | None):
-    try:
-        return selectors.get_scope(actor, scope_code or "")
-    except NotFound:
-        raise InvalidInput("统计范围须为本单位或其下级单位", code="bad_scope") from None
-
-
-def preview(*, actor, period: periods.Period, scope_code: str | None = None) -> dict:
-    """The figures a bulletin would publish now (nothing is written)."""
-    rules.user_bulletin_actions(actor).require("publish")
-    scope = _scope(actor, scope_code)
-    data = figures.compute(
-        issuer=actor.unit, scope=scope, period=period, at=now(), rules=selectors.points_rules(actor.unit)
-    )
-    data["title"] = figures.title_for(actor.unit, scope, period)
-    return data
-
-
 @transaction.atomic
 def publish(*, actor, period: periods.Period, scope_code: str | None = None) -> Bulletin:
     """发布通报: the figures at this moment are stored with the bulletin and never change."""
     rules.user_bulletin_actions(actor).require("publish")
-    scope = _scope(actor, scope_code)
+    scope = selectors.scope_for(actor, scope_code)
     at = now()
     data = figures.compute(
         issuer=actor.unit, scope=scope, period=period, at=at, rules=selectors.points_rules(actor.unit)

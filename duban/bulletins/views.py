@@ -113,7 +113,7 @@ def new(request):
     if not request.GET.get("preview"):
         return _new_page(request, values)
     try:
-        data = services.preview(actor=request.user, period=_period(values), scope_code=values["scope"])
+        data = selectors.preview(request.user, period=_period(values), scope_code=values["scope"])
     except DubanError as exc:
         messages.error(request, exc.message)
         return _new_page(request, values, status=422)
