@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.management import call_command
 from docx import Document
 from openpyxl import load_workbook
 
@@ -83,6 +84,9 @@ def test_published_bulletin_is_frozen_and_recomputes_to_the_same_numbers(
     )
     assert again["rows"] == b.data["rows"] and again["totals"] == b.data["totals"]
     assert again["named"] == b.data["named"]
+    assert selectors.recompute(b) == again
+    call_command("check_bulletins", stdout=(out := io.StringIO()))
+    assert "1 checked, every one recomputes" in out.getvalue()
     # While today's figures have moved on.
     now_rows = {
         r["name"]: r
@@ -220,3 +224,15 @@ def test_docx_paragraph_properties_follow_the_schema_order(published):
         checked += 1
     assert checked > 20
     assert any(ppr.find(qn("w:pBdr")) is not None for ppr in doc.element.body.iter(qn("w:pPr")))
+
+
+def test_check_bulletins_names_a_bulletin_whose_record_changed(published):
+    from django.core.management.base import CommandError
+
+    from duban.items.models import Review
+
+    # A closing review's rating rewritten behind the services' back (what the check exists for).
+    Review.objects.filter(decision="close", rating="fail").update(rating="excellent")
+    with pytest.raises(CommandError, match="1 of 1 bulletins recompute differently"):
+        call_command("check_bulletins")
+    assert Bulletin.objects.get(pk=published.pk).data == published.data
