@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from duban.core.clock import SHANGHAI, now
 from duban.core.errors import NotFound
+from duban.core.paging import COUNT_CAP
 from duban.items import status
 from duban.items.models import Source, TrackRole
 from duban.items.selectors import row_tracks
@@ -44,9 +45,14 @@ class Links:
         self.list_prefix = reverse("dashboard:list", args=["0"])[: -len("0/list/")]
         self.targets = reverse("targets:list")
 
-    def item_list(self, code: str, **q) -> str:
-        """The item list (事项), whose unit filter takes the unit's whole subtree."""
-        return f"{self.items}?{urlencode({'unit': code, **q})}"
+    def item_list(self, code: str, count: int, *, light: str, source: str = "") -> str:
+        """The item list (事项), whose unit filter takes the unit's whole subtree — unless it
+        would stop counting at its cap ("超过 10000 项"): then our list of the same items, which
+        counts them all, so the number and the list always agree."""
+        if count > COUNT_CAP:
+            return self.listing(code, "items", Filter(light=light, source=source))
+        q = {"unit": code, "light": light, **({"source": source} if source else {})}
+        return f"{self.items}?{urlencode(q)}"
 
     def listing(self, code: str, what: str, f: Filter) -> str:
         return f"{self.list_prefix}{code}/list/?{urlencode({'what': what, **f.query()})}"
@@ -63,14 +69,13 @@ def dashboard_data(d: selectors.Dashboard) -> dict:
     headline = {}
     for key, src in (("all", ""), ("work_report", Source.WORK_REPORT)):
         h = d.headline[key]
-        srcq = {"source": src} if src else {}
         closed_f = Filter(source=src, closed_from=d.headline["from"], closed_to=d.headline["to"])
         this_month = Filter(source=src, closed_from=d.headline["to"], closed_to=d.headline["to"])
         headline[key] = {
             "open": h["open"],
             "open_url": links.listing(code, "items", Filter(open=True, source=src)),
             "red": h["red"],
-            "red_url": links.item_list(code, light="red", **srcq),
+            "red_url": links.item_list(code, h["red"], light="red", source=src),
             "closed_month": h["closed_month"],
             "closed_month_url": links.listing(code, "tracks", this_month),
             "closed": h["closed_year"],
@@ -96,7 +101,7 @@ def dashboard_data(d: selectors.Dashboard) -> dict:
                 "open": r["open"],
                 "open_url": links.listing(r["unit"].code, "items", Filter(open=True)),
                 **{k: r[k] for k in selectors.LIGHTS},
-                **{f"{k}_url": links.item_list(r["unit"].code, light=k) for k in selectors.LIGHTS},
+                **{f"{k}_url": links.item_list(r["unit"].code, r[k], light=k) for k in selectors.LIGHTS},
             }
             for r in d.units
         ],

@@ -213,3 +213,20 @@ def test_ageing_buckets_agree_with_counting_working_days(db):
             due = end_of_day(today - dt.timedelta(days=back))
             counted = selectors.age_bucket(selectors.late_working_days(due, today))
             assert ageing.bucket(due) == counted, (today, due.astimezone(SHANGHAI))
+
+
+def test_numbers_past_the_item_lists_cap_link_to_a_list_that_counts_them(
+    as_user, prov_leader, story, monkeypatch
+):
+    """The item list stops counting at its cap ("超过 N 项"); a number above it links to our list
+    of the same items, which counts them all."""
+    from duban.dashboard import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 1)
+    c = as_user(prov_leader)
+    data = c.get("/dashboard/140000/data.json").json()
+    assert data["headline"]["all"]["red"] == 2
+    assert data["headline"]["all"]["red_url"] == "/dashboard/140000/list/?what=items&light=red"
+    assert data["headline"]["work_report"]["red_url"] == "/items/?unit=140000&light=red&source=work_report"
+    kind, n = listed_count(c, data["headline"]["all"]["red_url"])
+    assert (kind, n) == ("items", 2)
