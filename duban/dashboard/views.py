@@ -19,8 +19,8 @@ from duban.core.clock import SHANGHAI, now
 from duban.core.errors import NotFound
 from duban.core.paging import COUNT_CAP
 from duban.items import status
-from duban.items.models import Source, TrackRole
-from duban.items.selectors import row_tracks
+from duban.items.models import Source, Track, TrackRole
+from duban.items.selectors import IdsFirst, row_tracks
 
 from . import selectors
 from .selectors import Filter
@@ -227,12 +227,18 @@ def listing(request, code):
             .order_by("-created_at", "-id")
         )
     else:
-        qs = (
-            selectors.track_filter(request.user, unit, f, at)
-            .select_related("item", "unit")
-            .order_by("next_due_at", "-closed_at", "id")
+        # Closures newest first (by id: closed_at is in no index); open work soonest due first.
+        order = ("-id",) if f.closed_from else ("next_due_at", "-closed_at", "id")
+        # The page's ids from the tracks alone, then those rows with their item and unit: joined
+        # first, SQLite sorted a province's 290k closures to keep 50.
+        qs = IdsFirst(
+            selectors.track_filter(request.user, unit, f, at).order_by(*order),
+            Track.objects.select_related("item", "unit"),
         )
     paginator = Paginator(qs, PAGE_SIZE)
+    known = selectors.closed_count(request.user, unit, f) if what == "tracks" else None
+    if known is not None:
+        paginator.count = known  # the roll-up's count (checked against the tracks), not a scan
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     if what == "items":
