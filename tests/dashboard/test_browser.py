@@ -47,3 +47,14 @@ def test_leader_clicks_a_city_red_bar(live_server, browser, prov_leader, story, 
     rows = page.locator("table.items tbody tr")
     assert rows.count() == 1 and "5G基站建设" in rows.first.inner_text()
     page.screenshot(path=str(shots_dir / "dashboard-city-red.png"), full_page=True)
+
+    # Back on the dashboard: 本月办结 opens the list of those 承办记录, as many as it said.
+    page.go_back()
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    link = page.locator("section.headline[data-block=all] a[data-count=tracks]").first
+    shown = link.inner_text()
+    link.click()
+    page.wait_for_url(re.compile(r".*/dashboard/140000/list/\?what=tracks.*"))
+    assert page.locator("#list-count").inner_text() == f"共 {shown} 条承办记录"
+    assert page.locator("table.tracks tbody tr").count() == int(shown) == 2
+    page.screenshot(path=str(shots_dir / "dashboard-list.png"), full_page=True)
