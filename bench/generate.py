@@ -1223,6 +1223,10 @@ def main(argv: list[str] | None = None) -> int:
         gen.targets()
     gen.write_journal()
     gen.finish()
+    # The dashboard's stored roll-up, as the services would have kept it closing each track.
+    from duban.dashboard import rollup
+
+    rollup.rebuild()
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
