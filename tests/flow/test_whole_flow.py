@@ -26,7 +26,9 @@ def log_in(browser, live_server, username, password="pw-123456", *, width=1280, 
     page.fill("input[name=password]", password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_role("heading", name="我的待办").is_visible()
+    # Each role lands where its work is: a clerk on 我的待办, a supervisor on the 督办工作台.
+    landing = {"prov_sup": "督办工作台"}.get(username, "我的待办")
+    assert page.get_by_role("heading", name=landing).first.is_visible()
     return page
 
 

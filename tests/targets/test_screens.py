@@ -54,7 +54,7 @@ def test_queue_tab_lists_due_figures_until_filed(fiveg, gxt_clerk, prov_sup, clo
     assert html.count("已逾期</span>") == 2  # January's and February's due dates are past
     assert f'href="/targets/{fiveg.pk}/"' in html
     # The tab is the clerk's: the supervisor who issued it files nothing.
-    assert "figures" not in {t["kind"] for t in login(prov_sup).get("/").context["tabs"]}
+    assert "figures" not in {t["kind"] for t in login(prov_sup).get("/?kind=").context["tabs"]}
     for end, value in (("2026-01-31", 1250), ("2026-02-28", 2600)):
         services.file_figure(actor=gxt_clerk, target_id=fiveg.pk, period_end=end, value=value)
     assert {t["kind"]: t["count"] for t in c.get("/").context["tabs"]}["figures"] == 1
