@@ -108,3 +108,110 @@ def vocabulary_of(units) -> dict[int, str]:
     from .models import UnitVocabulary
 
     return dict(UnitVocabulary.objects.filter(unit__in=units).values_list("unit_id", "keywords"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters on the draft plan page
+
+MAX_FILTER_VALUE = 40
+
+# name → (label, test); a flag filter is on when its query parameter is "1".
+TASK_FLAGS: dict[str, tuple[str, object]] = {
+    "target": ("有量化指标", lambda t: bool(t.targets)),
+    "nolead": ("未选牵头单位", lambda t: not t.dropped and not t.assigned and not t.lead_codes),
+    "dropped": ("非任务", lambda t: t.dropped),
+    "edited": ("已修改", lambda t: t.edited),
+}
+
+
+def _part_key(task: PlanTask) -> str:
+    return f"{task.section}{task.part}" if task.part else ""
+
+
+def task_filters(tasks: list[PlanTask], params) -> dict:
+    """The filters of the task pane, read from bounded query parameters, with the count of each
+    over the whole plan. Values that are not one of the plan's sections or parts are ignored."""
+    sections: dict[str, int] = {}
+    parts: dict[str, int] = {}
+    for t in tasks:
+        if t.section:
+            sections[t.section] = sections.get(t.section, 0) + 1
+        key = _part_key(t)
+        if key:
+            parts[key] = parts.get(key, 0) + 1
+    section = str(params.get("section") or "")[:MAX_FILTER_VALUE]
+    part = str(params.get("part") or "")[:MAX_FILTER_VALUE]
+    active = {
+        "section": section if section in sections else "",
+        "part": part if part in parts else "",
+        "flags": [name for name in TASK_FLAGS if str(params.get(name) or "")[:1] == "1"],
+    }
+
+    def href(**change) -> str:
+        return "?" + filter_query(active, **change)
+
+    flags = [
+        {
+            "name": name,
+            "label": label,
+            "count": sum(1 for t in tasks if test(t)),
+            "on": name in active["flags"],
+            "href": href(**{name: None if name in active["flags"] else "1"}),
+        }
+        for name, (label, test) in TASK_FLAGS.items()
+    ]
+    return {
+        "active": active,
+        "any": bool(active["section"] or active["part"] or active["flags"]),
+        "query": filter_query(active),
+        "sections": [
+            {
+                "value": k,
+                "count": n,
+                "on": k == active["section"],
+                "href": href(section=None if k == active["section"] else k, part=None),
+            }
+            for k, n in sections.items()
+        ],
+        "parts": [
+            {
+                "value": k,
+                "count": n,
+                "on": k == active["part"],
+                "href": href(part=None if k == active["part"] else k),
+            }
+            for k, n in parts.items()
+        ],
+        "flags": flags,
+    }
+
+
+def filter_tasks(tasks: list[PlanTask], active: dict) -> list[PlanTask]:
+    out = tasks
+    if active.get("section"):
+        out = [t for t in out if t.section == active["section"]]
+    if active.get("part"):
+        out = [t for t in out if _part_key(t) == active["part"]]
+    for name in active.get("flags") or ():
+        test = TASK_FLAGS[name][1]
+        out = [t for t in out if test(t)]
+    return out
+
+
+def filter_query(active: dict, **change) -> str:
+    """The query string of the filters ``active`` with ``change`` applied (None removes one)."""
+    from urllib.parse import urlencode
+
+    params: dict[str, str] = {}
+    if active.get("section"):
+        params["section"] = active["section"]
+    if active.get("part"):
+        params["part"] = active["part"]
+    for name in active.get("flags") or ():
+        params[name] = "1"
+    for key, value in change.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return urlencode(params)

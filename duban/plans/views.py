@@ -128,9 +128,17 @@ def _detail_context(request, plan, *, edit_pk=None, bound_form=None) -> dict:
         t.split_choices = [(p, t.text[max(0, p - 8) : p]) for p in services.split_points(t.text)]
         t.is_editing = edit_task is not None and t.pk == edit_task.pk
     live = [t for t in tasks if not t.dropped]
+    filters = selectors.task_filters(tasks, request.GET)
+    shown = selectors.filter_tasks(tasks, filters["active"])
+    shown_pks = {t.pk for t in shown}
     return {
         "plan": plan,
-        "tasks": tasks,
+        "tasks": shown,
+        "filters": filters,
+        # Ticks of tasks the filters hide still count, so saving or assigning keeps them.
+        "hidden_selected": [
+            t.pk for t in tasks if t.selected and not t.dropped and not t.assigned and t.pk not in shown_pks
+        ],
         "segments": selectors.source_segments(plan, tasks),
         "editable": editable,
         "edit_task": edit_task,

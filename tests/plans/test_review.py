@@ -1,0 +1,89 @@
+"""A review a clerk can finish: filters with counts, readable references, targets in Chinese,
+the plan year stated on upload, and a batch whose dates have passed."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from duban.plans import services
+from duban.plans.models import PlanTask
+
+SEED = Path(__file__).resolve().parents[2] / "duban" / "data" / "shanxi_2021_government_work_report.txt"
+
+
+@pytest.fixture
+def sup_client(client, prov_sup, clock):
+    clock("2021-03-10 09:00")
+    client.force_login(prov_sup)
+    return client
+
+
+@pytest.fixture
+def plan(prov_sup, seed_bytes, clock):
+    clock("2021-03-10 09:00")
+    return services.import_report(actor=prov_sup, data=seed_bytes, name=SEED.name)[0]
+
+
+def shown_tasks(html: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'<article class="task card[^"]*" id="task-(\d+)"', html)}
+
+
+def chip(html: str, name: str) -> tuple[str, int]:
+    m = re.search(rf'<a class="chip flag-{name}[^"]*" href="([^"]*)">[^<]*<small>(\d+)</small>', html)
+    assert m, name
+    return m.group(1).replace("&amp;", "&"), int(m.group(2))
+
+
+def test_filters_show_counts_over_the_plan_and_filter(sup_client, plan, prov_sup):
+    tasks = list(plan.tasks.order_by("position"))
+    dropped, edited = tasks[0], tasks[1]
+    services.drop_task(actor=prov_sup, task_id=dropped.pk)
+    services.edit_task(actor=prov_sup, task_id=edited.pk, text="改写后的任务", lead=[])
+    tasks = list(plan.tasks.order_by("position"))
+    url = f"/plans/{plan.pk}/"
+    html = sup_client.get(url).content.decode()
+    assert shown_tasks(html) == {t.pk for t in tasks}
+    expected = {
+        "target": {t.pk for t in tasks if t.targets},
+        "nolead": {t.pk for t in tasks if not t.dropped and not t.lead_codes},
+        "dropped": {dropped.pk},
+        "edited": {edited.pk},
+    }
+    for name, pks in expected.items():
+        href, count = chip(html, name)
+        assert count == len(pks) and href == f"?{name}=1"
+        page = sup_client.get(url + href).content.decode()
+        assert shown_tasks(page) == pks, name
+        # The counts stay those of the whole plan while a filter is on.
+        assert chip(page, name)[1] == len(pks) and chip(page, name)[0] == "?"
+    assert edited.pk in expected["nolead"] and expected["target"]
+    # Section and part, combined with a flag.
+    section, part = tasks[-1].section, tasks[-1].section + tasks[-1].part
+    in_section = {t.pk for t in tasks if t.section == section}
+    assert f">{section} <small>{len(in_section)}</small>" in html
+    assert shown_tasks(sup_client.get(url, {"section": section}).content.decode()) == in_section
+    in_part = {t.pk for t in tasks if t.part and t.section + t.part == part}
+    assert shown_tasks(sup_client.get(url, {"part": part}).content.decode()) == in_part
+    both = {t.pk for t in tasks if t.section == section and t.targets}
+    assert shown_tasks(sup_client.get(url, {"section": section, "target": "1"}).content.decode()) == both
+
+
+def test_filter_parameters_are_bounded_and_unknown_values_ignored(sup_client, plan):
+    url = f"/plans/{plan.pk}/"
+    everything = shown_tasks(sup_client.get(url).content.decode())
+    for params in ({"section": "九十九"}, {"part": "x" * 5000}, {"target": "x" * 5000}, {"edited": "yes"}):
+        resp = sup_client.get(url, params)
+        assert resp.status_code == 200 and shown_tasks(resp.content.decode()) == everything
+
+
+def test_ticks_hidden_by_a_filter_survive_saving(sup_client, plan):
+    tasks = [t for t in plan.tasks.order_by("position") if t.lead_codes]
+    hidden = next(t for t in tasks if not t.targets)
+    visible = next(t for t in tasks if t.targets)
+    PlanTask.objects.filter(pk=hidden.pk).update(selected=True)
+    html = sup_client.get(f"/plans/{plan.pk}/", {"target": "1"}).content.decode()
+    assert f'<input type="hidden" name="tasks" value="{hidden.pk}">' in html
+    # The page posts the hidden tick along with the visible ones.
+    sup_client.post(f"/plans/{plan.pk}/batch/", {"action": "select", "tasks": [hidden.pk, visible.pk]})
+    assert set(plan.tasks.filter(selected=True).values_list("pk", flat=True)) == {hidden.pk, visible.pk}
