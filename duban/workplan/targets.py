@@ -242,6 +242,82 @@ def find_targets(norm: str, start: int, end: int) -> list[Target]:
         prev_end = consumed
         prev_word_cmp = word_cmp
         pos = max(pos, consumed)
+    taken = [(t.start, t.end) for t in out]
+    for special in _special_targets(norm, start, end):
+        if not any(a < special.end and special.start < b for a, b in taken):
+            out.append(special)
+    out.sort(key=lambda t: t.start)
+    return out
+
+
+# Targets written without digits: 百分之五, 三分之一, 翻一番 / 倍增, 进入全国前十.
+_CN = "零〇一二两三四五六七八九十百"
+_SPECIAL = re.compile(
+    rf"百分之(?P<pct>[{_CN}]+(?:点[{_CN}]+)?)"
+    rf"|(?P<den>[{_CN}]+)分之(?P<num>[{_CN}]+)"
+    # A doubling is a target where the clause ends on it (收入倍增。), not in a name (倍增计划).
+    r"|翻(?P<fan>一|两|三)番(?![\u4e00-\u9fff])|(?P<double>倍增)(?![\u4e00-\u9fff])"
+    rf"|(?:进入|保持|位居|稳居|跻身|迈入)(?:全国|全球|世界|全省|全市|中西部|西部)?前(?P<rank>\d+|[{_CN}]+)(?:位|名|强)?"
+)
+_SPECIAL_POST = re.compile(r"以上|以下|以内|左右")
+
+
+def _cn_decimal(text: str) -> float | None:
+    whole, _, frac = text.partition("点")
+    w = chinese_to_int(whole)
+    if w is None:
+        return None
+    if not frac:
+        return float(w)
+    digits = [chinese_to_int(ch) for ch in frac]
+    if any(d is None or d > 9 for d in digits):
+        return None
+    return float(f"{w}." + "".join(str(d) for d in digits))
+
+
+def _special_targets(norm: str, lo: int, hi: int) -> list[Target]:
+    out: list[Target] = []
+    for m in _SPECIAL.finditer(norm, lo, hi):
+        value: int | float | None
+        unit, comparator = "%", "="
+        if m.group("pct"):
+            value = _cn_decimal(m.group("pct"))
+        elif m.group("den"):
+            den, num = chinese_to_int(m.group("den")), chinese_to_int(m.group("num"))
+            value = round(100 * num / den, 2) if den and num and num <= den else None
+        elif m.group("fan") or m.group("double"):
+            times = {"一": 1, "两": 2, "三": 3}.get(m.group("fan") or "一", 1)
+            value, unit = 2**times, "倍"
+        else:
+            rank = m.group("rank")
+            value = int(rank) if rank.isdigit() else chinese_to_int(rank)
+            unit, comparator = "位", "<="
+        if value is None or value <= 0:
+            continue
+        end = m.end()
+        post = _SPECIAL_POST.match(norm, end, hi)
+        if post is not None and unit != "位":
+            comparator = _POST_CMP[post.group(0)]
+            end = post.end()
+        elif comparator == "=":
+            comparator = _pre_comparator(norm, lo, m.start())
+        seg_start = _clause_start(norm, lo, m.start())
+        nxt = norm[end] if end < hi else ""
+        indicator, span_end = _indicator(norm, hi, norm[seg_start : m.start()], end, nxt, unit)
+        if unit in ("倍", "位"):
+            span_end = end
+        out.append(
+            Target(
+                text=norm[seg_start:span_end],
+                indicator=indicator,
+                value=value,
+                value_max=None,
+                unit=unit,
+                comparator=comparator,
+                start=seg_start,
+                end=span_end,
+            )
+        )
     return out
 
 

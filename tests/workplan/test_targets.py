@@ -185,7 +185,8 @@ def test_more_measure_words():
         (10, None, "起", ">="),
     ]
     assert values("一般工商业电价降低2分/千瓦时。") == [(2, None, "分/千瓦时", "=")]
-    assert targets("开展1对1帮扶，进入全国前10位。") == []
+    # A ratio is not a count; a rank is a target with its comparator (issue 11: ranks count).
+    assert values("开展1对1帮扶，进入全国前10位。") == [(10, None, "位", "<=")]
 
 
 def test_a_share_with_a_bound_before_its_noun_is_a_target():
@@ -407,3 +408,27 @@ def test_a_distance_inside_an_indicator_scopes_it():
 def test_counts_of_trips_and_services(sentence, value, unit):
     (t,) = targets(sentence)
     assert (t.value, t.unit) == (value, unit)
+
+
+# --- targets written without digits --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("研发投入强度达到百分之三点五以上。", (3.5, "%", ">=")),
+        ("投资增长百分之五左右。", (5.0, "%", "~")),
+        ("完成三分之一的改造任务。", (33.33, "%", "=")),
+        ("到2035年经济总量翻一番。", (2, "倍", "=")),
+        ("城乡居民收入倍增。", (2, "倍", "=")),
+        ("数字经济规模进入全国前十。", (10, "位", "<=")),
+    ],
+)
+def test_targets_without_digits(sentence, expected):
+    (t,) = targets(sentence)
+    assert (t.value, t.unit, t.comparator) == expected
+
+
+def test_a_doubling_in_a_name_is_not_a_target():
+    assert targets("滚动实施高新技术企业倍增计划。") == []
+    assert targets("充分发挥创业带动就业倍增效应。") == []
