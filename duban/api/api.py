@@ -706,3 +706,4 @@ def inbox_read_all(request):
 
 api.add_router("/v1/", v1)
 api.add_router("/v1/", "duban.api.targets.router")  # 量化指标: duban/api/targets.py
+api.add_router("/v1/", "duban.api.results.router")  # 督办工作台, 领导驾驶舱, 通报: duban/api/results.py
