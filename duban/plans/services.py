@@ -29,6 +29,7 @@ from duban.targets import services as target_services
 from duban.workplan.units import split_keywords
 
 from . import selectors
+from .display import reference
 from .models import Plan, PlanTask, UnitVocabulary
 
 MAX_TEXT = 5000
@@ -369,7 +370,7 @@ def _locked_tasks(plan: Plan, task_ids: Sequence) -> list[PlanTask]:
 
 def _unassigned(task: PlanTask) -> None:
     if task.item_id is not None:
-        raise InvalidState(f"任务 {task.task_id} 已交办，不能再修改", code="already_assigned")
+        raise InvalidState(f"任务 {reference(task)} 已交办，不能再修改", code="already_assigned")
 
 
 def snapshot(task: PlanTask) -> dict:
@@ -556,7 +557,7 @@ def merge_tasks(*, actor, plan_id: int, task_ids: Sequence[int]) -> PlanTask:
     for t in tasks:
         _unassigned(t)
         if t.dropped:
-            raise InvalidState(f"任务 {t.task_id} 已标记为非任务，请先恢复再合并", code="dropped")
+            raise InvalidState(f"任务 {reference(t)} 已标记为非任务，请先恢复再合并", code="dropped")
     live = list(plan.tasks.filter(dropped=False).order_by("position", "id").values_list("pk", flat=True))
     idx = [live.index(t.pk) for t in tasks]
     if idx != list(range(idx[0], idx[0] + len(idx))):
@@ -766,14 +767,14 @@ def body_for(task: PlanTask, plan: Plan) -> str:
         lines.append("量化指标：" + "；".join(t.get("text", "") for t in task.targets))
     if task.deadline_text:
         lines.append(f"原文时限：{task.deadline_text}")
-    where = "".join(x for x in (task.section and f"{task.section}、", task.part, task.theme) if x)
-    lines.append(f"出处：《{plan.title or plan.name}》{where}（任务 {task.task_id}）")
+    where = reference(task) + (f" {task.theme}" if task.theme else "")
+    lines.append(f"出处：《{plan.title or plan.name}》{where}")
     return "\n".join(lines)
 
 
 def _task_label(task: PlanTask) -> str:
     text = " ".join(task.text.split())
-    return f"任务 {task.task_id}「{text[:20]}{'…' if len(text) > 20 else ''}」"
+    return f"任务 {reference(task)}「{text[:20]}{'…' if len(text) > 20 else ''}」"
 
 
 def pending_tasks(plan: Plan) -> list[PlanTask]:

@@ -21,6 +21,7 @@ from duban.targets.models import Kind as TargetKind
 from duban.targets.models import Period as TargetPeriod
 
 from . import selectors, services
+from .display import reference
 from .forms import TaskForm, UploadForm
 from .models import PlanTask
 
@@ -191,7 +192,7 @@ def task_edit(request, plan_id: int, task_id: int):
         _refused(request, exc)
         ctx = _detail_context(request, plan, edit_pk=task.pk, bound_form=form)
         return render(request, "plans/plan_detail.html", ctx, status=422)
-    messages.success(request, _("任务 %(id)s 已保存") % {"id": task.task_id})
+    messages.success(request, _("任务 %(id)s 已保存") % {"id": reference(task)})
     return _back(plan, task.pk)
 
 
@@ -211,7 +212,9 @@ def task_split(request, plan_id: int, task_id: int):
     except DubanError as exc:
         _refused(request, exc)
         return _back(plan, task.pk)
-    messages.success(request, _("已拆分为任务 %(a)s 和 %(b)s") % {"a": first.task_id, "b": second.task_id})
+    messages.success(
+        request, _("已拆分为任务 %(a)s 和 %(b)s") % {"a": reference(first), "b": reference(second)}
+    )
     return _back(plan, first.pk)
 
 
@@ -245,7 +248,7 @@ def batch(request, plan_id: int):
             messages.success(request, _("已选中 %(n)d 项任务") % {"n": n})
         elif action == "merge":
             merged = services.merge_tasks(actor=request.user, plan_id=plan.pk, task_ids=ids)
-            messages.success(request, _("已合并为任务 %(id)s") % {"id": merged.task_id})
+            messages.success(request, _("已合并为任务 %(id)s") % {"id": reference(merged)})
             return _back(plan, merged.pk)
         elif action == "assign":
             # The ticks are saved first so a refused batch keeps them for the next try.

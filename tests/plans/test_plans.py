@@ -12,6 +12,7 @@ from duban.items.models import Category, Item, Source, Track
 from duban.journal.models import Event
 from duban.journal.services import verify
 from duban.plans import selectors, services
+from duban.plans.display import reference
 from duban.plans.models import Plan, PlanTask
 from tests.conftest import make_user
 
@@ -265,7 +266,7 @@ def test_batch_with_one_invalid_task_creates_nothing(plan, prov_sup):
     events = Event.objects.count()
     with pytest.raises(InvalidInput) as exc:
         services.assign_batch(actor=prov_sup, plan_id=plan.pk, task_ids=[t.pk for t in tasks])
-    assert bad.task_id in exc.value.message and "牵头单位" in exc.value.message
+    assert reference(bad) in exc.value.message and "牵头单位" in exc.value.message
     assert Item.objects.count() == 0 and Track.objects.count() == 0
     assert not PlanTask.objects.filter(item__isnull=False).exists()
     assert Event.objects.count() == events
@@ -276,7 +277,7 @@ def test_batch_error_from_item_services_names_task(plan, prov_sup, clock):
     services.edit_task(actor=prov_sup, task_id=tasks[1].pk, due=dt.date(2021, 3, 1))  # already past
     with pytest.raises(InvalidInput) as exc:
         services.assign_batch(actor=prov_sup, plan_id=plan.pk, task_ids=[t.pk for t in tasks])
-    assert tasks[1].task_id in exc.value.message
+    assert reference(tasks[1]) in exc.value.message
     assert Item.objects.count() == 0
 
 

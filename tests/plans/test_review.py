@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from duban.plans import services
+from duban.plans.display import reference
 from duban.plans.models import PlanTask
 
 SEED = Path(__file__).resolve().parents[2] / "duban" / "data" / "shanxi_2021_government_work_report.txt"
@@ -87,3 +88,36 @@ def test_ticks_hidden_by_a_filter_survive_saving(sup_client, plan):
     # The page posts the hidden tick along with the visible ones.
     sup_client.post(f"/plans/{plan.pk}/batch/", {"action": "select", "tasks": [hidden.pk, visible.pk]})
     assert set(plan.tasks.filter(selected=True).values_list("pk", flat=True)) == {hidden.pk, visible.pk}
+
+
+# --- readable references ----------------------------------------------------------------------
+
+
+def test_reference_reads_section_part_and_paragraph():
+    class T:
+        def __init__(self, task_id, section="", part=""):
+            self.task_id, self.section, self.part = task_id, section, part
+
+    assert reference(T("3.2.4.1", "三", "（二）")) == "三（二）第4段"
+    assert reference(T("3.2.4.1-2", "三", "（二）")) == "三（二）第4段"  # a split half
+    assert reference(T("2.0.1.1", "二")) == "二、第1段"
+    assert reference(T("12.11.3.1")) == "十二（十一）第3段"  # labels from the id when not kept
+    assert reference(T("2.1.0.1", "二", "（一）")) == "二（一）"  # the part's own heading paragraph
+    assert reference(T("17")) == "十七"
+    assert reference(T("?")) == "?"
+
+
+def test_page_and_item_body_use_references_and_keep_task_ids(plan, prov_sup, sup_client):
+    tasks = plan.tasks.order_by("position")
+    task = next(t for t in tasks if t.part and t.lead_codes and t.task_id.split(".")[2] != "0")
+    stored = task.task_id
+    ref = reference(task)
+    assert re.fullmatch(r"[一二三四五六七八九十]+（[一二三四五六七八九十]+）第\d+段", ref)
+    html = sup_client.get(f"/plans/{plan.pk}/").content.decode()
+    assert f">{ref}</span>" in html
+    assert f'<span class="tid">{stored}</span>' not in html
+    [item] = services.assign_batch(actor=prov_sup, plan_id=plan.pk, task_ids=[task.pk])
+    source_line = item.body.splitlines()[-1]
+    assert source_line.startswith("出处：《") and ref in source_line and stored not in source_line
+    task.refresh_from_db()
+    assert task.task_id == stored and item.source_ref["task"] == stored

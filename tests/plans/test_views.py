@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from duban.items.models import Item
 from duban.plans import services
+from duban.plans.display import reference
 from duban.plans.models import Plan, PlanTask
 
 SEED = Path(__file__).resolve().parents[2] / "duban" / "data" / "shanxi_2021_government_work_report.txt"
@@ -144,7 +145,7 @@ def test_refused_assign_keeps_ticks_and_says_which_task(sup_client, plan):
     PlanTask.objects.filter(pk=task.pk).update(lead_codes=[])
     resp = sup_client.post(f"/plans/{plan.pk}/batch/", {"action": "assign", "tasks": [task.pk]}, follow=True)
     html = resp.content.decode()
-    assert task.task_id in html and "牵头单位" in html
+    assert reference(task) in html and "牵头单位" in html
     assert Item.objects.count() == 0
     task.refresh_from_db()
     assert task.selected
