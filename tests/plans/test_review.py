@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from duban.plans import services
-from duban.plans.display import reference
+from duban.plans.display import reference, target_value
 from duban.plans.models import PlanTask
 
 SEED = Path(__file__).resolve().parents[2] / "duban" / "data" / "shanxi_2021_government_work_report.txt"
@@ -121,3 +121,30 @@ def test_page_and_item_body_use_references_and_keep_task_ids(plan, prov_sup, sup
     assert source_line.startswith("出处：《") and ref in source_line and stored not in source_line
     task.refresh_from_db()
     assert task.task_id == stored and item.source_ref["task"] == stored
+
+
+# --- targets in Chinese -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"),
+    [
+        ({"value": 6, "unit": "%", "comparator": ">="}, "6%以上"),
+        ({"value": 3, "unit": "%", "comparator": "<="}, "3%以内"),
+        ({"value": 5.0, "unit": "%", "comparator": "~"}, "5%左右"),
+        ({"value": 5, "value_max": 5.5, "unit": "%", "comparator": "range"}, "5%—5.5%"),
+        ({"value": 1000, "unit": "家", "comparator": "="}, "1000家"),
+        ({"value": 1.5, "value_max": 2, "unit": "万座", "comparator": "="}, "1.5万座—2万座"),
+        ({"value": None, "comparator": ">="}, ""),
+    ],
+)
+def test_target_value_in_chinese(target, shown):
+    assert target_value(target) == shown
+
+
+def test_plan_page_shows_no_comparator_symbols(sup_client, plan):
+    html = sup_client.get(f"/plans/{plan.pk}/", {"target": "1"}).content.decode()
+    shown = re.findall(r'<span class="muted tvalue">([^<]*)</span>', html)
+    assert shown and not any(sym in s for s in shown for sym in (">=", "&gt;=", "<=", "&lt;=", "~", "range"))
+    assert any(s.endswith("以上") for s in shown)
+    assert any("—" in s for s in shown)  # 煤矿工作面减人60%—70%
