@@ -315,6 +315,19 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
         unnumbered = _find_headings(norm, lines)
         if len(unnumbered) > len(heads):
             heads = unnumbered
+    elif heads:
+        # Unnumbered headings before the first numbered one (内蒙古: "“十四五”时期发展成就和2025年
+        # 工作回顾", "“十五五”时期主要目标和2026年重点工作", then 一、…四、 inside the year's work)
+        # are sections of their own; all sections are then counted in order.
+        first = heads[0][0]
+        numbered = {h[0] for h in heads}
+        before = [
+            h
+            for h in _find_headings(norm, lines)
+            if h[0] < first and h[0] not in numbered and (_YEAR.search(h[4]) or _FYP.search(h[4]))
+        ]
+        if before:
+            heads = [(li, k + 1, number, ts, tt) for k, (li, _o, number, ts, tt) in enumerate(before + heads)]
     first_line = heads[0][0] if heads else len(lines)
     title, t0, t1 = _title(norm, lines, first_line)
 

@@ -290,3 +290,29 @@ def test_a_numbered_list_after_the_closing_stays_inside_the_plan():
     assert [s["number"] for s in d["sections"]] == ["一", "二", "三"]
     targets = [(g["value"], g["plan_year"]) for t in d["tasks"] for g in t["targets"]]
     assert (20000, 2026) in targets and (500000, 2026) in targets
+
+
+def test_unnumbered_headings_before_the_numbered_ones_are_sections():
+    from duban.workplan import decompose
+
+    text = (
+        "2026年内蒙古自治区政府工作报告\n——2026年2月4日在自治区第十四届人民代表大会第四次会议上\n各位代表：\n"
+        "“十四五”时期发展成就和2025年工作回顾\n过去一年，地区生产总值增长5.5%。\n"
+        "“十五五”时期主要目标和2026年重点工作\n到2030年，地区生产总值年均增长5%左右。\n"
+        "今年是“十五五”开局之年。地区生产总值增长5%左右。\n"
+        "一、把铸牢中华民族共同体意识作为各项工作的主线\n建设示范单位100个。\n"
+        "二、全力抓好七项重点工作\n新建5G基站1万座。\n"
+    )
+    d = decompose(text.encode(), name="nm.txt")
+    assert [(s["number"], s["kind"]) for s in d["sections"]] == [
+        ("", "review"),
+        ("", "plan"),
+        ("一", "plan"),
+        ("二", "plan"),
+    ]
+    years = {g["text"]: g["plan_year"] for t in d["tasks"] for g in t["targets"]}
+    assert years["地区生产总值年均增长5%左右"] == 2030
+    assert years["地区生产总值增长5%左右"] == 2026
+    assert not any("5.5%" in text for text in years)
+    ids = [t["id"] for t in d["tasks"]]
+    assert len(ids) == len(set(ids))
