@@ -346,6 +346,60 @@ def _create_plan(actor, issuer: OrgUnit, name: str, digest: str, text: str, pars
     return plan
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def _year(year) -> int:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise InvalidInput("请填写督办的年度，例如 2026", code="bad_year", field="year") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput(f"督办年度须在 {MIN_YEAR} 至 {MAX_YEAR} 年之间", code="bad_year", field="year")
+    return year
+
+
+@transaction.atomic
+def reparse_plan(*, actor, plan_id: int, year) -> Plan:
+    """Decompose the plan's report again as the plan of ``year`` (the year to supervise), so
+    deadlines such as 年底前 and the targets' year are that year's. Refused once a task is
+    assigned, edited or dropped: the new tasks would silently replace that work."""
+    plan = _editable_plan(actor, plan_id)
+    year = _year(year)
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if plan.plan_year == year:
+        return plan
+    tasks = plan.tasks.all()
+    if tasks.filter(item__isnull=False).exists():
+        raise InvalidState("已有任务立项交办，不能再更改计划年度", code="already_assigned")
+    if tasks.filter(Q(edited=True) | Q(dropped=True)).exists():
+        raise InvalidState(
+            "已有任务被修改或标为非任务，更改计划年度会重新分解并丢失这些修改；如确需更改，请重新导入报告",
+            code="plan_edited",
+        )
+    name = plan.name if plan.name.lower().endswith(".md") else Path(plan.name).stem[:200] + ".txt"
+    parsed = _parse(plan.text.encode("utf-8"), name=name, year=year, issuer=plan.issuer_unit)
+    if _decoded_text(plan.text.encode("utf-8"), parsed, name) != plan.text:
+        raise ReportRejected("报告原文无法按新的年度重新分解，请重新导入报告", code="bad_spans")
+    _check_spans(plan.text, parsed)
+    old = {"plan_year": plan.plan_year, "tasks": tasks.count()}
+    tasks.delete()
+    plan.plan_year, plan.parsed = parsed.get("plan_year"), parsed
+    plan.save(update_fields=["plan_year", "parsed"])
+    rows = _task_rows(plan, parsed)
+    if not rows:
+        raise ReportRejected("按该年度未能识别出工作任务", code="no_tasks")
+    PlanTask.objects.bulk_create(rows)
+    record(
+        actor=actor,
+        action="plan.reparse",
+        obj=plan,
+        old=old,
+        new={"plan_year": plan.plan_year, "tasks": len(rows)},
+    )
+    return plan
+
+
 # ---------------------------------------------------------------------------------------------
 # Editing
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from duban.core.clock import local_today
 from duban.core.errors import DubanError, NotFound
 from duban.items.models import Category
 from duban.items.rules import user_actions
@@ -83,15 +84,61 @@ def plan_list(request):
                     )
                 else:
                     messages.info(request, _("该报告此前已导入，已打开原有分解稿（之前的修改均已保留）"))
+                if form.cleaned_data.get("year") is None and plan.plan_year != local_today().year:
+                    # Not this year's plan and no year chosen: say so before the review starts.
+                    return HttpResponseRedirect(reverse("plans:list") + f"?year_check={plan.pk}")
                 return HttpResponseRedirect(reverse("plans:detail", args=[plan.pk]))
         else:
             status = 422
     return render(
         request,
         "plans/plan_list.html",
-        {"plans": selectors.plan_list(request.user), "form": form, "can_upload": can_upload},
+        {
+            "plans": selectors.plan_list(request.user),
+            "form": form,
+            "can_upload": can_upload,
+            "year_check": _year_check(request),
+        },
         status=status,
     )
+
+
+def _year_check(request) -> dict | None:
+    """The notice after uploading a report whose plan year is not the current year."""
+    raw = (request.GET.get("year_check") or "")[:12]
+    if not raw.isdigit():
+        return None
+    try:
+        plan = selectors.get_plan(request.user, int(raw))
+    except NotFound:
+        return None
+    current = local_today().year
+    if plan.plan_year == current:
+        return None
+    return {
+        "plan": plan,
+        "current": current,
+        "past": plan.plan_year is not None and plan.plan_year < current,
+        "editable": selectors.can_edit(request.user, plan),
+    }
+
+
+@login_required
+@require_POST
+def plan_year(request, plan_id: int):
+    """Choose the year to supervise: decompose the report again as that year's plan."""
+    plan = _plan_or_404(request.user, plan_id)
+    try:
+        plan = services.reparse_plan(actor=request.user, plan_id=plan.pk, year=request.POST.get("year"))
+    except DubanError as exc:
+        _refused(request, exc)
+        return HttpResponseRedirect(reverse("plans:list") + f"?year_check={plan.pk}")
+    messages.success(
+        request,
+        _("已按 %(year)d 年度重新分解，识别出 %(n)d 项任务")
+        % {"year": plan.plan_year, "n": plan.tasks.count()},
+    )
+    return HttpResponseRedirect(reverse("plans:detail", args=[plan.pk]))
 
 
 def _detail_context(request, plan, *, edit_pk=None, bound_form=None) -> dict:

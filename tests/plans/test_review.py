@@ -1,14 +1,18 @@
 """A review a clerk can finish: filters with counts, readable references, targets in Chinese,
 the plan year stated on upload, and a batch whose dates have passed."""
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 
+from duban.core.errors import Forbidden, InvalidInput, InvalidState
+from duban.journal.models import Event
+from duban.journal.services import verify
 from duban.plans import services
 from duban.plans.display import reference, target_value
-from duban.plans.models import PlanTask
+from duban.plans.models import Plan, PlanTask
 
 SEED = Path(__file__).resolve().parents[2] / "duban" / "data" / "shanxi_2021_government_work_report.txt"
 
@@ -148,3 +152,67 @@ def test_plan_page_shows_no_comparator_symbols(sup_client, plan):
     assert shown and not any(sym in s for s in shown for sym in (">=", "&gt;=", "<=", "&lt;=", "~", "range"))
     assert any(s.endswith("以上") for s in shown)
     assert any("—" in s for s in shown)  # 煤矿工作面减人60%—70%
+
+
+# --- the plan year on upload -----------------------------------------------------------------
+
+
+def upload(client, data, **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post("/plans/", {"report": SimpleUploadedFile(SEED.name, data), **extra})
+
+
+def test_this_years_report_opens_the_plan_directly(sup_client, seed_bytes):
+    resp = upload(sup_client, seed_bytes)
+    plan = Plan.objects.get()
+    assert plan.plan_year == 2021 and resp["Location"] == f"/plans/{plan.pk}/"
+
+
+@pytest.mark.parametrize(("today", "word"), [("2026-03-10 09:00", "往年"), ("2020-11-02 09:00", "未来")])
+def test_other_years_report_is_stated_and_the_year_chosen(client, prov_sup, seed_bytes, clock, today, word):
+    clock(today)
+    current = int(today[:4])
+    client.force_login(prov_sup)
+    resp = upload(client, seed_bytes)
+    plan = Plan.objects.get()
+    assert resp["Location"] == f"/plans/?year_check={plan.pk}"
+    html = client.get(resp["Location"]).content.decode()
+    assert f"安排的是 2021 年的工作，不是今年（{current} 年）的" in html and word in html
+    assert f"按 {current} 年度督办（重新分解）" in html
+    assert f'href="/plans/{plan.pk}/"' in html  # keep 2021
+    old_ids = set(plan.tasks.values_list("pk", flat=True))
+    resp = client.post(f"/plans/{plan.pk}/year/", {"year": str(current)})
+    assert resp["Location"] == f"/plans/{plan.pk}/"
+    plan.refresh_from_db()
+    assert plan.plan_year == current and plan.parsed["plan_year"] == current
+    tasks = list(plan.tasks.all())
+    assert tasks and not old_ids & {t.pk for t in tasks}
+    # Tasks without a dated deadline are due at the end of the chosen year; 十四五 goals keep 2025.
+    assert {t.due.year for t in tasks if not t.deadline_text} <= {current, 2025}
+    assert sum(1 for t in tasks if t.due == dt.date(current, 12, 31)) > 200
+    assert Event.objects.filter(action="plan.reparse", old__plan_year=2021).count() == 1
+    assert verify().ok
+    # A year given with the upload is the supervisor's choice: no question asked.
+    Plan.objects.all().delete()
+    resp = upload(client, seed_bytes, year=str(current))
+    assert resp["Location"] == f"/plans/{Plan.objects.get().pk}/"
+
+
+def test_choosing_the_year_is_refused_after_work_on_the_plan(prov_sup, seed_bytes, clock, prov_leader):
+    clock("2026-03-10 09:00")
+    plan = services.import_report(actor=prov_sup, data=seed_bytes, name=SEED.name)[0]
+    with pytest.raises(Forbidden):
+        services.reparse_plan(actor=prov_leader, plan_id=plan.pk, year=2026)
+    for bad in ("", "abc", 1999, 2101):
+        with pytest.raises(InvalidInput):
+            services.reparse_plan(actor=prov_sup, plan_id=plan.pk, year=bad)
+    task = plan.tasks.order_by("position").first()
+    services.drop_task(actor=prov_sup, task_id=task.pk)
+    events = Event.objects.count()
+    with pytest.raises(InvalidState) as exc:
+        services.reparse_plan(actor=prov_sup, plan_id=plan.pk, year=2026)
+    assert exc.value.code == "plan_edited"
+    plan.refresh_from_db()
+    assert plan.plan_year == 2021 and PlanTask.objects.filter(pk=task.pk).exists()
+    assert Event.objects.count() == events
