@@ -2,7 +2,9 @@
 
 Import parses first and writes only once the whole report is understood, so a bad upload
 leaves nothing behind. Batch assignment registers and assigns every chosen task inside one
-transaction: the first task that cannot be assigned aborts them all, and the error names it.
+transaction: the first task that cannot be assigned aborts them all, and the error names it —
+except past due dates, which are checked first and reported all together (``past_due_tasks``)
+so one new date can be set for them at once (``set_due``).
 """
 
 from __future__ import annotations
@@ -810,6 +812,57 @@ def final_due_for(task: PlanTask, plan: Plan) -> dt.date | None:
     return dt.date(year, 12, 31)
 
 
+def past_due_tasks(plan: Plan, tasks: Iterable[PlanTask]) -> list[PlanTask]:
+    """The tasks whose final due date (their own, or their plan year's end) is today or
+    earlier: an item cannot be registered with it."""
+    today = local_today()
+    return [t for t in tasks if (d := final_due_for(t, plan)) is not None and d <= today]
+
+
+MAX_DUE_TASKS = 1000
+
+
+@transaction.atomic
+def set_due(*, actor, plan_id: int, task_ids: Sequence[int], due) -> list[PlanTask]:
+    """One new due date for several unassigned tasks at once (those whose dates have passed,
+    typically); one journal row listing each task's old date."""
+    plan = _editable_plan(actor, plan_id)
+    ids = list(dict.fromkeys(task_ids or ()))
+    if not ids:
+        raise InvalidInput("请选择要设定完成时限的任务", code="no_tasks", field="tasks")
+    if len(ids) > MAX_DUE_TASKS:
+        raise InvalidInput(f"一次最多设定 {MAX_DUE_TASKS} 项任务", code="too_many", field="tasks")
+    if isinstance(due, str):
+        try:
+            due = dt.date.fromisoformat(due.strip()[:10])
+        except ValueError:
+            due = None
+    if not isinstance(due, dt.date):
+        raise InvalidInput("请填写新的完成时限", code="due_required", field="due")
+    if due <= local_today():
+        raise InvalidInput("新的完成时限不能早于明天", code="date_in_past", field="due")
+    if due.year > local_today().year + 10:
+        raise InvalidInput("新的完成时限过远（最多十年内）", code="date_too_far", field="due")
+    tasks = sorted(_locked_tasks(plan, ids), key=lambda t: (t.position, t.pk))
+    for t in tasks:
+        _unassigned(t)
+    old = {t.task_id: t.due.isoformat() if t.due else None for t in tasks}
+    changed = [t for t in tasks if t.due != due]
+    for t in changed:
+        t.due = due
+        t.edited = True
+    PlanTask.objects.bulk_update(changed, ["due", "edited"])
+    if changed:
+        record(
+            actor=actor,
+            action="plan.set_due",
+            obj=plan,
+            old={"due": old},
+            new={"due": due.isoformat(), "tasks": [t.task_id for t in changed]},
+        )
+    return tasks
+
+
 def title_for(task: PlanTask) -> str:
     text = " ".join(task.text.split())
     return text if len(text) <= 200 else text[:199] + "…"
@@ -856,6 +909,16 @@ def assign_batch(*, actor, plan_id: int, task_ids: Sequence[int] | None = None) 
                     f"{_task_label(t)}已标记为非任务，不能交办", code="dropped", task=t.task_id
                 )
         tasks = [t for t in tasks if t.item_id is None]
+    past = past_due_tasks(plan, tasks)
+    if past:
+        # All of them at once, so one new date can be set for them before assigning.
+        raise InvalidInput(
+            f"{len(past)} 项任务的完成时限已过（不能早于明天）：{'；'.join(_task_label(t) for t in past[:5])}"
+            + ("等" if len(past) > 5 else "")
+            + "。请为它们统一设定新的完成时限后再交办",
+            code="date_in_past",
+            tasks=[t.pk for t in past],
+        )
     units = selectors.units_by_code({c for t in tasks for c in t.lead_codes + t.coop_codes})
     created: list[Item] = []
     for task in tasks:

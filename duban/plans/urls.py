@@ -6,6 +6,7 @@ app_name = "plans"
 urlpatterns = [
     path("", views.plan_list, name="list"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
+    path("<int:plan_id>/due/", views.set_due, name="set_due"),
     path("<int:plan_id>/year/", views.plan_year, name="year"),
     path("<int:plan_id>/source/", views.source, name="source"),
     path("<int:plan_id>/batch/", views.batch, name="batch"),

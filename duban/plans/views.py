@@ -6,6 +6,8 @@ the service's Chinese message and changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
@@ -183,6 +185,13 @@ def _detail_context(request, plan, *, edit_pk=None, bound_form=None) -> dict:
         "plan": plan,
         "tasks": shown,
         "filters": filters,
+        # Chosen tasks whose dates have passed: listed together, with one new date for all.
+        "past_due": services.past_due_tasks(
+            plan, [t for t in tasks if t.selected and not t.dropped and not t.assigned]
+        )
+        if editable
+        else [],
+        "tomorrow": local_today() + dt.timedelta(days=1),
         # Ticks of tasks the filters hide still count, so saving or assigning keeps them.
         "hidden_selected": [
             t.pk for t in tasks if t.selected and not t.dropped and not t.assigned and t.pk not in shown_pks
@@ -309,6 +318,34 @@ def batch(request, plan_id: int):
             messages.error(request, _("未知操作"))
     except DubanError as exc:
         _refused(request, exc)
+    return _back(plan)
+
+
+@login_required
+@require_POST
+def set_due(request, plan_id: int):
+    """One new due date for the chosen tasks whose dates have passed; optionally assign next."""
+    plan = _plan_or_404(request.user, plan_id)
+    ids = request.POST.getlist("tasks")[: services.MAX_DUE_TASKS + 1]
+    try:
+        tasks = services.set_due(
+            actor=request.user, plan_id=plan.pk, task_ids=ids, due=request.POST.get("due")
+        )
+    except DubanError as exc:
+        _refused(request, exc)
+        return HttpResponseRedirect(reverse("plans:detail", args=[plan.pk]) + "#past-due")
+    messages.success(
+        request,
+        _("已将 %(n)d 项任务的完成时限设为 %(due)s")
+        % {"n": len(tasks), "due": tasks[0].due.isoformat() if tasks else ""},
+    )
+    if request.POST.get("action") == "assign":
+        try:
+            items = services.assign_batch(actor=request.user, plan_id=plan.pk)
+        except DubanError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("已立项并交办 %(n)d 项督办事项") % {"n": len(items)})
     return _back(plan)
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from duban.core.errors import Forbidden, InvalidInput, InvalidState
+from duban.core.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from duban.items.models import Item
 from duban.journal.models import Event
 from duban.journal.services import verify
 from duban.plans import services
@@ -216,3 +217,78 @@ def test_choosing_the_year_is_refused_after_work_on_the_plan(prov_sup, seed_byte
     plan.refresh_from_db()
     assert plan.plan_year == 2021 and PlanTask.objects.filter(pk=task.pk).exists()
     assert Event.objects.count() == events
+
+
+# --- a batch whose dates have passed ----------------------------------------------------------
+
+
+def led(plan, n):
+    tasks = [t for t in plan.tasks.filter(dropped=False).order_by("position") if t.lead_codes]
+    return tasks[:n]
+
+
+def test_batch_with_passed_dates_lists_them_all_then_one_new_date_assigns(sup_client, plan, prov_sup):
+    tasks = led(plan, 5)
+    past = [tasks[1], tasks[3], tasks[4]]
+    for t in past:
+        services.edit_task(actor=prov_sup, task_id=t.pk, due=dt.date(2021, 3, 1))
+    url = f"/plans/{plan.pk}/"
+    resp = sup_client.post(url + "batch/", {"action": "assign", "tasks": [t.pk for t in tasks]}, follow=True)
+    html = resp.content.decode()
+    assert Item.objects.count() == 0
+    assert "3 项任务的完成时限已过" in html
+    panel = html[html.index('id="past-due"') : html.index("</form>", html.index('id="past-due"'))]
+    for t in past:
+        t.refresh_from_db()
+        assert f'href="#task-{t.pk}"' in panel and reference(t) in panel
+        assert f'<input type="hidden" name="tasks" value="{t.pk}">' in panel
+    for t in (tasks[0], tasks[2]):
+        assert f'href="#task-{t.pk}"' not in panel
+    assert 'min="2021-03-11"' in panel
+    # One date for all of them, then the batch goes through.
+    resp = sup_client.post(
+        url + "due/", {"tasks": [t.pk for t in past], "due": "2021-06-30", "action": "assign"}, follow=True
+    )
+    html = resp.content.decode()
+    assert "已立项并交办 5 项督办事项" in html and 'id="past-due"' not in html
+    for t in past:
+        t.refresh_from_db()
+        assert t.due == dt.date(2021, 6, 30) and t.item.final_due == dt.date(2021, 6, 30)
+    event = Event.objects.get(action="plan.set_due")
+    assert event.new["due"] == "2021-06-30" and set(event.new["tasks"]) == {t.task_id for t in past}
+    assert event.old["due"] == {t.task_id: "2021-03-01" for t in past}
+    assert verify().ok
+
+
+def test_a_past_plan_year_after_clock_travel(plan, prov_sup, clock):
+    tasks = [t for t in led(plan, 300) if t.due == dt.date(2021, 12, 31)][:4]
+    assert len(tasks) == 4
+    clock("2022-01-05 09:00")  # every 2021 year-end date has passed
+    with pytest.raises(InvalidInput) as exc:
+        services.assign_batch(actor=prov_sup, plan_id=plan.pk, task_ids=[t.pk for t in tasks])
+    assert exc.value.code == "date_in_past" and exc.value.details["tasks"] == [t.pk for t in tasks]
+    assert "4 项任务的完成时限已过" in exc.value.message
+    services.set_due(actor=prov_sup, plan_id=plan.pk, task_ids=[t.pk for t in tasks], due="2022-12-31")
+    items = services.assign_batch(actor=prov_sup, plan_id=plan.pk, task_ids=[t.pk for t in tasks])
+    assert [i.final_due for i in items] == [dt.date(2022, 12, 31)] * 4
+
+
+def test_set_due_refusals_change_nothing(plan, prov_sup, prov_leader):
+    tasks = led(plan, 3)
+    ids = [t.pk for t in tasks]
+    before = {t.pk: t.due for t in plan.tasks.all()}
+    events = Event.objects.count()
+    with pytest.raises(Forbidden):
+        services.set_due(actor=prov_leader, plan_id=plan.pk, task_ids=ids, due="2021-06-30")
+    for due in ("2021-03-10", "2021-01-01", "", "31/12/2021", None, "2040-01-01"):
+        with pytest.raises(InvalidInput):
+            services.set_due(actor=prov_sup, plan_id=plan.pk, task_ids=ids, due=due)
+    with pytest.raises(InvalidInput):
+        services.set_due(actor=prov_sup, plan_id=plan.pk, task_ids=[], due="2021-06-30")
+    with pytest.raises(NotFound):
+        services.set_due(actor=prov_sup, plan_id=plan.pk, task_ids=[*ids, 10**9], due="2021-06-30")
+    services.assign_batch(actor=prov_sup, plan_id=plan.pk, task_ids=ids[:1])
+    events = Event.objects.count()
+    with pytest.raises(InvalidState):
+        services.set_due(actor=prov_sup, plan_id=plan.pk, task_ids=ids, due="2021-06-30")
+    assert {t.pk: t.due for t in plan.tasks.all()} == before and Event.objects.count() == events
