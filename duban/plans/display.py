@@ -32,8 +32,10 @@ def reference(task) -> str:
     comes from the task id, which stays stored as it is."""
     sec_n, part_n, para_n, _ = _ordinals(task.task_id)
     section = (task.section or "").strip() or (chinese_number(sec_n) if sec_n else "")
-    part = (task.part or "").strip()
-    if not part and part_n:
+    part = (task.part or "").strip().strip("()（）.．、 ")
+    if part:
+        part = f"（{part}）"  # 一 of （一）, 1 of "1." or "(1)": one shape in a reference
+    elif part_n:
         part = f"（{chinese_number(part_n)}）"
     para = f"第{para_n}段" if para_n else ""
     if not (section or part or para):

@@ -108,6 +108,8 @@ def test_reference_reads_section_part_and_paragraph():
     assert reference(T("2.0.1.1", "二")) == "二、第1段"
     assert reference(T("12.11.3.1")) == "十二（十一）第3段"  # labels from the id when not kept
     assert reference(T("2.1.0.1", "二", "（一）")) == "二（一）"  # the part's own heading paragraph
+    assert reference(T("4.2.1.3", "四", "2.")) == "四（2）第1段"  # parts numbered 1. or (1)
+    assert reference(T("4.2.1.3", "四", "(2)")) == "四（2）第1段"
     assert reference(T("17")) == "十七"
     assert reference(T("?")) == "?"
 
