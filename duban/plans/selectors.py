@@ -133,12 +133,14 @@ def task_filters(tasks: list[PlanTask], params) -> dict:
     over the whole plan. Values that are not one of the plan's sections or parts are ignored."""
     sections: dict[str, int] = {}
     parts: dict[str, int] = {}
+    part_section: dict[str, str] = {}
     for t in tasks:
         if t.section:
             sections[t.section] = sections.get(t.section, 0) + 1
         key = _part_key(t)
         if key:
             parts[key] = parts.get(key, 0) + 1
+            part_section[key] = t.section
     section = str(params.get("section") or "")[:MAX_FILTER_VALUE]
     part = str(params.get("part") or "")[:MAX_FILTER_VALUE]
     active = {
@@ -178,9 +180,11 @@ def task_filters(tasks: list[PlanTask], params) -> dict:
                 "value": k,
                 "count": n,
                 "on": k == active["part"],
-                "href": href(part=None if k == active["part"] else k),
+                "href": href(part=None if k == active["part"] else k, section=part_section[k] or None),
             }
+            # While a section is chosen, only its parts are offered.
             for k, n in parts.items()
+            if not active["section"] or part_section[k] == active["section"]
         ],
         "flags": flags,
     }

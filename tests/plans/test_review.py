@@ -4,6 +4,7 @@ the plan year stated on upload, and a batch whose dates have passed."""
 import datetime as dt
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -71,6 +72,9 @@ def test_filters_show_counts_over_the_plan_and_filter(sup_client, plan, prov_sup
     assert shown_tasks(sup_client.get(url, {"section": section}).content.decode()) == in_section
     in_part = {t.pk for t in tasks if t.part and t.section + t.part == part}
     assert shown_tasks(sup_client.get(url, {"part": part}).content.decode()) == in_part
+    in_section_page = sup_client.get(url, {"section": section}).content.decode()
+    offered = set(re.findall(r'part=([^"&]+)', in_section_page))
+    assert offered and all(unquote(p).startswith(section) for p in offered)
     both = {t.pk for t in tasks if t.section == section and t.targets}
     assert shown_tasks(sup_client.get(url, {"section": section, "target": "1"}).content.decode()) == both
 
