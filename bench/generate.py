@@ -427,6 +427,7 @@ class Generator:
                     None,
                     "{}",
                     2,  # register, then assign bumps it
+                    False,  # not on the public progress page
                 )
             )
             self.event(
@@ -1079,6 +1080,7 @@ class Generator:
         "item": [
             "id", "title", "body", "source", "category", "issuer_unit_id", "issuer_path", "created_by_id",
             "created_at", "assigned_at", "final_due", "progress_days", "external_id", "source_ref", "version",
+            "public",
         ],
         "track": [
             "id", "unit_path", "role", "state", "assigned_at", "signed_at", "closed_at", "rating", "next_due_at",
