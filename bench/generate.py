@@ -921,6 +921,7 @@ class Generator:
         "id", "item_id", "track_id", "parent_id", "unit_id", "issuer_path", "unit_path", "indicator", "unit_label",
         "kind", "comparator", "value", "value_max", "higher_is_better", "plan_year", "baseline", "last_year", "period",
         "due_day", "profile", "tolerance", "source_text", "source_ref", "created_by_id", "created_at", "version",
+        "series",
     ]  # fmt: skip
     F_COLUMNS = [
         "id", "target_id", "period_end", "source", "version", "value", "note", "confidence", "confidence_reason",
@@ -959,6 +960,7 @@ class Generator:
                 defn["indicator"], defn["unit_label"], defn["kind"], defn["comparator"], defn["value"], None,
                 defn["higher_is_better"], self.plan_year, defn["baseline"], None, "monthly", 10, None, 0.05,
                 f"{defn['indicator']}{defn['value']:g}{defn['unit_label']}", "{}", actor, _ts(at), 1,
+                "{}",  # series: filled from the figures once they are written
             )
         )  # fmt: skip
         if parent is None:
