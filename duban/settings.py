@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "duban.core.middleware.RequestSizeLimit",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -127,6 +128,22 @@ LOGOUT_REDIRECT_URL = "/login/"
 DUBAN_MAX_UPLOAD_BYTES = int(os.environ.get("DUBAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 DUBAN_MAX_REPORT_BYTES = int(os.environ.get("DUBAN_MAX_REPORT_BYTES", 5 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUBAN_MAX_UPLOAD_BYTES + 1024 * 1024
+# No request body may be larger than the largest upload plus the form around it (a report form
+# carries several attachments): refused before Django reads it (duban.core.middleware).
+DUBAN_MAX_REQUEST_BYTES = int(
+    os.environ.get(
+        "DUBAN_MAX_REQUEST_BYTES", max(DUBAN_MAX_UPLOAD_BYTES * 5, DUBAN_MAX_REPORT_BYTES) + 1024 * 1024
+    )
+)
+# Argon2 for new and changed passwords; an older PBKDF2 hash is upgraded at its next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# A working day, not the default two weeks: an office PC left logged in does not stay so.
+SESSION_COOKIE_AGE = int(os.environ.get("DUBAN_SESSION_HOURS", 12)) * 3600
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Yellow light: a node falls due within this many working days.
 DUBAN_YELLOW_WORKING_DAYS = int(os.environ.get("DUBAN_YELLOW_WORKING_DAYS", 1))
