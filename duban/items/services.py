@@ -22,7 +22,7 @@ from duban.journal.services import record
 from duban.orgs.models import OrgUnit, UnitKind
 from duban.workcal.calendar import add_working_days, known_between, schedule_known, standard_nodes
 
-from . import rules, selectors, signals
+from . import blobs, rules, selectors, signals
 from .models import (
     Attachment,
     Category,
@@ -193,6 +193,7 @@ def monthly_progress_days(*, start: dt.date, final_due: dt.date, day_of_month: i
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
+@blobs.discard_on_failure
 @transaction.atomic
 def register_item(
     *,
@@ -303,6 +304,7 @@ def assign_item(*, actor, item_id: int, lead: Sequence[OrgUnit], coop: Sequence[
     return tracks
 
 
+@blobs.discard_on_failure
 @transaction.atomic
 def register_and_assign(*, actor, lead: Sequence[OrgUnit], coop: Sequence[OrgUnit] = (), **fields) -> Item:
     item = register_item(actor=actor, **fields)
@@ -403,6 +405,7 @@ _REPORT_NODE = {
 }
 
 
+@blobs.discard_on_failure
 @transaction.atomic
 def file_report(
     *,
@@ -732,8 +735,6 @@ def sniff_content_type(head: bytes) -> str | None:
 
 def store_attachment(*, actor, upload, report: Report | None = None, item: Item | None = None) -> Attachment:
     """Check size and type by content, store the file outside the database."""
-    from django.core.files.base import ContentFile
-
     name = (getattr(upload, "name", "") or "附件").rsplit("/", 1)[-1][:200]
     size = getattr(upload, "size", None)
     limit = settings.DUBAN_MAX_UPLOAD_BYTES
@@ -750,9 +751,6 @@ def store_attachment(*, actor, upload, report: Report | None = None, item: Item 
             f"附件“{name}”的类型不支持（可上传 PDF、图片、Office 文档、压缩包或文本）", code="file_type"
         )
     digest = hashlib.sha256(data).hexdigest()
-    # Content-addressed: the same evidence uploaded twice is stored once, and a file left by a
-    # rolled-back transaction is an unreferenced blob, never a half-made record.
-    path = f"attachments/{digest[:2]}/{digest}"
     att = Attachment(
         report=report,
         item=item,
@@ -763,9 +761,8 @@ def store_attachment(*, actor, upload, report: Report | None = None, item: Item 
         uploaded_by=actor,
         uploaded_at=now(),
     )
-    storage = att.file.storage
-    if not storage.exists(path):
-        storage.save(path, ContentFile(data))
-    att.file.name = path
+    # Content-addressed: the same evidence uploaded twice is stored once. Written before the row
+    # commits; the service's blobs.discard_on_failure removes it again if the write is refused.
+    att.file.name = blobs.write(digest, data)
     att.save()
     return att

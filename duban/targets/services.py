@@ -16,6 +16,7 @@ from django.db.models import F
 
 from duban.core.clock import local_today, now
 from duban.core.errors import Forbidden, InvalidInput, StaleVersion
+from duban.items import blobs
 from duban.items import selectors as item_selectors
 from duban.items import services as item_services
 from duban.items.models import Item, Report, ReportKind, Track, TrackRole
@@ -433,6 +434,7 @@ def clean_figure(
     return CleanFigure(day, number, _text(note, "说明", max_len=2000), confidence, confidence_reason)
 
 
+@blobs.discard_on_failure
 @transaction.atomic
 def file_figure(
     *,
@@ -476,6 +478,7 @@ def file_figure(
     )
 
 
+@blobs.discard_on_failure
 @transaction.atomic
 def file_progress_report(
     *,
