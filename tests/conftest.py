@@ -23,6 +23,9 @@ import pytest
 from duban.core.clock import SHANGHAI, travel_to
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+# The journal key of every test database (and of the commands tests start), so no run writes a
+# key file under ./var beside a developer's own database; tests of the key file set their own.
+os.environ.setdefault("DUBAN_JOURNAL_KEY", "duban-test-journal-key-0123456789abcdef")
 
 
 @pytest.fixture(autouse=True)

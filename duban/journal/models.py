@@ -1,8 +1,11 @@
 """The journal: one append-only, hash-chained row per state change.
 
-Each row stores ``prev_hash`` (the previous row's hash) and ``hash`` = SHA-256 of its own
-canonical content plus ``prev_hash``; changing, inserting or deleting any row breaks the chain
-at that row, which ``duban verify-journal`` reports. Appends serialise on the single ``Head`` row.
+Each row stores ``prev_hash`` (the previous row's hash) and ``hash`` = HMAC-SHA-256, under the
+journal key kept outside the database (``keys.py``), of its own canonical content plus
+``prev_hash``; changing, inserting or deleting any row breaks the chain at that row, which
+``duban verify-journal`` reports, and without the key a rewritten chain cannot be made to fit.
+Appends serialise on the single ``Head`` row. ``Checkpoint`` rows are signed copies of the head
+that the office also keeps elsewhere, so a chain cut back to an earlier row is noticed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ class Head(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    # Rows before keyed_from were chained with plain SHA-256, before the journal had a key
+    # (migration 0005 sets it for such journals); key_seal binds that number to the key, and is
+    # empty only while no key has signed anything.
+    keyed_from = models.BigIntegerField(default=1)
+    key_seal = models.CharField(max_length=32, blank=True, default="")
 
 
 class Event(models.Model):
@@ -51,3 +59,24 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("journal rows are never deleted")
+
+
+class Checkpoint(models.Model):
+    """The chain's head (seq, hash) at a moment, signed with the journal key; printed as one line
+    (``DUBAN-CP seq hash time signature``) for the office to keep outside the database."""
+
+    seq = models.BigIntegerField(_("行号"), unique=True)
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField(_("时间"))
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnly("checkpoints are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("checkpoints are never deleted")
