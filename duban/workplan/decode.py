@@ -20,8 +20,29 @@ from pathlib import Path
 from duban.workplan.errors import ParseError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-# A .docx is compressed; its text may be far larger than the upload, but not unboundedly so.
-_DOCX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps on what one upload may become, checked while it is decoded so a small file that
+    expands (a zip bomb, 100k short lines, 10k numbered tasks) is refused in well under a second
+    instead of holding the server for minutes.  The defaults are far above any real report: the
+    largest of 40 real reports is about 33k characters, 1,000 lines and 414 tasks."""
+
+    max_chars: int = 300_000
+    max_lines: int = 20_000
+    max_tasks: int = 3_000
+    # Everything inside a .docx once unzipped (document.xml, styles, images together).
+    max_unzipped: int = 20 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+# A .docx is a handful of XML parts and maybe some images; thousands of entries are not Word's.
+_DOCX_MAX_ENTRIES = 2_000
+# Word's XML deflates 5–20×; a part that claims more than this is built to expand, not to be read.
+_DOCX_MAX_RATIO = 200
+_DOCX_RATIO_FLOOR = 1024 * 1024
+_DOCX_CHUNK = 64 * 1024
 
 TEXT_FORMATS = ("txt", "md", "html", "htm", "docx")
 _UNSUPPORTED_EXT = {
@@ -133,7 +154,11 @@ def extension(name: str | None) -> str:
 
 
 def decode(
-    data: bytes | str | os.PathLike[str], *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes | str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Decoded:
     """Read, sniff, decode and extract the text of an upload, or raise ``ParseError``."""
     import hashlib
@@ -144,8 +169,10 @@ def decode(
     if given_text is not None:
         text = given_text.removeprefix("\ufeff")
         fmt = "html" if ext in ("html", "htm") else ("md" if ext == "md" else "txt")
+        check_limits(text, limits, markup=fmt == "html")
         if fmt == "html":
             text = html_to_text(text)
+            check_limits(text, limits)
         _check_text(text, raw_empty=not given_text.strip())
         return Decoded(text, "utf-8", fmt, sha, name, len(raw))
 
@@ -158,7 +185,8 @@ def decode(
         )
     kind = _sniff_magic(raw)
     if kind == "docx" or (ext == "docx" and kind == "zip"):
-        text = docx_to_text(raw)
+        text = docx_to_text(raw, limits)
+        check_limits(text, limits)
         _check_text(text, raw_empty=False)
         return Decoded(text, "utf-8", "docx", sha, name, len(raw))
     if kind is not None:
@@ -171,13 +199,40 @@ def decode(
     fmt = ext if ext in ("md", "html", "htm") else "txt"
     if fmt == "txt" and _looks_like_html(text):
         fmt = "html"
+    # Before any further work: unwrapping, HTML parsing and the structure all grow with the text.
+    check_limits(text, limits, markup=fmt in ("html", "htm"))
     if fmt in ("html", "htm"):
         fmt = "html"
         text = html_to_text(text)
+        check_limits(text, limits)
     elif fmt == "txt":
         text = unwrap_hard_breaks(text)
     _check_text(text, raw_empty=False)
     return Decoded(text, encoding, fmt, sha, name, len(raw))
+
+
+# Markup around the text of a saved web page: generous, but a page of 300k characters of text
+# wrapped in a hundred times as much markup is not a report.
+_MARKUP_FACTOR = 20
+
+
+def too_large(what: str) -> ParseError:
+    """The ``too_large`` refusal for a report that decodes to more than the limits allow."""
+    return ParseError(
+        "too_large",
+        f"报告内容过多（{what}）：政府工作报告通常只有几万字、几百项任务，"
+        "请确认上传的是一份报告的全文；如确需导入更大的文件，请联系管理员调整上限",
+    )
+
+
+def check_limits(text: str, limits: Limits, *, markup: bool = False) -> None:
+    """Refuse ``text`` with ``too_large`` when it has more characters or lines than allowed."""
+    max_chars = limits.max_chars * (_MARKUP_FACTOR if markup else 1)
+    if len(text) > max_chars:
+        raise too_large(f"超过 {max_chars:,} 字")
+    # Markup lines are layout: only the text extracted from it counts its lines.
+    if not markup and text.count("\n") >= limits.max_lines:
+        raise too_large(f"超过 {limits.max_lines:,} 行")
 
 
 def _sniff_magic(raw: bytes) -> str | None:
@@ -517,16 +572,8 @@ def html_to_text(markup: str) -> str:
 # --- DOCX -----------------------------------------------------------------------------------
 
 
-def docx_to_text(raw: bytes) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError, NotImplementedError):
-        raise ParseError(
-            "binary", "无法打开这个 .docx 文件（文件可能已损坏）：请用 Word 重新保存后上传"
-        ) from None
-    if total > _DOCX_MAX_UNCOMPRESSED:
-        raise ParseError("too_large", "这个 .docx 解压后过大：请另存为 .txt 后重新上传")
+def docx_to_text(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
+    _docx_prescan(raw, limits)
     try:
         import docx  # python-docx, imported only for Word uploads
         from docx.table import Table
@@ -551,6 +598,93 @@ def docx_to_text(raw: bytes) -> str:
             "binary", "无法读取这个 .docx 文件（文件可能已损坏）：请用 Word 重新保存后上传"
         ) from None
     return "\n".join(line.replace("\r", "").replace("\x0b", "\n") for line in lines).strip("\n")
+
+
+def _damaged_docx() -> ParseError:
+    return ParseError("binary", "无法打开这个 .docx 文件（文件可能已损坏）：请用 Word 重新保存后上传")
+
+
+def _docx_prescan(raw: bytes, limits: Limits) -> None:
+    """Refuse a .docx before python-docx loads it whole: first by the sizes the zip declares,
+    then by streaming ``word/document.xml`` in chunks, counting the unzipped bytes, the text
+    characters and the paragraphs as they come, and stopping at the first cap crossed.
+
+    ``zipfile`` never inflates an entry past its declared size (a lying entry ends in a CRC
+    error), so once the declared sizes pass, what python-docx reads is bounded by them."""
+    import xml.parsers.expat
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError, NotImplementedError):
+        raise _damaged_docx() from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > _DOCX_MAX_ENTRIES:
+            raise too_large(f"压缩包内有 {len(infos):,} 个文件")
+        declared = sum(i.file_size for i in infos)
+        if declared > limits.max_unzipped:
+            raise too_large(f"解压后 {declared / 1048576:,.0f} MB，超过 {limits.max_unzipped / 1048576:g} MB")
+        for i in infos:
+            if i.file_size > _DOCX_RATIO_FLOOR and i.file_size > _DOCX_MAX_RATIO * max(i.compress_size, 1):
+                raise too_large(f"{i.filename} 压缩比异常")
+
+        chars = paragraphs = 0
+        depth_t = 0
+
+        def start(tag: str, _attrs: object) -> None:
+            nonlocal paragraphs, depth_t
+            local = tag.rsplit("}", 1)[-1]
+            if local in ("p", "tr"):
+                paragraphs += 1
+            elif local == "t":
+                depth_t += 1
+
+        def end(tag: str) -> None:
+            nonlocal depth_t
+            if tag.rsplit("}", 1)[-1] == "t" and depth_t:
+                depth_t -= 1
+
+        def data(s: str) -> None:
+            nonlocal chars
+            if depth_t:
+                chars += len(s)
+
+        def doctype(*_args: object) -> None:
+            # Word never writes a DTD; one here could only be there to expand entities.
+            raise _damaged_docx()
+
+        parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = data
+        parser.StartDoctypeDeclHandler = doctype
+        unzipped = 0
+        try:
+            with zf.open("word/document.xml") as fh:
+                while chunk := fh.read(_DOCX_CHUNK):
+                    unzipped += len(chunk)
+                    if unzipped > limits.max_unzipped:
+                        raise too_large(f"正文解压后超过 {limits.max_unzipped / 1048576:g} MB")
+                    parser.Parse(chunk, False)
+                    if chars > limits.max_chars:
+                        raise too_large(f"超过 {limits.max_chars:,} 字")
+                    if paragraphs > limits.max_lines:
+                        raise too_large(f"超过 {limits.max_lines:,} 段")
+                parser.Parse(b"", True)
+        except ParseError:
+            raise
+        except (
+            KeyError,
+            zipfile.BadZipFile,
+            OSError,
+            ValueError,
+            RuntimeError,
+            EOFError,
+            NotImplementedError,
+        ):
+            raise _damaged_docx() from None
+        except xml.parsers.expat.ExpatError:
+            raise _damaged_docx() from None
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

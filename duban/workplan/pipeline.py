@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 from duban.workplan.deadlines import Deadline, find_deadlines
-from duban.workplan.decode import DEFAULT_MAX_BYTES, Decoded, decode
+from duban.workplan.decode import DEFAULT_LIMITS, DEFAULT_MAX_BYTES, Decoded, Limits, decode, too_large
 from duban.workplan.errors import ParseError
 from duban.workplan.normalize import normalize
 from duban.workplan.numbers import five_year_plan_end
@@ -59,17 +59,19 @@ def decompose(
     name: str | None = None,
     year: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits = DEFAULT_LIMITS,
     gazetteer: Iterable[tuple[str, str, str]] | None = None,
     vocabulary: Iterable[tuple[str, Any]] | None = None,
 ) -> Decomposition:
-    decoded = decode(data, name=name, max_bytes=max_bytes)
-    return decompose_text(decoded, year=year, gazetteer=gazetteer, vocabulary=vocabulary)
+    decoded = decode(data, name=name, max_bytes=max_bytes, limits=limits)
+    return decompose_text(decoded, year=year, limits=limits, gazetteer=gazetteer, vocabulary=vocabulary)
 
 
 def decompose_text(
     decoded: Decoded,
     *,
     year: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
     gazetteer: Iterable[tuple[str, str, str]] | None = None,
     vocabulary: Iterable[tuple[str, Any]] | None = None,
 ) -> Decomposition:
@@ -98,7 +100,7 @@ def decompose_text(
     for sec in struct.sections:
         if sec.kind not in ("goals", "plan"):
             continue
-        _section_tasks(text, norm, sec, sec is last_section, plan_year, places, vocab, tasks)
+        _section_tasks(text, norm, sec, sec is last_section, plan_year, places, vocab, tasks, limits.max_tasks)
 
     title = text[struct.title_start : struct.title_end] if struct.title else ""
     if not title:
@@ -234,6 +236,7 @@ def _section_tasks(
     places: Any,
     vocab: Any,
     out: list[TaskInfo],
+    max_tasks: int,
 ) -> None:
     plan_year = sec.plan_year or report_year
     previous: Deadline | None = None
@@ -322,6 +325,9 @@ def _section_tasks(
                     body = norm[s:e]
                     if closing or len(body) < 6 or _FILLER.search(body):
                         continue
+            if len(out) >= max_tasks:
+                # Stop at the cap rather than build (and later store and show) every task.
+                raise too_large(f"超过 {max_tasks:,} 项任务")
             context = theme_words + part_words if not heading else []
             dl = deadlines[0] if deadlines else None
             out.append(
