@@ -222,40 +222,102 @@ def _named(rows: list[dict]) -> dict:
     return {"top": top, "bottom": bottom, "overdue": overdue}
 
 
-def compute(*, issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime, rules: dict | None) -> dict:
-    """The bulletin's figures as plain JSON values (see the module's definitions)."""
-    rules = plain_rules(rules)
-    weights = {k: Decimal(v) for k, v in rules.items()}
-    chosen = tracks_in(issuer, scope, period, at)
-    tracks = list(chosen.values_list("pk", "item_id", "unit_id").order_by("pk"))
-    # One query per relation, joined on the same filter (no id lists: SQLite caps parameters).
-    ids = chosen.values("pk")
+SETTLED = (
+    "signed_on_time",
+    "reports_due",
+    "reports_on_time",
+    "closed_on_time",
+    "overdue_days",
+    "returns",
+    "extensions",
+)
+
+
+def histories(track_ids, at: dt.datetime) -> tuple[dict, dict, dict]:
+    """Each track's nodes, reviews and extensions as ``_track_figures`` reads them, one query per
+    relation. ``track_ids`` is a queryset of ids (no id lists: SQLite caps parameters)."""
     nodes: dict[int, list[tuple]] = defaultdict(list)
     reviews: dict[int, list[tuple]] = defaultdict(list)
     exts: dict[int, list[tuple]] = defaultdict(list)
-    node_rows = Node.objects.filter(track_id__in=ids).values_list(
+    node_rows = Node.objects.filter(track_id__in=track_ids).values_list(
         "track_id", "kind", "seq", "due_at", "done_at"
     )
     for track_id, kind, seq, due, done in node_rows.iterator(chunk_size=5000):
         nodes[track_id].append((kind, seq, due, done if done is not None and done <= at else None))
     review_rows = (
-        Review.objects.filter(track_id__in=ids)
+        Review.objects.filter(track_id__in=track_ids)
         .order_by("created_at", "id")
         .values_list("track_id", "decision", "rating", "created_at")
     )
     for track_id, *review in review_rows.iterator(chunk_size=5000):
         reviews[track_id].append(tuple(review))
-    ext_rows = Extension.objects.filter(track_id__in=ids).values_list("track_id", "state", "decided_at")
+    ext_rows = Extension.objects.filter(track_id__in=track_ids).values_list("track_id", "state", "decided_at")
     for track_id, *ext in ext_rows.iterator(chunk_size=5000):
         exts[track_id].append(tuple(ext))
+    return nodes, reviews, exts
+
+
+def settled(closed, issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime):
+    """The ``ClosedTrack`` rows of the tracks ``tracks_in`` chooses that were closed by ``at``."""
+    start = _start_of_day(period.start)
+    end = _start_of_day(period.end + dt.timedelta(days=1))
+    return closed.filter(
+        subtree_filter("unit_path", scope.path),
+        issuer_unit=issuer,
+        assigned_at__gte=start,
+        assigned_at__lt=end,
+        closed_at__lte=at,
+    )
+
+
+def _settled_counts(rows) -> tuple[dict[int, dict], set[int]]:
+    """Per unit, the counts of the settled rows, summed in SQL; and their items."""
+    from django.db.models import Count, Q, Sum
+
+    sums = {k: Sum(k) for k in SETTLED}
+    ratings = {r: Count("pk", filter=Q(rating=r)) for r in RATINGS}
+    out: dict[int, dict] = {}
+    for row in rows.order_by().values("unit_id").annotate(n=Count("pk"), **sums, **ratings):
+        acc = dict.fromkeys(COUNTS, 0)
+        acc["received"] = acc["closed"] = acc["due"] = row["n"]
+        for k in (*SETTLED, *RATINGS):
+            acc[k] = row[k] or 0
+        out[row["unit_id"]] = acc
+    return out, set(rows.order_by().values_list("item_id", flat=True).distinct())
+
+
+def compute(
+    *,
+    issuer: OrgUnit,
+    scope: OrgUnit,
+    period: Period,
+    at: dt.datetime,
+    rules: dict | None,
+    use_settled: bool = True,
+) -> dict:
+    """The bulletin's figures as plain JSON values (see the module's definitions).
+
+    Tracks closed by ``at`` with a settled row (``ClosedTrack``) are summed in SQL; the others
+    are worked out from their histories (the same numbers: ``duban check-bulletins``).
+    ``use_settled=False`` works every track out from its history."""
+    from .models import ClosedTrack
+
+    rules = plain_rules(rules)
+    weights = {k: Decimal(v) for k, v in rules.items()}
+    closed = ClosedTrack.objects.all() if use_settled else ClosedTrack.objects.none()
+    final = settled(closed, issuer, scope, period, at)
+    per_unit, items = _settled_counts(final)
+    chosen = tracks_in(issuer, scope, period, at).exclude(pk__in=final.values("track_id"))
+    tracks = list(chosen.values_list("pk", "item_id", "unit_id").order_by("pk"))
+    nodes, reviews, exts = histories(chosen.values("pk"), at)
     wd = WorkingDays(period.start - dt.timedelta(days=1))
-    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in={t[2] for t in tracks})}
-    per_unit: dict[int, dict] = {}
-    for pk, _item, unit_id in tracks:
+    for pk, item_id, unit_id in tracks:
         f = _track_figures(nodes[pk], reviews[pk], exts[pk], at, wd)
         acc = per_unit.setdefault(unit_id, dict.fromkeys(COUNTS, 0))
         for k in COUNTS:
             acc[k] += f[k]
+        items.add(item_id)
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=list(per_unit))}
     rows = []
     for unit_id, acc in per_unit.items():
         u = units[unit_id]
@@ -273,7 +335,7 @@ def compute(*, issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime,
         )
     rows = _ranked(rows)
     totals = {k: sum(r[k] for r in rows) for k in COUNTS}
-    totals["items"] = len({t[1] for t in tracks})
+    totals["items"] = len(items)
     totals["units"] = len(rows)
     totals["rate"] = _rate(totals["closed_on_time"], totals["due"])
     return {

@@ -79,8 +79,9 @@ def preview(user, *, period, scope_code: str | None = None) -> dict:
 
 
 def recompute(bulletin: Bulletin) -> dict:
-    """A published bulletin's figures worked out again from the items at its moment, with the
-    rules it used (``duban check-bulletins``; the stored figures stay what was published)."""
+    """A published bulletin's figures worked out again from the items' histories at its moment,
+    with the rules it used (``duban check-bulletins``; the stored figures stay what was
+    published). The settled rows of closed tracks are not read: this checks them too."""
     import datetime as dt
 
     from . import figures
@@ -93,6 +94,7 @@ def recompute(bulletin: Bulletin) -> dict:
         period=Period(p["kind"], bulletin.period_start, bulletin.period_end, p["label"]),
         at=dt.datetime.fromisoformat(bulletin.data["as_of"]),
         rules=bulletin.data["rules"],
+        use_settled=False,
     )
 
 
