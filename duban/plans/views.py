@@ -26,6 +26,7 @@ from duban.targets.models import Period as TargetPeriod
 from . import selectors, services
 from .display import reference
 from .forms import TaskForm, UploadForm
+from .fulfilment import plan_fulfilment, previous_plan
 from .models import PlanTask
 
 
@@ -84,6 +85,7 @@ def plan_list(request):
                         _("已导入《%(title)s》，识别出 %(n)d 项任务，请逐项核对后批量立项交办")
                         % {"title": plan.title or plan.name, "n": plan.tasks.count()},
                     )
+                    _mention_previous(request, plan)
                 else:
                     messages.info(request, _("该报告此前已导入，已打开原有分解稿（之前的修改均已保留）"))
                 if form.cleaned_data.get("year") is None and plan.plan_year != local_today().year:
@@ -103,6 +105,17 @@ def plan_list(request):
         },
         status=status,
     )
+
+
+def _mention_previous(request, plan) -> None:
+    """After an import: when last year's plan is on file, point at the fulfilment table."""
+    previous = previous_plan(request.user, plan)
+    if previous is not None:
+        messages.info(
+            request,
+            _("已找到本单位 %(year)d 年的报告分解，可在“上年目标完成情况”中对照上年目标的完成情况")
+            % {"year": previous.plan_year},
+        )
 
 
 def _year_check(request) -> dict | None:
@@ -363,3 +376,14 @@ def source(request, plan_id: int):
         task = tasks.filter(start__lte=start, end__gt=start).order_by("start").first()
     url = reverse("plans:detail", args=[plan.pk])
     return HttpResponseRedirect(url + (f"#src-{task.pk}" if task else ""))
+
+
+@login_required
+@require_GET
+def fulfilment_page(request, plan_id: int):
+    """上年目标完成情况: last year's targets against this year's review and the filed figures."""
+    try:
+        view = plan_fulfilment(request.user, plan_id)
+    except NotFound:
+        raise Http404(_("报告分解不存在或无权查看")) from None
+    return render(request, "plans/plan_fulfilment.html", {"f": view, "plan": view.plan})
