@@ -20,7 +20,9 @@ import functools
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -90,30 +92,28 @@ def write(digest: str, data: bytes) -> str:
     return name
 
 
-def referenced_names() -> set[str]:
-    """Every file name a row refers to (any FileField of any model)."""
+def _file_fields():
+    """(model, field name) of every FileField: the rows that name stored files."""
     from django.apps import apps
     from django.db import models
 
-    names: set[str] = set()
     for model in apps.get_models():
-        for field in model._meta.get_fields():
-            if isinstance(field, models.FileField):
-                qs = model._default_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True)
-                names.update(n for n in qs.iterator(chunk_size=5000) if n)
+        for f in model._meta.get_fields():
+            if isinstance(f, models.FileField):
+                yield model, f.name
+
+
+def referenced_names() -> set[str]:
+    """Every file name a row refers to."""
+    names: set[str] = set()
+    for model, fname in _file_fields():
+        qs = model._base_manager.exclude(**{fname: ""}).values_list(fname, flat=True)
+        names.update(n for n in qs.iterator(chunk_size=5000) if n)
     return names
 
 
 def is_referenced(name: str) -> bool:
-    from django.apps import apps
-    from django.db import models
-
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            if isinstance(field, models.FileField):
-                if model._default_manager.filter(**{field.name: name}).exists():
-                    return True
-    return False
+    return any(model._base_manager.filter(**{fname: name}).exists() for model, fname in _file_fields())
 
 
 def remove_if_unreferenced(name: str) -> int | None:
@@ -176,3 +176,91 @@ def _discard(names: list[str]) -> None:
         except (DatabaseError, OSError):
             # Never hide the refusal that brought us here behind a cleanup problem.
             log.warning("could not remove blob %s of a failed upload", name, exc_info=True)
+
+
+# --- cleanup-files ------------------------------------------------------------------------------
+
+
+@dataclass
+class Orphan:
+    name: str
+    size: int
+    age_seconds: float
+
+
+@dataclass
+class Cleanup:
+    orphans: list[Orphan] = field(default_factory=list)  # removable (or removed, with delete)
+    young: list[Orphan] = field(default_factory=list)  # unreferenced but younger than an hour
+    removed: list[Orphan] = field(default_factory=list)
+    batches: int = 0  # journal rows written
+
+
+def _scan(min_age: float) -> Cleanup:
+    root = Path(default_storage.path(PREFIX))
+    out = Cleanup()
+    if not root.is_dir():
+        return out
+    referenced = referenced_names()
+    now = time.time()
+    media = Path(default_storage.path(""))
+    for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
+        name = path.relative_to(media).as_posix()
+        if name in referenced:
+            continue
+        st = path.lstat()
+        orphan = Orphan(name, st.st_size, now - st.st_mtime)
+        (out.orphans if orphan.age_seconds >= min_age else out.young).append(orphan)
+    return out
+
+
+def cleanup(*, delete: bool = False, min_age: float = MIN_AGE_SECONDS, batch: int = 500) -> Cleanup:
+    """Find the files under ``attachments/`` no row refers to; with ``delete`` remove those at
+    least ``min_age`` seconds old, one journal row per batch naming each file and its size.
+
+    Each removal re-checks the reference under the blob's lock inside the batch's transaction,
+    and moves the file aside first: if the journal row cannot be written the files go back."""
+    from duban.journal.services import record
+
+    if min_age < MIN_AGE_SECONDS:
+        # An upload's blob is on disk before its row commits; an hour covers any transaction.
+        raise ValueError("files younger than an hour are never removed")
+    result = _scan(min_age)
+    if not delete:
+        return result
+    for start in range(0, len(result.orphans), batch):
+        moved: list[tuple[Path, Path, Orphan]] = []
+        try:
+            with transaction.atomic():
+                for orphan in result.orphans[start : start + batch]:
+                    digest = orphan.name.rsplit("/", 1)[-1]
+                    if len(digest) == 64:
+                        _lock(digest)
+                    if is_referenced(orphan.name):
+                        continue  # an upload of the same content took it over since the scan
+                    path = path_for(orphan.name)
+                    aside = path.with_name(f".{path.name}.removing")
+                    try:
+                        os.replace(path, aside)
+                    except FileNotFoundError:
+                        continue
+                    moved.append((path, aside, orphan))
+                if moved:
+                    record(
+                        actor=None,
+                        action="files.cleanup",
+                        payload={
+                            "removed": [{"name": o.name, "size": o.size} for _, _, o in moved],
+                            "count": len(moved),
+                            "bytes": sum(o.size for _, _, o in moved),
+                        },
+                    )
+        except BaseException:
+            for path, aside, _ in moved:
+                os.replace(aside, path)
+            raise
+        for _, aside, orphan in moved:
+            aside.unlink(missing_ok=True)
+            result.removed.append(orphan)
+        result.batches += 1 if moved else 0
+    return result
