@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "duban.bulletins",
     "duban.dashboard",
     "duban.demo",
-    "duban.backup",
     "duban.web",
 ]
 
@@ -128,6 +127,21 @@ LOGOUT_REDIRECT_URL = "/login/"
 # Attachments: size cap and the content types we accept (sniffed from bytes, not trusted from names).
 DUBAN_MAX_UPLOAD_BYTES = int(os.environ.get("DUBAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 DUBAN_MAX_REPORT_BYTES = int(os.environ.get("DUBAN_MAX_REPORT_BYTES", 5 * 1024 * 1024))
+# What one report may decompose into: a small upload can expand (a zipped .docx, 100k short
+# lines, 10k numbered tasks), so decoding stops at these caps (duban.workplan.decode.Limits).
+# The largest of 40 real reports is about 33k characters and 414 tasks.
+DUBAN_REPORT_MAX_CHARS = int(os.environ.get("DUBAN_REPORT_MAX_CHARS", 300_000))
+DUBAN_REPORT_MAX_LINES = int(os.environ.get("DUBAN_REPORT_MAX_LINES", 20_000))
+DUBAN_REPORT_MAX_TASKS = int(os.environ.get("DUBAN_REPORT_MAX_TASKS", 3_000))
+DUBAN_REPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("DUBAN_REPORT_MAX_UNZIPPED_BYTES", 20 * 1024 * 1024))
+# Classification markings refused in items, reports and imported reports (duban.core.classified):
+# comma-separated; each counts only where it is used as a marking (秘密★一年, 密级：机密, a
+# 【内部资料】 line at the head), never as an ordinary word in a sentence.
+DUBAN_CLASSIFIED_MARKINGS = [
+    w.strip()
+    for w in os.environ.get("DUBAN_CLASSIFIED_MARKINGS", "绝密,机密,秘密,内部").split(",")
+    if w.strip()
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUBAN_MAX_UPLOAD_BYTES + 1024 * 1024
 # No request body may be larger than the largest upload plus the form around it (a report form
 # carries several attachments): refused before Django reads it (duban.core.middleware).

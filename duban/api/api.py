@@ -397,6 +397,7 @@ def register(request, payload: s.RegisterIn):
         final_due=payload.final_due,
         progress_days=payload.progress_days,
         external_id=payload.external_id,
+        not_classified=payload.not_classified,
     )
     if payload.lead or payload.coop:
         lead, coop = _units(payload.lead, "lead"), _units(payload.coop, "coop")

@@ -314,6 +314,11 @@ class RegisterIn(Schema):
     final_due: dt.date | None = None
     progress_days: list[dt.date] = []
     external_id: str | None = None
+    not_classified: bool = Field(
+        strict=True,
+        description="The registrar confirms the matter involves no state secret (本事项不涉及国家秘密); "
+        "required, and false is refused (code not_confirmed)",
+    )
     lead: list[str] = Field(default=[], description="Lead unit codes; with them the item is assigned at once")
     coop: list[str] = Field(default=[], description="Co-operating unit codes")
 

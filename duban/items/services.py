@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from duban.core import classified
 from duban.core.clock import SHANGHAI, end_of_day, local_today, now
 from duban.core.errors import Forbidden, InvalidInput, InvalidState, NotFound, StaleVersion
 from duban.journal.services import record
@@ -100,6 +101,19 @@ def _clean(text: str | None, field: str, *, required: bool = True, max_len: int 
     if len(value) > max_len:
         raise InvalidInput(f"{field}过长（最多 {max_len} 字）", code="too_long", field=field)
     return value
+
+
+def _refuse_classified(**fields: tuple[str, str]) -> dict:
+    """Refuse text that carries a classification marking (涉密事项 may not enter the system);
+    returns what was checked, for the journal row. ``fields``: name → (Chinese label, text)."""
+    words = list(settings.DUBAN_CLASSIFIED_MARKINGS)
+    for name, (label, text) in fields.items():
+        found = classified.find_marking(text, words)
+        if found is not None:
+            raise InvalidInput(
+                classified.refusal_message(found, label), code="classified", field=name, marking=found
+            )
+    return {"checked": list(fields), "markings": words, "found": None}
 
 
 def _node_done(track: Track, kind: str, at: dt.datetime) -> Node | None:
@@ -207,9 +221,15 @@ def register_item(
     external_id: str | None = None,
     source_ref: dict | None = None,
     files: Iterable = (),
+    not_classified: bool | None = None,
 ) -> Item:
     """立项: the actor's unit becomes the issuer. With an ``external_id`` the call is
-    idempotent: registering the same id again returns the existing item unchanged."""
+    idempotent: registering the same id again returns the existing item unchanged.
+
+    ``not_classified`` is the registrar's confirmation that the matter involves no state
+    secret: the form and the API require it (False is refused); None means no person was asked
+    (an item from an imported report, which was itself checked). Either way the title and body
+    are checked for classification markings, and both facts go into the journal row."""
     _require(can_register(actor), "只有督查员可以立项")
     # A retried import must find its item even when the dates it carries have since passed.
     if external_id:
@@ -217,12 +237,17 @@ def register_item(
         if existing is not None:
             return existing
     title = _clean(title, "标题", max_len=200)
+    body = _clean(body, "内容", required=False, max_len=50000)
+    if not_classified is False:
+        raise InvalidInput("请确认本事项不涉及国家秘密", code="not_confirmed", field="not_classified")
+    secrecy = _refuse_classified(title=("标题", title), body=("内容", body))
+    secrecy["not_classified"] = not_classified
     if source not in Source.values:
         raise InvalidInput("事项来源无效", code="bad_source")
     days = _validate_continuous(category, final_due, progress_days)
     item = Item.objects.create(
         title=title,
-        body=_clean(body, "内容", required=False, max_len=50000),
+        body=body,
         source=source,
         category=category,
         issuer_unit=actor.unit,
@@ -241,7 +266,7 @@ def register_item(
         item=item,
         obj=item,
         new=_snapshot_item(item),
-        payload={"attachments": names} if names else None,
+        payload={"attachments": names, "secrecy": secrecy} if names else {"secrecy": secrecy},
     )
     return item
 
@@ -430,16 +455,26 @@ def file_report(
         raise InvalidInput("报告类型无效", code="bad_kind")
     actions.require(f"report_{kind}")
     node_kind, after = _REPORT_NODE[kind], REPORT_FLOW[kind][1]
+    done = _clean(done, "工作开展情况")
+    next_steps = _clean(next_steps, "下步打算", required=False)
+    problems = _clean(problems, "存在问题", required=False)
+    support_needed = _clean(support_needed, "需协调事项", required=False)
+    secrecy = _refuse_classified(
+        done=("工作开展情况", done),
+        next_steps=("下步打算", next_steps),
+        problems=("存在问题", problems),
+        support_needed=("需协调事项", support_needed),
+    )
     at = now()
     node = _node_done(track, node_kind, at)
     report = Report.objects.create(
         track=track,
         node=node,
         kind=kind,
-        done=_clean(done, "工作开展情况"),
-        next_steps=_clean(next_steps, "下步打算", required=False),
-        problems=_clean(problems, "存在问题", required=False),
-        support_needed=_clean(support_needed, "需协调事项", required=False),
+        done=done,
+        next_steps=next_steps,
+        problems=problems,
+        support_needed=support_needed,
         author=actor,
         created_at=at,
     )
@@ -462,7 +497,12 @@ def file_report(
         obj=report,
         old={"state": old_state},
         new={"state": track.state},
-        payload={"attachments": names, "late": late, "node_due": node.due_at.isoformat() if node else None},
+        payload={
+            "attachments": names,
+            "late": late,
+            "node_due": node.due_at.isoformat() if node else None,
+            "secrecy": secrecy,
+        },
     )
     _emit(f"report.{kind}", actor=actor, track=track, obj=report)
     return report

@@ -423,6 +423,8 @@ def item_new(request):
                 files=request.FILES.getlist("files"),
                 lead=lead,
                 coop=coop,
+                # The box unticked is a refusal (False), never "not asked".
+                not_classified=p.get("not_classified") == "1",
             )
         except DubanError as exc:
             messages.error(request, exc.message)

@@ -77,6 +77,7 @@ _PATTERN = re.compile(
     )
     + ")"
 )
+DEADLINE_PATTERN = _PATTERN
 
 _BASELINE_BEFORE = frozenset("比较从由与同")
 # Not a deadline when these come right before: 五年内 / 3年内 (a duration), 近年内.

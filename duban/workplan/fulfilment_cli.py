@@ -11,6 +11,10 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from duban.workplan.types import Decomposition
 
 VERDICTS = {"met": "完成", "not_met": "未完成", "no_result": "未报告结果"}
 COMPARATORS = {">=": "以上", "<=": "以内", "~": "左右", "=": "", "range": "区间"}
@@ -29,7 +33,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _decompose(path: str, year: int | None):
+def _decompose_or_none(path: str, year: int | None) -> Decomposition | None:
+    """The decomposition, or None when the report names no year (and none was given)."""
+    from duban.workplan import ParseError
+
+    try:
+        return _decompose(path, year)
+    except ParseError as exc:
+        if exc.code == "bad_year" and year is None:
+            return None
+        raise
+
+
+def _decompose(path: str, year: int | None) -> Decomposition:
     from duban.workplan import decompose
 
     with open(path, "rb") as fh:
@@ -106,12 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     from duban.workplan.fulfilment import fulfilment
 
     try:
-        plan = _decompose(args.plan, args.year)
-        res = _decompose(args.results, args.year + 1 if args.year else None)
-        # A report that names no year takes it from its neighbour: the results are a year later.
-        if plan["plan_year"] is None and res["plan_year"] is not None:
-            plan = _decompose(args.plan, res["plan_year"] - 1)
-        if plan["plan_year"] is None:
+        # A report that names no year (refused with bad_year) takes it from its neighbour: the
+        # results are a year later than the plan.
+        plan = _decompose_or_none(args.plan, args.year)
+        res = _decompose_or_none(args.results, args.year + 1 if args.year else None)
+        if plan is None and res is not None:
+            plan = _decompose_or_none(args.plan, res["plan_year"] - 1)
+        if res is None and plan is not None:
+            res = _decompose_or_none(args.results, plan["plan_year"] + 1)
+        if plan is None or res is None:
             print("无法确定上年报告的计划年度：请用 --year 指定（bad_year）", file=sys.stderr)
             return 2
     except ParseError as exc:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
-from duban.workplan.deadlines import Deadline, find_deadlines
+from duban.workplan.deadlines import DEADLINE_PATTERN, Deadline, find_deadlines
 from duban.workplan.decode import DEFAULT_LIMITS, DEFAULT_MAX_BYTES, Decoded, Limits, decode, too_large
 from duban.workplan.errors import ParseError
 from duban.workplan.normalize import normalize
@@ -38,6 +39,12 @@ _FILLER = re.compile(
     r"|思想为指导|^(?:(?:19|20)\d\d年|今年|明年)是[^。；！？]{0,60}(?:之年|一年)[。！]$"
     # The closing exhortation ("让我们更加紧密地团结在…").
     r"|^让我们"
+)
+# A superset of what ``find_targets`` can anchor on (a digit, a Chinese count before its measure
+# word, 百分之/三分之一, 翻一番/倍增, 前十): most sentences have none, and one scan per section
+# spares them the per-sentence scans.
+_TARGET_HINT = re.compile(
+    r"[0-9]|分之|翻|倍增|前[〇零一二两三四五六七八九十百千]|[〇零一二两三四五六七八九十百千][个家所座项件户名条处台套]"
 )
 _COMMITMENT = re.compile(
     r"推进|加快|实施|推动|建设|完善|加强|深化|开展|确保|力争|提升|强化|落实|健全|培育|打造"
@@ -89,8 +96,15 @@ def decompose_text(
     struct = parse_structure(norm, year=year)
     _ensure_plan(norm, struct)
     # Only the text or the caller names the year, never the day the parser runs: a report that
-    # names none (and was given none) gets no dated deadlines rather than this year's.
+    # names none (and was given none) is refused rather than dated as this year's plan.
     plan_year = struct.plan_year or year
+    if plan_year is None:
+        raise ParseError(
+            "bad_year",
+            "无法确定报告所安排工作的年份：标题、落款日期（如“——2023年3月5日在…会议上”）和各部分标题"
+            "（如“2022年工作回顾”“2023年工作安排”）都没有写明。请指明计划年度（上传时填写“计划年度”，"
+            "命令行用 --year，例如 --year 2023）",
+        )
 
     places = gazetteer_for(list(gazetteer) if gazetteer is not None else None)
     vocab = vocabulary_for(list(vocabulary) if vocabulary is not None else None)
@@ -100,7 +114,9 @@ def decompose_text(
     for sec in struct.sections:
         if sec.kind not in ("goals", "plan"):
             continue
-        _section_tasks(text, norm, sec, sec is last_section, plan_year, places, vocab, tasks, limits.max_tasks)
+        _section_tasks(
+            text, norm, sec, sec is last_section, plan_year, places, vocab, tasks, limits.max_tasks
+        )
 
     title = text[struct.title_start : struct.title_end] if struct.title else ""
     if not title:
@@ -214,17 +230,20 @@ class Sweep(Generic[V]):
 
     def __init__(self, hits: Iterable[tuple[int, int, V]]) -> None:
         self.hits = list(hits)
+        self.starts = [h[0] for h in self.hits]
         self.i = 0
 
     def take(self, start: int, end: int) -> list[tuple[int, int, V]]:
-        hits, i, n = self.hits, self.i, len(self.hits)
-        while i < n and hits[i][0] < start:
-            i += 1
-        j = i
-        while j < n and hits[j][0] < end:
-            j += 1
+        i = bisect_left(self.starts, start, self.i)
+        j = bisect_left(self.starts, end, i)
         self.i = j
-        return [h for h in hits[i:j] if h[1] <= end]
+        if i == j:
+            return []
+        return [h for h in self.hits[i:j] if h[1] <= end]
+
+
+def _starts(pattern: re.Pattern[str], norm: str, start: int, end: int) -> Sweep[None]:
+    return Sweep((m.start(), m.start(), None) for m in pattern.finditer(norm, start, end))
 
 
 def _section_tasks(
@@ -243,6 +262,10 @@ def _section_tasks(
     # One scan per index over the whole section; sentences take their share in order.
     vocab_hits = Sweep(vocab.index.finditer(norm, sec.start, sec.end))
     place_hits = Sweep(places.find(norm, sec.start, sec.end))
+    # Sentences without a candidate skip the target and deadline scans (no match can cross a
+    # sentence end, so a sentence's own scan finds nothing the section's scan did not start).
+    target_hints = _starts(_TARGET_HINT, norm, sec.start, sec.end)
+    deadline_hints = _starts(DEADLINE_PATTERN, norm, sec.start, sec.end)
     part_words: list[Any] = []
     current_part = None
     sub_theme: str = ""
@@ -309,8 +332,12 @@ def _section_tasks(
                 theme_words = words
                 if para.subheading:
                     sub_theme, sub_words = theme_text, words
-            targets = find_targets(norm, s, e)
-            deadlines = find_deadlines(norm, s, e, plan_year=plan_year, previous=previous)
+            targets = find_targets(norm, s, e) if target_hints.take(s, e) else []
+            deadlines = (
+                find_deadlines(norm, s, e, plan_year=plan_year, previous=previous)
+                if plan_year is not None and deadline_hints.take(s, e)
+                else []
+            )
             if deadlines:
                 previous = deadlines[-1]
             heading = (para.part_heading and idx == 0) or (sent is theme and sub_is_heading)

@@ -377,7 +377,11 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
         elif sec.kind == "other" and seen_plan:
             sec.kind = "plan"
     if plan_year is None:
-        plan_year = _byline_year(norm, sections) or _year_from_body(norm, sections)
+        plan_year = (
+            _byline_year(norm, sections)
+            or _year_after_review(norm, sections)
+            or _year_from_body(norm, sections)
+        )
     for sec in sections:
         if sec.kind == "goals":
             sec.plan_year = _goals_year(norm, sec, plan_year)
@@ -444,6 +448,20 @@ def _byline_year(norm: str, sections: list[Section]) -> int | None:
     end = sections[0].start if sections else min(len(norm), 600)
     m = _BYLINE.search(norm, 0, end)
     return int(m.group(1)) if m else None
+
+
+_REVIEWED_YEAR = re.compile(r"\s*((?:19|20)\d\d)年(?:是|，)")
+
+
+def _year_after_review(norm: str, sections: list[Section]) -> int | None:
+    """No year in any heading nor a byline: a review that opens on the year it reviews
+    ("一、过去一年和五年工作回顾 / 2022年是…") is followed by the plan of the next year."""
+    for sec in sections:
+        if sec.kind == "review":
+            m = _REVIEWED_YEAR.match(norm, sec.body_start, min(sec.end, sec.body_start + 40))
+            if m:
+                return int(m.group(1)) + 1
+    return None
 
 
 def _year_from_body(norm: str, sections: list[Section]) -> int | None:

@@ -86,7 +86,7 @@ class Decomposition(TypedDict):
     schema: str
     source: SourceInfo
     title: str
-    plan_year: int | None
+    plan_year: int  # a report whose year is unknown (and not given) is refused with bad_year
     sections: list[SectionInfo]
     tasks: list[TaskInfo]
     text: str  # the decoded text every offset points into

@@ -31,7 +31,10 @@ def head(county_head):
 
 def test_register_only(sup, clock):
     clock("2021-09-30 10:00")
-    r = sup.post("/items", {"title": "  推进老旧小区改造 ", "body": "年内开工", "source": "work_report"})
+    r = sup.post(
+        "/items",
+        {"not_classified": True, "title": "  推进老旧小区改造 ", "body": "年内开工", "source": "work_report"},
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["title"] == "推进老旧小区改造" and body["source"] == "work_report"
@@ -44,7 +47,13 @@ def test_register_and_assign_in_one_call(sup, clock):
     clock("2021-09-30 10:00")
     r = sup.post(
         "/items",
-        {"title": "新建5G基站", "category": "major", "lead": ["140105"], "coop": ["140106"]},
+        {
+            "not_classified": True,
+            "title": "新建5G基站",
+            "category": "major",
+            "lead": ["140105"],
+            "coop": ["140106"],
+        },
     )
     assert r.status_code == 201, r.content
     body = r.json()
@@ -68,6 +77,7 @@ def test_register_continuous_item(sup, clock):
     r = sup.post(
         "/items",
         {
+            "not_classified": True,
             "title": "再新建5G基站1.5万座",
             "category": "continuous",
             "final_due": "2021-12-31",
@@ -84,7 +94,7 @@ def test_register_continuous_item(sup, clock):
 
 def test_assign_later(sup, clock):
     clock("2021-09-30 10:00")
-    item_id = sup.post("/items", {"title": "专项整治"}).json()["id"]
+    item_id = sup.post("/items", {"not_classified": True, "title": "专项整治"}).json()["id"]
     r = sup.post(f"/items/{item_id}/assign", {"lead": ["140105"], "coop": ["140106"]})
     assert r.status_code == 200, r.content
     body = r.json()

@@ -118,4 +118,4 @@ def test_provincial_leader_sees_but_cannot_act(prov_leader, assigned_item, pendi
 
 
 def test_register_as_leader_is_forbidden(prov_leader):
-    error(ApiClient(prov_leader).post("/items", {"title": "x"}), 403, "forbidden")
+    error(ApiClient(prov_leader).post("/items", {"not_classified": True, "title": "x"}), 403, "forbidden")

@@ -293,17 +293,35 @@ def test_pass_down_refusals(track_id, head):
 
 
 def test_register_refusals(track_id, sup, clerk):
-    refused(track_id, lambda: clerk.post("/items", {"title": "x"}), 403, "forbidden")
-    refused(track_id, lambda: sup.post("/items", {"title": "  "}), 422, "required")
-    refused(
-        track_id, lambda: sup.post("/items", {"title": "x", "category": "urgent"}), 422, "validation_error"
-    )
-    refused(track_id, lambda: sup.post("/items", {"title": "x", "lead": ["nope"]}), 422, "unknown_unit")
-    refused(track_id, lambda: sup.post("/items", {"title": "x", "coop": ["140106"]}), 422, "lead_required")
-    refused(track_id, lambda: sup.post("/items", {"title": "x", "lead": ["140000"]}), 422, "bad_unit")
+    refused(track_id, lambda: clerk.post("/items", {"not_classified": True, "title": "x"}), 403, "forbidden")
+    refused(track_id, lambda: sup.post("/items", {"not_classified": True, "title": "  "}), 422, "required")
     refused(
         track_id,
-        lambda: sup.post("/items", {"title": "x", "category": "continuous"}),
+        lambda: sup.post("/items", {"not_classified": True, "title": "x", "category": "urgent"}),
+        422,
+        "validation_error",
+    )
+    refused(
+        track_id,
+        lambda: sup.post("/items", {"not_classified": True, "title": "x", "lead": ["nope"]}),
+        422,
+        "unknown_unit",
+    )
+    refused(
+        track_id,
+        lambda: sup.post("/items", {"not_classified": True, "title": "x", "coop": ["140106"]}),
+        422,
+        "lead_required",
+    )
+    refused(
+        track_id,
+        lambda: sup.post("/items", {"not_classified": True, "title": "x", "lead": ["140000"]}),
+        422,
+        "bad_unit",
+    )
+    refused(
+        track_id,
+        lambda: sup.post("/items", {"not_classified": True, "title": "x", "category": "continuous"}),
         422,
         "final_due_required",
     )

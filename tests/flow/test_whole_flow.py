@@ -64,6 +64,7 @@ def test_whole_flow(live_server, browser, shanxi, shots_dir):
     sup.set_input_files(
         "#id_files", files=[{"name": "改造方案.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
+    sup.check("#id_not_classified")
     sup.get_by_role("button", name="立项并交办").click()
     sup.wait_for_url("**/items/*/")
     assert "已立项并交办给 小店区" in message(sup)

@@ -144,6 +144,7 @@ def test_new_item_form_registers_and_assigns(as_user, prov_sup, clock):
             "final_due": "2021-12-31",
             "monthly": "1",
             "files": [doc],
+            "not_classified": "1",
         },
     )
     item = Item.objects.get()
@@ -161,14 +162,17 @@ def test_new_item_form_registers_and_assigns(as_user, prov_sup, clock):
 def test_new_item_refusal_keeps_input(as_user, prov_sup, clock):
     clock("2021-03-10 09:00")
     resp = as_user(prov_sup).post(
-        "/items/new/", {"title": "没有牵头单位的事项", "body": "正文保留", "category": "general"}
+        "/items/new/",
+        {"title": "没有牵头单位的事项", "body": "正文保留", "category": "general", "not_classified": "1"},
     )
     assert resp.status_code == 422
     html = resp.content.decode()
     assert "请至少选择一个牵头单位" in html
     assert 'value="没有牵头单位的事项"' in html and "正文保留" in html
     assert Item.objects.count() == 0
-    resp = as_user(prov_sup).post("/items/new/", {"title": "越权交办", "lead": ["140000"]})
+    resp = as_user(prov_sup).post(
+        "/items/new/", {"title": "越权交办", "lead": ["140000"], "not_classified": "1"}
+    )
     assert "不能交办给" in resp.content.decode() and Item.objects.count() == 0
 
 
