@@ -40,7 +40,7 @@ def _rows(tracks) -> dict[int, ClosedTrack]:
         return {}
     # The history read at the latest closure; each track's own figures are then cut at its own.
     last = max(m[6] for m in meta)
-    nodes, reviews, exts = figures.histories(tracks.values("pk"), last)
+    nodes, reviews, exts = figures.histories([m[0] for m in meta], last)
     first = min(m[5] for m in meta)
     wd = figures.WorkingDays(figures._local_day(first) - dt.timedelta(days=1))
     out = {}

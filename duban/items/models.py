@@ -148,6 +148,14 @@ class Track(models.Model):
                 fields=["state", "next_due_at", "unit_path", "item"], name="track_state_due_path_idx"
             ),
             models.Index(fields=["item", "state"]),
+            # Top-level tracks assigned in a period and still open at a moment (a bulletin's
+            # tracks to derive), answered from the index alone.
+            # (A partial index on parent IS NULL loses to the plain parent index in SQLite's
+            # planner, whose statistics average the NULL group away.)
+            models.Index(
+                fields=["parent", "assigned_at", "closed_at", "item", "unit", "unit_path"],
+                name="track_top_assigned_idx",
+            ),
         ]
 
     def __str__(self) -> str:
