@@ -292,5 +292,5 @@ def check_restored(manifest: dict[str, Any], *, vendor: str, settings_dict: dict
     except Exception as exc:  # e.g. the journal key is not configured on this host
         problems.append(f"verify-journal could not run: {exc}")
     if problems:
-        raise BackupError("restored, but the result does not match the backup:\n  " + "\n  ".join(problems))
+        raise BackupError("restored, but checking the result failed:\n  " + "\n  ".join(problems))
     return out.getvalue().strip()
