@@ -137,8 +137,10 @@ def predict(raw: bytes) -> Prediction:
                     _get(t, "indicator", ""),
                 )
             )
-        d = _get(task, "deadline")
-        if d is not None:
+        # Every deadline of the task ("上半年…，年底前…"); older outputs have the single one only.
+        listed = _get(task, "deadlines", None)
+        single = _get(task, "deadline")
+        for d in listed if listed is not None else ([single] if single is not None else []):
             date = _get(d, "date")
             pred.deadlines.append(
                 PredDeadline(

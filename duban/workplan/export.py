@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import IO, Any
 
 from duban.workplan.types import Decomposition, TargetInfo, TaskInfo
@@ -52,12 +53,20 @@ def lead_and_coop(task: TaskInfo) -> tuple[str, list[str]]:
     return str(units[0]["name"]), coop[:3]
 
 
+def _when(d: Mapping[str, Any]) -> str:
+    y, m, day = (int(x) for x in str(d["date"]).split("-"))
+    when = f"{y}年{m}月{day}日"
+    return f"{when}起" if d.get("kind") == "from" else f"{when}前"
+
+
 def deadline_label(task: TaskInfo) -> str:
+    """The due date; a task with several deadlines lists each ("2024年6月30日前；2024年12月31日前")."""
+    milestones = task.get("deadlines") or []
+    if len(milestones) > 1:
+        return "；".join(_when(m) for m in milestones)
     d = task.get("deadline")
     if d:
-        y, m, day = (int(x) for x in d["date"].split("-"))
-        when = f"{y}年{m}月{day}日"
-        return f"{when}起" if d.get("kind") == "from" else f"{when}前"
+        return _when(d)
     year = task.get("plan_year")
     return f"{year}年底前" if year else ""
 
@@ -117,7 +126,12 @@ def to_markdown(result: Decomposition) -> str:
             for x in t.get("targets") or []:
                 lines.append(f"  - 指标：{target_label(x)}（原文“{x['text']}”）")
             dl = t.get("deadline")
-            if dl:
+            milestones = t.get("deadlines") or []
+            if len(milestones) > 1:
+                for m in milestones:
+                    clause = t["text"][m["clause_start"] - t["start"] : m["clause_end"] - t["start"]]
+                    lines.append(f"  - 时限：{_when(m)}（原文“{clause.rstrip('，；。')}”）")
+            elif dl:
                 lines.append(f"  - 时限：{deadline_label(t)}（原文“{dl['text']}”）")
             if t.get("places"):
                 names = []

@@ -23,7 +23,7 @@ from duban.workplan.numbers import five_year_plan_end
 from duban.workplan.places import gazetteer_for
 from duban.workplan.structure import Section, Structure, parse_structure, sentences, whole_text_plan
 from duban.workplan.targets import find_targets
-from duban.workplan.types import Decomposition, TaskInfo
+from duban.workplan.types import Decomposition, DeadlineInfo, TaskInfo
 from duban.workplan.units import suggest, vocabulary_for
 
 SCHEMA = "duban.workplan/1"
@@ -356,7 +356,7 @@ def _section_tasks(
                 # Stop at the cap rather than build (and later store and show) every task.
                 raise too_large(f"超过 {max_tasks:,} 项任务")
             context = theme_words + part_words if not heading else []
-            dl = deadlines[0] if deadlines else None
+            dl = _main_deadline(deadlines)
             out.append(
                 {
                     "id": f"{sec.ordinal}.{part.ordinal if part else 0}.{para.ordinal}.{sent_ordinal}",
@@ -381,15 +381,13 @@ def _section_tasks(
                         }
                         for t in targets
                     ],
-                    "deadline": None
-                    if dl is None
-                    else {
-                        "text": text[dl.start : dl.end],
-                        "date": dl.date.isoformat(),
-                        "kind": dl.kind,
-                        "start": dl.start,
-                        "end": dl.end,
-                    },
+                    "deadline": None if dl is None else _deadline_info(text, dl),
+                    "deadlines": [
+                        {**_deadline_info(text, d), "clause_start": cs, "clause_end": ce}
+                        for d, (cs, ce) in zip(
+                            deadlines, _milestone_spans(norm, s, e, deadlines), strict=True
+                        )
+                    ],
                     "places": [
                         {"name": p.name, "code": p.code, "start": ps, "end": pe}
                         for ps, pe, p in sentence_places
@@ -397,3 +395,46 @@ def _section_tasks(
                     "suggested_units": suggest(words, context),
                 }
             )
+
+
+def _deadline_info(text: str, d: Deadline) -> DeadlineInfo:
+    return {
+        "text": text[d.start : d.end],
+        "date": d.date.isoformat(),
+        "kind": d.kind,
+        "start": d.start,
+        "end": d.end,
+    }
+
+
+def _main_deadline(deadlines: list[Deadline]) -> Deadline | None:
+    """The task's due date: the last "by" date ("上半年完成X，年底前完成Y" is done at the year's
+    end); a task with only "from" dates (7月1日起施行) keeps its first."""
+    for d in reversed(deadlines):
+        if d.kind == "by":
+            return d
+    return deadlines[0] if deadlines else None
+
+
+_CLAUSE_MARK = re.compile(r"[，；：。！？]")
+
+
+def _milestone_spans(norm: str, start: int, end: int, deadlines: list[Deadline]) -> list[tuple[int, int]]:
+    """The part of the sentence each deadline governs: one deadline, the whole sentence; several,
+    from the clause each one opens on to the clause the next one opens on ("上半年完成X，" |
+    "年底前完成Y。")."""
+    if len(deadlines) < 2:
+        return [(start, end)] * len(deadlines)
+    cuts = [start]
+    for d in deadlines[1:]:
+        cut = d.start  # two deadlines in one clause: split at the second
+        for m in _CLAUSE_MARK.finditer(norm, cuts[-1], d.start):
+            cut = m.end()
+        cuts.append(max(cut, cuts[-1]))
+    cuts.append(end)
+    spans = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        while a < b and norm[a] == " ":
+            a += 1
+        spans.append((a, b))
+    return spans

@@ -54,6 +54,13 @@ class DeadlineInfo(TypedDict):
     end: int
 
 
+class MilestoneInfo(DeadlineInfo):
+    """One of a task's deadlines, with the part of the sentence it governs."""
+
+    clause_start: int
+    clause_end: int
+
+
 class PlaceInfo(TypedDict):
     name: str
     code: str
@@ -77,7 +84,8 @@ class TaskInfo(TypedDict):
     end: int
     plan_year: int | None
     targets: list[TargetInfo]
-    deadline: DeadlineInfo | None
+    deadline: DeadlineInfo | None  # the due date: the last "by" deadline (else the first)
+    deadlines: list[MilestoneInfo]  # every deadline in text order ("上半年…，年底前…")
     places: list[PlaceInfo]
     suggested_units: list[SuggestedUnit]
 

@@ -38,6 +38,7 @@ def test_json_contract(seed_path, capsys):
         "plan_year",
         "targets",
         "deadline",
+        "deadlines",
         "places",
         "suggested_units",
     }
@@ -53,6 +54,7 @@ def test_json_contract(seed_path, capsys):
         "end",
     }
     assert set(task["deadline"]) == {"text", "date", "kind", "start", "end"}
+    assert set(task["deadlines"][-1]) == {"text", "date", "kind", "start", "end", "clause_start", "clause_end"}
     placed = next(t for t in data["tasks"] if t["places"])
     assert set(placed["places"][0]) == {"name", "code", "start", "end"}
     suggested = next(t for t in data["tasks"] if t["suggested_units"])
