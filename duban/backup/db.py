@@ -124,6 +124,8 @@ def sqlite_has_data(settings_dict: dict) -> bool:
         return any(
             conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in DATA_TABLES if t in tables
         )
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} is not a usable SQLite database ({exc}); move it away first") from None
     finally:
         conn.close()
 

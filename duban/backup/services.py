@@ -205,6 +205,7 @@ class RestoreResult:
     files_written: int
     files_kept: int
     journal: str
+    pending_migrations: int = 0
 
 
 def _unpacked(source: Path, scratch: Path) -> Path:
@@ -231,6 +232,13 @@ def restore_backup(
         if manifest["database"]["vendor"] != vendor:
             raise BackupError(
                 f"the backup is of a {manifest['database']['vendor']} database; this instance uses {vendor}"
+            )
+        unknown = _unknown_migrations(manifest)
+        if unknown:
+            raise BackupError(
+                "the backup was made by a newer Duban (migrations this version does not have: "
+                + ", ".join(unknown)
+                + "); restore it with that version or a later one"
             )
         connections.close_all()
         if db.has_data(vendor, settings_dict) and not force:
@@ -262,8 +270,30 @@ def restore_backup(
             finally:
                 Path(tmp).unlink(missing_ok=True)
             written += 1
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()  # ids cached from the database this process saw before
     journal = check_restored(manifest, vendor=vendor, settings_dict=settings_dict, database=database)
-    return RestoreResult(manifest, written, kept, journal)
+    return RestoreResult(manifest, written, kept, journal, pending_migrations(database))
+
+
+def _unknown_migrations(manifest: dict[str, Any]) -> list[str]:
+    from django.db.migrations.loader import MigrationLoader
+
+    known = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+    return [
+        f"{app}.{name}"
+        for app, name in sorted(manifest.get("migrations", {}).items())
+        if (app, name) not in known
+    ]
+
+
+def pending_migrations(database: str) -> int:
+    """Migrations this version has that the restored database has not applied yet."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[database])
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def check_restored(manifest: dict[str, Any], *, vendor: str, settings_dict: dict, database: str) -> str:

@@ -65,9 +65,9 @@ def write(digest: str, data: bytes) -> str:
     _lock(digest)
     path = path_for(name)
     try:
-        if path.stat().st_size == len(data):
-            # Reused: make it young again so a cleanup pass leaves it alone while our
-            # transaction is still open, whatever the lock.
+        # Reused only if it really is these bytes: a damaged copy is replaced, not trusted.
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            # Young again, so a cleanup pass leaves it alone while our transaction is open.
             os.utime(path)
             return name
     except FileNotFoundError:

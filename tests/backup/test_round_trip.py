@@ -214,6 +214,11 @@ def test_backup_and_restore_round_trip(story, prov_sup, county_clerk, tmp_path, 
         # And now that it has data, a second restore is refused without --force.
         with pytest.raises(CommandError, match="already has data"):
             call_command("restore", str(out))
+        # --force replaces it all (PostgreSQL: the tables are dropped before pg_restore).
+        stdout = StringIO()
+        call_command("restore", str(out), force=True, stdout=stdout)
+        assert "0 files written, 4 already in place" in stdout.getvalue()
+        assert Event.objects.order_by("-seq").first().seq == manifest["journal_head"]["seq"]
 
 
 def test_a_tar_backup_restores_and_a_tampered_one_restores_nothing(story, tmp_path, settings):
@@ -261,3 +266,17 @@ def test_an_unfinished_backup_is_not_taken_for_one(tmp_path):
     (half / "database.sqlite3").write_bytes(b"")
     with pytest.raises(CommandError, match="manifest.json"):
         call_command("restore", str(half))
+
+
+def test_a_backup_from_a_newer_version_is_refused_before_anything_is_written(db, tmp_path, settings):
+    out = tmp_path / "bk"
+    call_command("backup", str(out), stdout=StringIO())
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["migrations"]["items"] = "9999_from_the_future"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    settings.MEDIA_ROOT = str(tmp_path / "restored-files")
+    with fresh_database(tmp_path) as target:
+        with pytest.raises(CommandError, match="newer Duban.*items.9999_from_the_future"):
+            call_command("restore", str(out))
+        if connection.vendor == "sqlite":
+            assert not Path(target).exists()

@@ -29,6 +29,11 @@ class Command(BaseCommand):
             f"{len(m['counts'])} tables, {result.files_written} files written, "
             f"{result.files_kept} already in place; journal: {result.journal}"
         )
+        if result.pending_migrations:
+            self.stdout.write(
+                f"the backup predates {result.pending_migrations} migration(s) of this version: "
+                "run `duban migrate` (or `duban serve`, which does) before serving"
+            )
         if m.get("missing_files"):
             self.stderr.write(
                 f"warning: {len(m['missing_files'])} file(s) were already missing when the backup was made"
