@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "duban.bulletins",
     "duban.dashboard",
     "duban.demo",
+    "duban.backup",
     "duban.web",
 ]
 
