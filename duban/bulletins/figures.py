@@ -334,8 +334,6 @@ def compute(
     ``use_settled=False`` works every track out from its history."""
     from .models import ClosedTrack
 
-    rules = plain_rules(rules)
-    weights = {k: Decimal(v) for k, v in rules.items()}
     chosen = tracks_in(issuer, scope, period, at)
     per_unit: dict[int, dict] = {}
     items: set[int] = set()
@@ -349,9 +347,29 @@ def compute(
         )
     tracks = list(chosen.values_list("pk", "item_id", "unit_id").order_by("pk"))
     nodes, reviews, exts = histories([t[0] for t in tracks], at)
+    derived = ((item_id, unit_id, nodes[pk], reviews[pk], exts[pk]) for pk, item_id, unit_id in tracks)
+    return figures_of(
+        issuer=issuer,
+        scope=scope,
+        period=period,
+        at=at,
+        rules=rules,
+        tracks=derived,
+        per_unit=per_unit,
+        items=items,
+    )
+
+
+def figures_of(*, issuer, scope, period, at, rules, tracks, per_unit=None, items=None) -> dict:
+    """The bulletin from each track's history — ``tracks`` yields (item id, unit id, nodes,
+    reviews, extensions) — added to counts already summed per unit (the settled rows)."""
+    rules = plain_rules(rules)
+    weights = {k: Decimal(v) for k, v in rules.items()}
+    per_unit = per_unit if per_unit is not None else {}
+    items = items if items is not None else set()
     wd = WorkingDays(period.start - dt.timedelta(days=1))
-    for pk, item_id, unit_id in tracks:
-        f = _track_figures(nodes[pk], reviews[pk], exts[pk], at, wd)
+    for item_id, unit_id, nodes, reviews, exts in tracks:
+        f = _track_figures(nodes, reviews, exts, at, wd)
         acc = per_unit.setdefault(unit_id, dict.fromkeys(COUNTS, 0))
         for k in COUNTS:
             acc[k] += f[k]

@@ -124,7 +124,12 @@ def _node_done(track: Track, kind: str, at: dt.datetime) -> Node | None:
     return node
 
 
-def _create_nodes(track: Track, item: Item, at: dt.datetime) -> None:
+def _node_ref(node: Node) -> list:
+    """A node as the journal keeps it: enough to rebuild a track's clock from the events."""
+    return [node.pk, node.kind, node.seq, node.due_at.isoformat()]
+
+
+def _create_nodes(track: Track, item: Item, at: dt.datetime) -> list[Node]:
     nodes = standard_nodes(at, item.category)
     rows = [
         Node(
@@ -156,7 +161,7 @@ def _create_nodes(track: Track, item: Item, at: dt.datetime) -> None:
                 )
         due = end_of_day(item.final_due)
         rows.append(Node(track=track, kind=NodeKind.RESULT, seq=seq + 1, due_at=due, original_due_at=due))
-    Node.objects.bulk_create(rows)
+    return Node.objects.bulk_create(rows)
 
 
 def _snapshot_item(item: Item) -> dict:
@@ -293,7 +298,7 @@ def open_track(
             )
     except IntegrityError:
         raise InvalidState(f"{unit.name} 已承办该事项", code="already_assigned") from None
-    _create_nodes(track, item, at)
+    nodes = _create_nodes(track, item, at)
     _commit_track(track)
     record(
         actor=actor,
@@ -301,7 +306,14 @@ def open_track(
         item=item,
         track=track,
         obj=track,
-        new={"unit": unit.code, "role": role, "state": track.state, "parent": parent.pk if parent else None},
+        new={
+            "unit": unit.code,
+            "role": role,
+            "state": track.state,
+            "parent": parent.pk if parent else None,
+            "nodes": [_node_ref(n) for n in nodes],
+        },
+        at=at,
     )
     _emit("assigned", actor=actor, track=track, item=item, obj=track)
     return track
@@ -406,7 +418,7 @@ def sign(*, actor, track_id: int, expected_version: int | None = None) -> Track:
     track = _lock_track(actor, track_id, expected_version)
     rules.require(actor, track, "sign")
     at = now()
-    _node_done(track, NodeKind.SIGN, at)
+    node = _node_done(track, NodeKind.SIGN, at)
     _commit_track(track, state=TrackState.SIGNED, signed_at=at, signed_by=actor)
     record(
         actor=actor,
@@ -416,6 +428,8 @@ def sign(*, actor, track_id: int, expected_version: int | None = None) -> Track:
         obj=track,
         old={"state": TrackState.ASSIGNED},
         new={"state": TrackState.SIGNED},
+        payload={"node": node.pk} if node else None,
+        at=at,
     )
     _emit("signed", actor=actor, track=track, obj=track)
     return track
@@ -500,9 +514,11 @@ def file_report(
         payload={
             "attachments": names,
             "late": late,
+            "node": node.pk if node else None,
             "node_due": node.due_at.isoformat() if node else None,
             "secrecy": secrecy,
         },
+        at=at,
     )
     _emit(f"report.{kind}", actor=actor, track=track, obj=report)
     return report
@@ -528,7 +544,7 @@ def return_track(
     due_day = add_working_days(today, days)
     due = end_of_day(due_day)
     last_seq = track.nodes.order_by("-seq").values_list("seq", flat=True).first() or 0
-    Node.objects.create(
+    node = Node.objects.create(
         track=track,
         kind=NodeKind.RESULT,
         seq=last_seq + 1,
@@ -547,8 +563,9 @@ def return_track(
         track=track,
         obj=track,
         old={"state": TrackState.REQUESTED},
-        new={"state": TrackState.RETURNED, "result_due": due.isoformat()},
+        new={"state": TrackState.RETURNED, "result_due": due.isoformat(), "result_node": _node_ref(node)},
         payload={"reason": reason},
+        at=at,
     )
     _emit("returned", actor=actor, track=track, obj=track)
     return track
@@ -584,6 +601,7 @@ def close_track(
         obj=track,
         old={"state": TrackState.REQUESTED},
         new={"state": TrackState.CLOSED, "rating": rating},
+        at=at,
     )
     _emit("closed", actor=actor, track=track, obj=track)
     return track
@@ -620,7 +638,8 @@ def request_extension(
         track=track,
         obj=ext,
         new={"node": node.kind, "due": node.due_at.isoformat(), "proposed": proposed_due.isoformat()},
-        payload={"reason": ext.reason},
+        payload={"reason": ext.reason, "node_id": node.pk},
+        at=at,
     )
     _emit("extension.requested", actor=actor, track=track, obj=ext)
     return ext
@@ -667,7 +686,8 @@ def decide_extension(
         obj=ext,
         old={"node": node.kind, "due": old_due.isoformat()},
         new={"node": node.kind, "due": (new_due or old_due).isoformat()},
-        payload={"note": ext.decision_note},
+        payload={"note": ext.decision_note, "node_id": node.pk},
+        at=at,
     )
     _emit("extension.decided", actor=actor, track=track, obj=ext)
     return ext

@@ -1,5 +1,6 @@
 """The settled rows of closed tracks (``ClosedTrack``) agree with the tracks' histories after
-random histories, a bulletin's figures are the same read with or without them at any moment, and
+random histories, a bulletin's figures are the same read with or without them (and replayed from
+the journal) at any moment, and
 ``duban check-bulletins`` finds and fixes a row that does not agree."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from duban.bulletins import figures, periods, rollup
+from duban.bulletins import figures, periods, replay, rollup
 from duban.bulletins.models import ClosedTrack
 from duban.core.clock import SHANGHAI, travel_to
 from duban.items import services
@@ -80,7 +81,12 @@ def people(shanxi):
 
 def both(sup, period, at) -> tuple[dict, dict]:
     args = {"issuer": sup.unit, "scope": sup.unit, "period": period, "at": at, "rules": None}
-    return figures.compute(**args), figures.compute(**args, use_settled=False)
+    fast, slow = figures.compute(**args), figures.compute(**args, use_settled=False)
+    journal = replay.compute(**args)
+    assert {k: journal[k] for k in ("rows", "totals", "named")} == {
+        k: slow[k] for k in ("rows", "totals", "named")
+    }
+    return fast, slow
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
