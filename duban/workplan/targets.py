@@ -242,12 +242,67 @@ def find_targets(norm: str, start: int, end: int) -> list[Target]:
         prev_end = consumed
         prev_word_cmp = word_cmp
         pos = max(pos, consumed)
+    out = _respectively(norm, start, out)
     taken = [(t.start, t.end) for t in out]
     for special in _special_targets(norm, start, end):
         if not any(a < special.end and special.start < b for a, b in taken):
             out.append(special)
     out.sort(key=lambda t: t.start)
     return out
+
+
+_JOINER = re.compile(r"[和及与、]")
+_GROWTH_SUFFIX = "增速"
+# 城乡居民收入 is the statistics' two indicators, by their names.
+_URBAN_RURAL_INCOME = frozenset(["居民收入", "居民人均收入", "居民人均可支配收入"])
+
+
+def _respectively(norm: str, lo: int, found: list[Target]) -> list[Target]:
+    """ "城乡居民收入分别增长8%和8%以上", "城镇调查失业率和登记失业率分别控制在5.5%和4.5%以内":
+    the values of one clause joined by 分别 label one indicator each, in order."""
+    out: list[Target] = []
+    i = 0
+    while i < len(found):
+        j = i + 1
+        while j < len(found) and found[j].start == found[i].start:
+            j += 1
+        group = found[i:j]
+        labels = None
+        s0 = group[0].start
+        # A clause cut at 、 holds only the last names of a longer list (粮食、棉花和油料…).
+        listed_before = s0 > lo and norm[s0 - 1] == "、"
+        if len(group) >= 2 and "分别" in group[0].text and not listed_before:
+            labels = _split_indicator(group[0].indicator, len(group))
+        if labels is None:
+            out.extend(group)
+        else:
+            out.extend(replace(t, indicator=label) for t, label in zip(group, labels, strict=True))
+        i = j
+    return out
+
+
+def _split_indicator(name: str, n: int) -> list[str] | None:
+    suffix = _GROWTH_SUFFIX if name.endswith(_GROWTH_SUFFIX) else ""
+    base = name[: len(name) - len(suffix)]
+    if n == 2 and base.startswith("城乡") and len(base) > 2:
+        rest = base[2:]
+        if rest in _URBAN_RURAL_INCOME:
+            return ["城镇居民人均可支配收入" + suffix, "农村居民人均可支配收入" + suffix]
+        return ["城镇" + rest + suffix, "农村" + rest + suffix]
+    parts = _JOINER.split(base)
+    if len(parts) != n or not all(parts):
+        return None
+    first, last = parts[0], parts[-1]
+    heads = parts[:-1]
+    if all(len(h) <= 2 for h in heads) and len(last) > len(first) + 2:
+        # 城镇和农村居民人均可支配收入: the short heads share the last item's tail.
+        tail = last[len(first) :]
+        parts = [h + tail for h in heads] + [last]
+    elif "人均" in last and not any("人均" in h for h in heads):
+        # 居民医保和基本公共卫生服务经费人均财政补助标准: a per-head standard of each.
+        tail = last[last.index("人均") :]
+        parts = [h + tail for h in heads] + [last]
+    return [p + suffix for p in parts]
 
 
 # Targets written without digits: 百分之五, 三分之一, 翻一番 / 倍增, 进入全国前十.

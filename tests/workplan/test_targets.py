@@ -101,7 +101,48 @@ def test_a_list_sharing_one_verb_gives_one_target_per_number():
 def test_shared_indicator_with_two_values():
     found = targets("城镇和农村居民人均可支配收入分别增长6%和7%以上。")
     assert [(t.value, t.comparator) for t in found] == [(6, "="), (7, ">=")]
-    assert found[1].indicator.startswith("城镇和农村居民人均可支配收入")
+    # 分别: each value labels one of the indicators the clause joins.
+    assert [t.indicator for t in found] == ["城镇居民人均可支配收入增速", "农村居民人均可支配收入增速"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "城乡居民收入分别增长8%和8%以上。",
+            [("城镇居民人均可支配收入增速", 8, "="), ("农村居民人均可支配收入增速", 8, ">=")],
+        ),
+        (
+            "城镇调查失业率和登记失业率分别控制在5.5%和4.5%以内。",
+            [("城镇调查失业率", 5.5, "<="), ("登记失业率", 4.5, "<=")],
+        ),
+        (
+            "森林覆盖率和草原综合植被盖度分别达到25%和45%。",
+            [("森林覆盖率", 25, "="), ("草原综合植被盖度", 45, "=")],
+        ),
+        (
+            "新增高新技术企业和科技型中小企业分别超过1000家和2000家。",
+            [("高新技术企业", 1000, ">="), ("科技型中小企业", 2000, ">=")],
+        ),
+        (
+            "居民医保和基本公共卫生服务经费人均财政补助标准分别再提高30元和5元。",
+            [("居民医保人均财政补助标准", 30, "="), ("基本公共卫生服务经费人均财政补助标准", 5, "=")],
+        ),
+        # Without 分别 the value stays on the one indicator; a list longer than the clause (cut
+        # at 、) or than the values is left as written.
+        ("城乡居民收入增长8%。", [("城乡居民收入增速", 8, "=")]),
+        (
+            "粮食、棉花和油料产量分别达到7亿吨和600万吨。",
+            [("棉花和油料产量", 7e8, "="), ("棉花和油料产量", 6e6, "=")],
+        ),
+        (
+            "科技、教育和文化支出分别增长5%和6%。",
+            [("教育和文化支出增速", 5, "="), ("教育和文化支出增速", 6, "=")],
+        ),
+    ],
+)
+def test_respectively_labels_each_value(text, expected):
+    assert [(t.indicator, t.value, t.comparator) for t in targets(text)] == expected
 
 
 def test_implied_people_unit_for_a_bare_wan_count():
