@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from duban.core.clock import now
+from duban.core.errors import InvalidState
 
 from . import keys
 from .models import Checkpoint, Event, Head
@@ -207,8 +208,6 @@ def take_checkpoint(*, actor=None) -> Checkpoint:
     with transaction.atomic():
         head, _ = Head.objects.select_for_update().get_or_create(id=1)
         if head.seq == 0:
-            from duban.core.errors import InvalidState
-
             raise InvalidState("日志还是空的，没有可以签署的链头。", code="journal_empty")
         key = _writing_key(head)
         at = now().replace(microsecond=0)

@@ -302,11 +302,10 @@ def test_a_rewind_that_leaves_the_stored_checkpoint_is_caught_without_the_line(c
 def test_truncating_the_journal_after_a_checkpoint_is_detected(closed, clock):
     line = Anchor.of(take_checkpoint(actor=None)).line
     more_events(2, clock)
-    if connection.vendor == "postgresql":
-        run("TRUNCATE journal_event, journal_checkpoint")
-    else:
-        run("DELETE FROM journal_event")
-        run("DELETE FROM journal_checkpoint")
+    # DELETE rather than TRUNCATE: PostgreSQL refuses TRUNCATE inside the test's transaction
+    # while deferred foreign-key checks are pending; the result is the same empty table.
+    run("DELETE FROM journal_event")
+    run("DELETE FROM journal_checkpoint")
     run("UPDATE journal_head SET seq = 0, hash = %s, key_seal = '' WHERE id = 1", "0" * 64)
     out, _ = output("verify_journal")
     assert out.startswith("OK: 0 events")  # an empty journal is a fresh one...
