@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from duban.core import classified
 from duban.core.clock import local_today, now
 from duban.core.errors import DubanError, Forbidden, InvalidInput, InvalidState, NotFound
 from duban.items import services as item_services
@@ -134,19 +135,35 @@ def set_vocabulary(*, actor, unit: OrgUnit, keywords: str) -> UnitVocabulary | N
     return row
 
 
-def _parse(data: bytes, *, name: str | None, year: int | None, issuer: OrgUnit) -> dict:
-    import duban.workplan as workplan
+def limits():
+    """The caps on one report, from settings (see duban.workplan.decode.Limits)."""
+    from duban.workplan.decode import Limits
 
+    return Limits(
+        max_chars=settings.DUBAN_REPORT_MAX_CHARS,
+        max_lines=settings.DUBAN_REPORT_MAX_LINES,
+        max_tasks=settings.DUBAN_REPORT_MAX_TASKS,
+        max_unzipped=settings.DUBAN_REPORT_MAX_UNZIPPED_BYTES,
+    )
+
+
+def _parse(data: bytes, *, name: str | None, year: int | None, issuer: OrgUnit) -> dict:
+    """Decode, check for classification markings, decompose: all before any write, and all
+    bounded by ``limits()`` so a report built to expand is refused in well under a second."""
+    from duban.workplan import ParseError
+    from duban.workplan.decode import decode
+    from duban.workplan.pipeline import decompose_text
+
+    caps = limits()
     try:
-        return workplan.decompose(
-            data,
-            name=name,
-            year=year,
-            max_bytes=settings.DUBAN_MAX_REPORT_BYTES,
-            gazetteer=gazetteer(),
-            vocabulary=vocabulary_for(issuer),
+        decoded = decode(data, name=name, max_bytes=settings.DUBAN_MAX_REPORT_BYTES, limits=caps)
+        found = classified.find_marking(decoded.text, settings.DUBAN_CLASSIFIED_MARKINGS)
+        if found is not None:
+            raise ReportRejected(classified.refusal_message(found, "报告"), code="classified", marking=found)
+        return decompose_text(
+            decoded, year=year, limits=caps, gazetteer=gazetteer(), vocabulary=vocabulary_for(issuer)
         )
-    except workplan.ParseError as exc:
+    except ParseError as exc:
         raise ReportRejected(exc.message, code=f"bad_report.{exc.code}") from None
 
 
@@ -302,9 +319,12 @@ def import_report(
     existing = Plan.objects.filter(issuer_unit=issuer, sha256=digest).first()
     if existing is not None:
         return existing, False
+    plan, rows = _new_plan(actor, issuer, name, digest, text, parsed)
     try:
+        # The write is short: everything was parsed and built above, so the transaction (and on
+        # SQLite the database's one write lock) lasts only for the inserts themselves.
         with transaction.atomic():
-            plan = _create_plan(actor, issuer, name, digest, text, parsed)
+            _save_plan(actor, plan, rows)
     except IntegrityError:
         # Someone imported the same report a moment ago: theirs is the plan.
         existing = Plan.objects.filter(issuer_unit=issuer, sha256=digest).first()
@@ -314,9 +334,12 @@ def import_report(
     return plan, True
 
 
-def _create_plan(actor, issuer: OrgUnit, name: str, digest: str, text: str, parsed: dict) -> Plan:
+def _new_plan(
+    actor, issuer: OrgUnit, name: str, digest: str, text: str, parsed: dict
+) -> tuple[Plan, list[PlanTask]]:
+    """The plan and its task rows, built in memory (only reads: units, vocabulary)."""
     source = parsed.get("source") or {}
-    plan = Plan.objects.create(
+    plan = Plan(
         issuer_unit=issuer,
         issuer_path=issuer.path,
         name=name,
@@ -330,22 +353,36 @@ def _create_plan(actor, issuer: OrgUnit, name: str, digest: str, text: str, pars
         created_at=now(),
     )
     rows = _task_rows(plan, parsed)
-    PlanTask.objects.bulk_create(rows)
     if not rows:
         raise ReportRejected("未能从报告中识别出工作任务，请确认上传的是政府工作报告全文", code="no_tasks")
+    return plan, rows
+
+
+def _save_plan(actor, plan: Plan, rows: list[PlanTask]) -> None:
+    plan.save()
+    for row in rows:
+        row.plan = plan
+    PlanTask.objects.bulk_create(rows)
     record(
         actor=actor,
         action="plan.import",
         obj=plan,
         new={
-            "issuer": issuer.code,
-            "name": name,
-            "sha256": digest,
+            "issuer": plan.issuer_unit.code,
+            "name": plan.name,
+            "sha256": plan.sha256,
             "tasks": len(rows),
             "plan_year": plan.plan_year,
         },
+        # The text was checked for classification markings before anything was written.
+        payload={
+            "secrecy": {
+                "checked": ["text"],
+                "markings": list(settings.DUBAN_CLASSIFIED_MARKINGS),
+                "found": None,
+            }
+        },
     )
-    return plan
 
 
 MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -84,8 +84,9 @@ def short_lines(lines: int = 25_000) -> bytes:
 
 
 def many_tasks(tasks: int = 10_000) -> bytes:
-    """A well-formed plan section with ``tasks`` numbered commitments: few characters and
-    lines, but every line is a task."""
+    """A well-formed plan section of ``tasks`` numbered lines, each one or two commitments
+    (a numbered line's first sentence is its heading below 100): few characters and lines, but
+    thousands of tasks (10,000 lines make about 19,900)."""
     head = "2021年政府工作报告\n一、过去一年工作回顾\n过去一年，我们完成了各项任务。\n二、2021年工作安排\n"
     body = "".join(f"{i}.推进第{i}号项目。年内开工第{i}批。\n" for i in range(1, tasks + 1))
     return (head + body).encode("utf-8")
