@@ -8,8 +8,10 @@ the items' tables were changed behind the services' back, which the journal does
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from duban.bulletins import figures, periods, replay
 from duban.bulletins.models import Bulletin
@@ -78,6 +80,12 @@ def test_the_journal_keeps_its_numbers_when_the_tables_are_changed(published, st
     assert from_tables["rows"] != b.data["rows"]
     again = from_journal(b)
     assert {k: again[k] for k in FIGURES} == {k: b.data[k] for k in FIGURES}
+    # The check command: the tables now disagree with the bulletin, the journal does not.
+    with pytest.raises(CommandError) as refused:
+        call_command("check_bulletins", "--journal", stdout=(out := io.StringIO()))
+    assert "1 of 1 bulletins recompute differently" in str(refused.value)
+    assert "replay from the journal differently" not in str(refused.value)
+    assert "1 replayed from the journal to their stored figures" in out.getvalue()
 
 
 def test_calendar_moves_and_extensions_replay_like_the_tables(prov_sup, clerks, admin_user):

@@ -17,8 +17,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--fix", action="store_true", help="rewrite the settled rows of closed tracks")
+        parser.add_argument(
+            "--journal",
+            action="store_true",
+            help="also replay every published bulletin from the journal's events (reads the whole journal)",
+        )
 
-    def handle(self, *args, fix: bool = False, **options):
+    def handle(self, *args, fix: bool = False, journal: bool = False, **options):
         problems = []
         diffs = rollup.differences()
         for pk, have, want in diffs[:20]:
@@ -40,5 +45,14 @@ class Command(BaseCommand):
             problems.append(f"{len(wrong)} of {checked} bulletins recompute differently: {names}")
         else:
             self.stdout.write(f"bulletins: {checked} checked, every one recomputes to its stored figures")
+        if journal:
+            checked, wrong = selectors.recheck_bulletins(from_journal=True)
+            if wrong:
+                names = "; ".join(f"{pk} {title}" for pk, title in wrong[:20])
+                problems.append(
+                    f"{len(wrong)} of {checked} bulletins replay from the journal differently: {names}"
+                )
+            else:
+                self.stdout.write(f"bulletins: {checked} replayed from the journal to their stored figures")
         if problems:
             raise CommandError("; ".join(problems))
