@@ -1227,10 +1227,14 @@ def main(argv: list[str] | None = None) -> int:
         gen.targets()
     gen.write_journal()
     gen.finish()
-    # The dashboard's stored roll-up, as the services would have kept it closing each track.
+    # The stored roll-ups, as the services would have kept them closing each track: the
+    # dashboard's closed counts and the bulletins' settled rows.
+    from duban.bulletins import rollup as settled
     from duban.dashboard import rollup
 
     rollup.rebuild()
+    _log("settling closed tracks for bulletins")
+    settled.rebuild()
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")

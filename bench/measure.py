@@ -178,6 +178,33 @@ def _worker(args: argparse.Namespace) -> dict:
 
         return dsel.dashboard(prov_leader, city)
 
+    # -- 通报: the last full quarter's preview, and the year's .docx ----------------------------
+    from duban.bulletins import periods as bperiods
+    from duban.bulletins import render as brender
+    from duban.bulletins import selectors as bsel
+    from duban.core.clock import local_today
+
+    today = local_today()
+    q = (today.month - 1) // 3  # the quarter before this one (0: last year's fourth)
+    last_quarter = {"year": today.year if q else today.year - 1, "quarter": q or 4}
+    quarter = bperiods.parse("quarter", **last_quarter)
+    year = bperiods.parse("year", year=today.year)
+
+    def op_bulletin_quarter():
+        return bsel.preview(prov_sup, period=quarter)
+
+    def op_bulletin_docx_year():
+        # What publishing the province's year and downloading it costs, without the write.
+        from duban.core.clock import now as clock_now
+
+        data = bsel.preview(prov_sup, period=year)
+        data.update(
+            number=f"〔{today.year}〕X号",
+            published_at=clock_now().isoformat(),
+            date_label=bperiods.cn_date(today),
+        )
+        return brender.docx_bytes(data)
+
     def op_report():
         tid = report_tracks[counter["report"] % len(report_tracks)]
         counter["report"] += 1
@@ -243,6 +270,8 @@ def _worker(args: argparse.Namespace) -> dict:
         "sel:workbench": op_workbench,
         "sel:dashboard_prov": op_dashboard_prov,
         "sel:dashboard_city": op_dashboard_city,
+        "sel:bulletin_quarter": op_bulletin_quarter,
+        "doc:bulletin_docx_year": op_bulletin_docx_year,
         "svc:report": op_report,
     }
     if not report_tracks:
@@ -296,6 +325,11 @@ def _worker(args: argparse.Namespace) -> dict:
                     "http:list_cat": get("sup", "/items/?category=major"),
                     "http:board_sup": get("sup", "/board/"),
                     "http:board_lead": get("lead", "/board/"),
+                    "http:bulletin_quarter": get(
+                        "sup",
+                        f"/bulletins/new/?kind=quarter&year={last_quarter['year']}"
+                        f"&quarter={last_quarter['quarter']}&preview=1",
+                    ),
                 }
             )
             if _has_url("dashboard:home"):
