@@ -203,6 +203,12 @@ def external_id(sha256: str, start: int, end: int) -> str:
     return f"wr:{sha256[:32]}:{start}-{end}"
 
 
+def _deadline_text(task: dict) -> str:
+    """Every deadline's words ("上半年；年底前"); the due date is the main one's."""
+    words = [d.get("text") or "" for d in task.get("deadlines") or []]
+    return "；".join(dict.fromkeys(w for w in words if w)) or (task.get("deadline") or {}).get("text") or ""
+
+
 def _due(deadline: dict | None) -> dt.date | None:
     if not deadline or not deadline.get("date"):
         return None
@@ -264,7 +270,7 @@ def _task_rows(plan: Plan, parsed: dict) -> list[PlanTask]:
                 start=start,
                 end=end,
                 targets=[with_terms(x) for x in t.get("targets") or []],
-                deadline_text=((t.get("deadline") or {}).get("text") or "")[:100],
+                deadline_text=_deadline_text(t)[:100],
                 # No deadline in the text: the end of the task's own plan year (a 十四五 goal
                 # is due at the end of 2025, not of the report's year).
                 due=_due(t.get("deadline")) or _year_end(t.get("plan_year")),
@@ -901,8 +907,10 @@ def set_due(*, actor, plan_id: int, task_ids: Sequence[int], due) -> list[PlanTa
 
 
 def title_for(task: PlanTask) -> str:
-    text = " ".join(task.text.split())
-    return text if len(text) <= 200 else text[:199] + "…"
+    """The item's title: the commitment's action and object (the full text is the body)."""
+    from duban.workplan.titles import short_title
+
+    return short_title(task.text, task.theme) or " ".join(task.text.split())[:200]
 
 
 def body_for(task: PlanTask, plan: Plan) -> str:

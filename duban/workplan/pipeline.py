@@ -23,7 +23,8 @@ from duban.workplan.numbers import five_year_plan_end
 from duban.workplan.places import gazetteer_for
 from duban.workplan.structure import Section, Structure, parse_structure, sentences, whole_text_plan
 from duban.workplan.targets import find_targets
-from duban.workplan.types import Decomposition, DeadlineInfo, TaskInfo
+from duban.workplan.titles import short_title
+from duban.workplan.types import DeadlineInfo, Decomposition, TaskInfo
 from duban.workplan.units import suggest, vocabulary_for
 
 SCHEMA = "duban.workplan/1"
@@ -363,6 +364,7 @@ def _section_tasks(
                     "section": sec.number,
                     "part": part.number if part else "",
                     "theme": theme_text,
+                    "short_title": short_title(text[s:e], theme_text),
                     "text": text[s:e],
                     "start": s,
                     "end": e,

@@ -79,6 +79,7 @@ class TaskInfo(TypedDict):
     section: str
     part: str
     theme: str
+    short_title: str  # the action and object, at most 30 characters (titles.short_title)
     text: str
     start: int
     end: int

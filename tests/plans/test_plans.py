@@ -235,6 +235,10 @@ def test_batch_assign_ten_tasks(plan, prov_sup):
         assert item.category == Category.CONTINUOUS and item.final_due == (task.due or dt.date(2021, 12, 31))
         assert item.progress_days and all(d.endswith("-25") for d in item.progress_days)
         assert item.external_id == services.external_id(plan.sha256, task.start, task.end)
+        # A short title from the commitment's words; the full sentence is the body.
+        assert 2 <= len(item.title) <= 30
+        assert all(piece in " ".join(task.text.split()) for piece in item.title.split("等"))
+        assert item.body.startswith(task.text)
         assert item.source_ref == {
             "plan": plan.pk,
             "task": task.task_id,

@@ -32,6 +32,7 @@ def test_json_contract(seed_path, capsys):
         "section",
         "part",
         "theme",
+        "short_title",
         "text",
         "start",
         "end",

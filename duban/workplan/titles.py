@@ -1,0 +1,171 @@
+"""A short title for a task: its action and object, drawn from the commitment's own words.
+
+"推进“证照分离”改革全覆盖，新设企业“一天办结”。" → "推进“证照分离”改革全覆盖".  The title is the
+first clause that commits to something (a framing clause such as "到“十四五”末，" or "同时，"
+is passed over), without a pronoun subject (我省将…), shortened at a boundary the text itself
+marks — a clause end, an enumeration comma, a conjunction, a quotation — so no word is cut in
+half; a long list keeps its first item and its noun ("建设杂粮、…、淡水鱼等特优种养基地" →
+"建设杂粮等特优种养基地").  No trailing punctuation, quotes balanced, at most ``MAX_TITLE``
+characters.  The full sentence stays the item's body.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_TITLE = 30  # a hard limit
+GOOD_TITLE = 24  # what a shortened title aims for
+MIN_TITLE = 6  # a shorter cut says too little; a longer boundary is looked for
+
+_CLAUSE_SPLIT = re.compile(r"[，；：。！？,;:!?]")
+_LEADING_MARK = re.compile(
+    r"^\s*(?:（[一二三四五六七八九十\d]{1,3}）|[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[.、](?!\d)|[一二三四五六七八九十]是)\s*"
+)
+# A clause that frames the commitment rather than states it.
+_FRAME = re.compile(
+    r"^(?:到|至|在|经过|按照|围绕|通过|对照|对于|为此|为了|同时|此外|其中|另外|今年|明年|全年|当前|目前|下一步"
+    r"|届时|(?:19|20)\d\d年|“?十[一二三四五六七八九]?五”?"
+    r"|以\S{1,20}为(?:导向|重点|牵引|抓手|主线|核心|目标|引领|支撑|载体|突破口))"
+)
+# A pronoun subject and a modal before the action (我省将加快…, 我们要…).
+_SUBJECT = re.compile(
+    r"^(?:我们|我省|我市|我区|我县|全省|全市|全区|全县|各级政府|政府)?(?:要|将|须|必须|需要|还要|将要)(?=\S{4})"
+)
+_TRAILING = "，。；：！？、,.;:!? 　"
+# Characters that begin a word where the text marks a boundary: a cut goes right before them.
+_CONNECTIVES = "和与及并"
+# Two-character words that end in a connective: cutting before their second character would
+# split them (参与, 涉及, 共和).
+_NOT_CUT = frozenset(
+    "参与 给与 涉及 普及 以及 危及 顾及 波及 共和 温和 总和 缓和 饱和 调和 并非 合并 兼并 吞并".split()
+)
+
+
+def short_title(text: str, theme: str = "") -> str:
+    """The task's title, at most ``MAX_TITLE`` characters; ``theme`` (the paragraph's heading
+    sentence) is the fallback when the commitment itself offers no boundary."""
+    body = " ".join(text.split())
+    body = _LEADING_MARK.sub("", body)
+    clauses = [c.strip() for c in _split_clauses(body) if c.strip()]
+    if not clauses:
+        return _tidy(body[:MAX_TITLE])
+    k = 0
+    while k < len(clauses) - 1 and (_FRAME.match(clauses[k]) and len(clauses[k]) <= 16):
+        k += 1
+    clause = _SUBJECT.sub("", clauses[k])
+    if len(clause) > GOOD_TITLE:
+        clause = _elide_list(clause)
+    if len(clause) <= GOOD_TITLE or (len(clause) <= MAX_TITLE and not _inner_boundary(clause)):
+        return _tidy(clause)
+    cut = _boundary(clause)
+    if cut is not None:
+        return _tidy(clause[:cut])
+    t = _tidy(theme)
+    if t and len(t) <= MAX_TITLE:
+        return t
+    # Last resort: before a 的 (a word of its own), else the limit.
+    de = clause.rfind("的", MIN_TITLE, MAX_TITLE + 1)
+    while de > 0 and clause[de - 1 : de + 1] == "目的":
+        de = clause.rfind("的", MIN_TITLE, de)
+    return _tidy(_balanced(clause[: de if de > 0 else MAX_TITLE]))
+
+
+def _split_clauses(body: str) -> list[str]:
+    """Clauses, without splitting inside quotation marks (“坚持‘三对’，…”)."""
+    if "“" not in body and "「" not in body and "『" not in body:
+        return _CLAUSE_SPLIT.split(body)
+    out: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(body):
+        if ch in "“「『":
+            depth += 1
+        elif ch in "”」』" and depth:
+            depth -= 1
+        elif depth == 0 and _CLAUSE_SPLIT.match(ch):
+            out.append(body[start:i])
+            start = i + 1
+    out.append(body[start:])
+    return out
+
+
+def _elide_list(clause: str) -> str:
+    """ "建设杂粮、中药材、…、淡水鱼等特优种养基地" → "建设杂粮等特优种养基地"."""
+    first = _outside_quotes_index(clause, "、")
+    if first < 0:
+        return clause
+    etc = clause.find("等", first)
+    if etc < 0 or "、" in clause[etc:]:
+        return clause
+    short = clause[:first] + clause[etc:]
+    return short if len(short) >= MIN_TITLE else clause
+
+
+def _outside_quotes_index(s: str, ch: str) -> int:
+    depth = 0
+    for i, c in enumerate(s):
+        if c == "“":
+            depth += 1
+        elif c == "”" and depth:
+            depth -= 1
+        elif c == ch and depth == 0:
+            return i
+    return -1
+
+
+def _cuts(clause: str) -> list[int]:
+    """Positions where the clause may be cut without splitting a word or a quotation."""
+    out: list[int] = []
+    depth = 0
+    for i, ch in enumerate(clause):
+        if ch == "“":
+            if depth == 0 and i:
+                out.append(i)
+            depth += 1
+            continue
+        if ch == "”" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append(i + 1)
+            continue
+        if depth:
+            continue
+        if ch == "、":
+            out.append(i)
+        elif ch in _CONNECTIVES and i and clause[i - 1 : i + 1] not in _NOT_CUT:
+            if i + 1 < len(clause) and clause[i : i + 2] not in _NOT_CUT:
+                out.append(i)
+    return out
+
+
+def _inner_boundary(clause: str) -> bool:
+    return any(MIN_TITLE <= c <= GOOD_TITLE for c in _cuts(clause))
+
+
+def _boundary(clause: str) -> int | None:
+    fits = [c for c in _cuts(clause) if MIN_TITLE <= c <= GOOD_TITLE]
+    if fits:
+        return max(fits)
+    longer = [c for c in _cuts(clause) if GOOD_TITLE < c <= MAX_TITLE]
+    return min(longer) if longer else None
+
+
+def _balanced(s: str) -> str:
+    """Drop an opened quotation that the cut left unclosed."""
+    depth = 0
+    last_open = -1
+    for i, ch in enumerate(s):
+        if ch == "“":
+            if depth == 0:
+                last_open = i
+            depth += 1
+        elif ch == "”" and depth:
+            depth -= 1
+    return s[:last_open] if depth and last_open >= MIN_TITLE else s
+
+
+def _tidy(s: str) -> str:
+    s = s.strip().rstrip(_TRAILING).strip()
+    while s and s[-1] in _TRAILING:
+        s = s[:-1]
+    return s
