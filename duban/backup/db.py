@@ -9,6 +9,7 @@ Triggers (the journal's append-only ones) are part of the schema and travel with
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -140,6 +141,8 @@ def sqlite_restore(dump: Path, settings_dict: dict) -> None:
     try:
         src.backup(dst)
         dst.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error as exc:
+        raise BackupError(f"copying the database into {target} failed, nothing was changed: {exc}") from None
     finally:
         dst.close()
         src.close()
@@ -275,46 +278,73 @@ def pg_has_data(settings_dict: dict) -> bool:
         conn.close()
 
 
-def _pg_clear(settings_dict: dict) -> None:
-    """Drop what Duban's migrations made in the target schema, so pg_restore starts from empty
-    (a database someone already migrated has the tables, just no rows)."""
+def _pg_clear_sql(settings_dict: dict, tables: list[str]) -> str:
+    """SQL dropping what an earlier migrate or restore made of the backup's own tables (a
+    database someone already migrated has them, just no rows) and Duban's trigger functions.
+    Tables the backup does not have are left alone."""
     conn = _pg_connect(settings_dict)
     try:
-        with conn.transaction():
-            cur = conn.cursor()
-            tables = _pg_tables(cur)
-            if tables:
-                cur.execute("DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
-            cur.execute(
-                "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"
-            )
-            sequences = [r[0] for r in cur.fetchall()]
-            if sequences:
-                cur.execute("DROP SEQUENCE " + ", ".join(f'"{s}"' for s in sequences) + " CASCADE")
-            cur.execute(
-                "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                "WHERE n.nspname = current_schema() AND p.proname LIKE 'duban\\_%'"
-            )
-            for (signature,) in cur.fetchall():
-                cur.execute(f"DROP FUNCTION IF EXISTS {signature} CASCADE")
+        cur = conn.cursor()
+        present = [t for t in _pg_tables(cur) if t in set(tables)]
+        cur.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = current_schema() AND p.proname LIKE 'duban\\_%'"
+        )
+        functions = [r[0] for r in cur.fetchall()]
+        conn.rollback()
     finally:
         conn.close()
+    sql = []
+    if present:
+        # Sequences of identity and serial columns belong to their tables and go with them.
+        sql.append("DROP TABLE " + ", ".join(f'"{t}"' for t in present) + " CASCADE;")
+    sql += [f"DROP FUNCTION IF EXISTS {f} CASCADE;" for f in functions]
+    return "\n".join(sql) + "\n"
 
 
-def pg_restore(dump: Path, settings_dict: dict) -> None:
-    _pg_clear(settings_dict)
-    _run(
-        [
-            pg_tool("pg_restore"),
-            "--no-owner",
-            "--no-privileges",
-            "--exit-on-error",
-            "--single-transaction",
-            f"--dbname={settings_dict.get('NAME')}",
-            str(dump),
-        ],
-        _pg_env(settings_dict),
+def pg_restore(dump: Path, settings_dict: dict, tables: list[str]) -> None:
+    """Clear and load in one transaction: pg_restore writes the dump as SQL, psql runs it after
+    the DROPs with --single-transaction, so a failure leaves the target as it was."""
+    env = _pg_env(settings_dict)
+    clear = _pg_clear_sql(settings_dict, tables)
+    script = subprocess.Popen(
+        [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "-f", "-", str(dump)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
+    psql = subprocess.Popen(
+        [pg_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert script.stdout is not None and psql.stdin is not None
+    script_err = ""
+    try:
+        psql.stdin.write(clear.encode())
+        shutil.copyfileobj(script.stdout, psql.stdin, 1024 * 1024)
+        script_err = script.stderr.read().decode(errors="replace") if script.stderr else ""
+        if script.wait() != 0:
+            # A dump pg_restore could not read (or only partly): make psql's transaction fail so
+            # the DROPs above are rolled back with whatever got through.
+            psql.stdin.write(b"\n;\nDO $$ BEGIN RAISE EXCEPTION 'pg_restore failed'; END $$;\n")
+    except BrokenPipeError:
+        pass  # psql stopped at an error: its stderr says which
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            psql.stdin.close()
+        script.stdout.close()
+    script.wait()
+    psql_err = psql.stderr.read().decode(errors="replace") if psql.stderr else ""
+    psql.wait()
+    if script.returncode != 0:
+        raise BackupError(f"pg_restore failed (exit {script.returncode}): {script_err.strip()[-2000:]}")
+    if psql.returncode != 0:
+        raise BackupError(
+            f"loading the dump failed, nothing was changed (psql exit {psql.returncode}): {psql_err.strip()[-2000:]}"
+        )
 
 
 def pg_snapshot(settings_dict: dict) -> Snapshot:
@@ -344,11 +374,11 @@ def has_data(vendor: str, settings_dict: dict) -> bool:
     return sqlite_has_data(settings_dict) if vendor == "sqlite" else pg_has_data(settings_dict)
 
 
-def restore(vendor: str, dump_path: Path, settings_dict: dict) -> None:
+def restore(vendor: str, dump_path: Path, settings_dict: dict, tables: list[str]) -> None:
     if vendor == "sqlite":
         sqlite_restore(dump_path, settings_dict)
     elif vendor == "postgresql":
-        pg_restore(dump_path, settings_dict)
+        pg_restore(dump_path, settings_dict, tables)
     else:
         raise BackupError(f"no restore for database vendor {vendor!r}")
 

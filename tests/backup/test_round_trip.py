@@ -280,3 +280,22 @@ def test_a_backup_from_a_newer_version_is_refused_before_anything_is_written(db,
             call_command("restore", str(out))
         if connection.vendor == "sqlite":
             assert not Path(target).exists()
+
+
+def test_a_load_that_fails_leaves_the_target_as_it_was(db, tmp_path):
+    from duban.backup import db as backup_db
+    from duban.backup.db import BackupError
+
+    garbage = tmp_path / "garbage.dump"
+    garbage.write_bytes(b"PGDMP" + os.urandom(4096))
+    with fresh_database(tmp_path) as target:
+        with connection.cursor() as cur:  # a table an earlier migrate left, with a row in it
+            cur.execute("CREATE TABLE orgs_orgunit (id integer PRIMARY KEY)")
+            cur.execute("INSERT INTO orgs_orgunit VALUES (7)")
+        connection.close()
+        with pytest.raises(BackupError):
+            backup_db.restore(connection.vendor, garbage, dict(connection.settings_dict), ["orgs_orgunit"])
+        with connection.cursor() as cur:
+            cur.execute("SELECT id FROM orgs_orgunit")
+            assert cur.fetchall() == [(7,)]
+        assert target
