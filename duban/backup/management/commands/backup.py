@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             result = create_backup(options["out"], database=options["database"])
-        except BackupError as exc:
+        except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from None
         m = result.manifest
         head = m["journal_head"]

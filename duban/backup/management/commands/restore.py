@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             result = restore_backup(options["source"], database=options["database"], force=options["force"])
-        except BackupError as exc:
+        except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from None
         m = result.manifest
         self.stdout.write(
