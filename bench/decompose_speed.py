@@ -1,11 +1,18 @@
 """Speed of the work-report parser: warm throughput and cold CLI wall time.
 
-    .venv/bin/python -m bench.decompose_speed [--runs 30] [--cold-runs 5] [REPORT]
+    .venv/bin/python -m bench.decompose_speed [--runs 30] [--cold-runs 5] [--repeat 20] [REPORT]
 
 Warm: ``duban.workplan.decompose`` on the report's bytes, once to warm up (regex compilation,
-data files), then the median of ``--runs`` timed runs, in characters per second.  Cold: the wall
-time of ``python -m duban decompose REPORT -o /dev/null`` in a fresh interpreter (imports, data
-loading, parse, JSON), median of ``--cold-runs``.  Prints a small Markdown table with the machine.
+data files), then the median of ``--runs`` timed runs, in characters per second.  In the same
+run, interleaved with it (the machine is shared: both see the same slow phases), the report
+repeated ``--repeat`` times (joined by newlines): its rate per character should be that of the
+single report if the cost grows linearly.  The concatenation is larger than the upload caps
+allow, so it is parsed with raised caps (the caps are not what is measured); its time per task
+is printed too, since the copies after the first are parsed as one long plan section (their
+reviews become tasks) and so carry more tasks per character.  Cold: the wall time of
+``python -m duban decompose REPORT -o /dev/null`` and of ``python -m duban fulfilment`` on two
+national reports (when the dev set is there), in fresh interpreters, median of ``--cold-runs``.
+Prints a small Markdown table with the machine.
 """
 
 from __future__ import annotations
@@ -18,12 +25,18 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+FULFILMENT_PAIR = (
+    Path("/work/shared/devset/fulfilment/guowuyuan_2022.txt"),
+    Path("/work/shared/devset/fulfilment/guowuyuan_2023.txt"),
+)
 SEED_CANDIDATES = (
     Path("/work/shared/seed/shanxi_2021_government_work_report.txt"),
     ROOT / "duban" / "data" / "shanxi_2021_government_work_report.txt",
@@ -40,21 +53,72 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def warm(raw: bytes, runs: int) -> tuple[list[float], list[float], int, int]:
-    """(wall seconds, CPU seconds, chars, tasks).
+@dataclass
+class Warm:
+    wall: list[float]
+    cpu: list[float]
+    wall_big: list[float]
+    cpu_big: list[float]
+    chars: int
+    tasks: int
+    chars_big: int
+    tasks_big: int
+
+
+def warm(raw: bytes, runs: int, repeat: int) -> Warm:
+    """Wall and CPU seconds of the single report and of its ``repeat``-fold concatenation,
+    timed alternately.
 
     CPU time is reported beside wall time because on a shared virtual machine the wall clock
     also counts the time another guest held the core; the parser's own cost is the CPU time."""
-    from duban.workplan import decompose
+    from duban.workplan.decode import Limits, decode
+    from duban.workplan.pipeline import decompose_text
 
-    result = decompose(raw, name="report.txt")  # warm-up
-    wall, cpu = [], []
+    big = "\n".join([raw.decode("utf-8")] * repeat).encode("utf-8")
+    roomy = Limits(max_chars=len(big) * 2, max_lines=10**7, max_tasks=10**7)
+
+    def run(data: bytes) -> Any:
+        return decompose_text(decode(data, name="report.txt", limits=roomy), limits=roomy)
+
+    one, many = run(raw), run(big)  # warm-up
+    wall: list[float] = []
+    cpu: list[float] = []
+    wall_big: list[float] = []
+    cpu_big: list[float] = []
     for _ in range(runs):
-        t0, c0 = time.perf_counter(), time.process_time()
-        decompose(raw, name="report.txt")
-        cpu.append(time.process_time() - c0)
-        wall.append(time.perf_counter() - t0)
-    return wall, cpu, result["source"]["chars"], len(result["tasks"])
+        for data, w, c in ((raw, wall, cpu), (big, wall_big, cpu_big)):
+            t0, c0 = time.perf_counter(), time.process_time()
+            run(data)
+            c.append(time.process_time() - c0)
+            w.append(time.perf_counter() - t0)
+    return Warm(
+        wall,
+        cpu,
+        wall_big,
+        cpu_big,
+        one["source"]["chars"],
+        len(one["tasks"]),
+        many["source"]["chars"],
+        len(many["tasks"]),
+    )
+
+
+def cold_fulfilment(runs: int) -> float:
+    if not all(p.exists() for p in FULFILMENT_PAIR):
+        return float("nan")
+    times = []
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "duban", "fulfilment", *map(str, FULFILMENT_PAIR), "-o", os.devnull],
+            check=True,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+        )
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 def cold(report: Path, runs: int) -> float:
@@ -78,29 +142,48 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("report", nargs="?", default=None)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--cold-runs", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args(argv)
     report = Path(args.report) if args.report else next(p for p in SEED_CANDIDATES if p.exists())
     raw = report.read_bytes()
-    wall, cpu, chars, tasks = warm(raw, args.runs)
+    w = warm(raw, args.runs, args.repeat)
+    wall, cpu, wall_big, cpu_big = w.wall, w.cpu, w.wall_big, w.cpu_big
+    chars, tasks, chars_big, tasks_big = w.chars, w.tasks, w.chars_big, w.tasks_big
     median = statistics.median(wall)
+    median_big = statistics.median(wall_big)
+    rate, rate_big = chars / median, chars_big / median_big
+    cpu_rate, cpu_rate_big = chars / statistics.median(cpu), chars_big / statistics.median(cpu_big)
     cold_median = cold(report, args.cold_runs) if args.cold_runs > 0 else float("nan")
+    fulfil = cold_fulfilment(args.cold_runs) if args.cold_runs > 0 else float("nan")
     print(
         f"machine: {platform.platform()} · {_cpu_model()} · {os.cpu_count()} cores · "
         f"Python {platform.python_version()} · {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC"
     )
-    print(f"report: {report.name} ({len(raw):,} bytes, {chars:,} chars, {tasks} tasks)\n")
+    print(f"report: {report.name} ({len(raw):,} bytes, {chars:,} chars, {tasks} tasks)")
+    print(f"×{args.repeat}: {chars_big:,} chars, {tasks_big} tasks\n")
     print("| measure | value |")
     print("|---|---|")
     print(f"| warm decompose, wall time, median of {args.runs} | {median * 1000:.1f} ms |")
     print(f"| warm decompose, wall time, fastest of {args.runs} | {min(wall) * 1000:.1f} ms |")
     print(f"| warm decompose, CPU time, median of {args.runs} | {statistics.median(cpu) * 1000:.1f} ms |")
     print(
-        f"| warm throughput (median wall) | {chars / median:,.0f} chars/s ({len(raw) / median / 1e6:.1f} MB/s of UTF-8) |"
+        f"| warm throughput (median wall) | {rate:,.0f} chars/s ({len(raw) / median / 1e6:.1f} MB/s of UTF-8) |"
     )
     print(f"| warm throughput (fastest wall) | {chars / min(wall):,.0f} chars/s |")
+    print(f"| ×{args.repeat}, warm throughput (median wall, interleaved) | {rate_big:,.0f} chars/s |")
+    print(f"| ×{args.repeat} rate ÷ single rate (wall) | {rate_big / rate:.2f} |")
+    print(
+        f"| warm throughput (median CPU), single / ×{args.repeat} | {cpu_rate:,.0f} / {cpu_rate_big:,.0f} chars/s |"
+    )
+    print(f"| ×{args.repeat} rate ÷ single rate (CPU) | {cpu_rate_big / cpu_rate:.2f} |")
+    print(
+        f"| time per task, single / ×{args.repeat} | {median / tasks * 1e6:.1f} µs / "
+        f"{median_big / tasks_big * 1e6:.1f} µs |"
+    )
     print(
         f"| cold CLI (`python -m duban decompose … -o /dev/null`), median of {args.cold_runs} | {cold_median:.2f} s |"
     )
+    print(f"| cold `duban fulfilment` (国务院 2022 → 2023), median of {args.cold_runs} | {fulfil:.2f} s |")
     return 0
 
 

@@ -17,7 +17,9 @@ MAX_TITLE = 30  # a hard limit
 GOOD_TITLE = 24  # what a shortened title aims for
 MIN_TITLE = 6  # a shorter cut says too little; a longer boundary is looked for
 
-_CLAUSE_SPLIT = re.compile(r"[，；：。！？,;:!?]")
+# A first clause of at most GOOD_TITLE characters, no quotation, then a clause mark (or the end).
+_PLAIN_FIRST = re.compile(r"([^，；：。！？,;:!?“”「」『』 ]{2,24})(?:[，；：。！？,;:!?]|$)")
+_MARKS = re.compile(r"[，；：。！？,;:!?“”「」『』]")
 _LEADING_MARK = re.compile(
     r"^\s*(?:（[一二三四五六七八九十\d]{1,3}）|[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[.、](?!\d)|[一二三四五六七八九十]是)\s*"
 )
@@ -34,6 +36,7 @@ _SUBJECT = re.compile(
 _TRAILING = "，。；：！？、,.;:!? 　"
 # Characters that begin a word where the text marks a boundary: a cut goes right before them.
 _CONNECTIVES = "和与及并"
+_CUT_MARKS = re.compile(f"[“”、{_CONNECTIVES}]")
 # Two-character words that end in a connective: cutting before their second character would
 # split them (参与, 涉及, 共和).
 _NOT_CUT = frozenset(
@@ -44,8 +47,10 @@ _NOT_CUT = frozenset(
 def short_title(text: str, theme: str = "") -> str:
     """The task's title, at most ``MAX_TITLE`` characters; ``theme`` (the paragraph's heading
     sentence) is the fallback when the commitment itself offers no boundary."""
-    body = " ".join(text.split())
-    body = _LEADING_MARK.sub("", body)
+    body = _LEADING_MARK.sub("", " ".join(text.split()))
+    first = _PLAIN_FIRST.match(body)
+    if first is not None and not _FRAME.match(body) and not _SUBJECT.match(body):
+        return first.group(1)  # the common case: a short first clause without quotes
     clauses = [c.strip() for c in _split_clauses(body) if c.strip()]
     if not clauses:
         return _tidy(body[:MAX_TITLE])
@@ -70,21 +75,23 @@ def short_title(text: str, theme: str = "") -> str:
     return _tidy(_balanced(clause[: de if de > 0 else MAX_TITLE]))
 
 
-def _split_clauses(body: str) -> list[str]:
-    """Clauses, without splitting inside quotation marks (“坚持‘三对’，…”)."""
-    if "“" not in body and "「" not in body and "『" not in body:
-        return _CLAUSE_SPLIT.split(body)
+def _split_clauses(body: str, limit: int = 8) -> list[str]:
+    """The first ``limit`` clauses (the title never looks further), without splitting inside
+    quotation marks (“坚持‘三对’，…”); only the marks are visited, not every character."""
     out: list[str] = []
     depth = 0
     start = 0
-    for i, ch in enumerate(body):
+    for m in _MARKS.finditer(body):
+        ch = m.group()
         if ch in "“「『":
             depth += 1
-        elif ch in "”」』" and depth:
-            depth -= 1
-        elif depth == 0 and _CLAUSE_SPLIT.match(ch):
-            out.append(body[start:i])
-            start = i + 1
+        elif ch in "”」』":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(body[start : m.start()])
+            start = m.end()
+            if len(out) >= limit:
+                return out
     out.append(body[start:])
     return out
 
@@ -117,24 +124,24 @@ def _cuts(clause: str) -> list[int]:
     """Positions where the clause may be cut without splitting a word or a quotation."""
     out: list[int] = []
     depth = 0
-    for i, ch in enumerate(clause):
+    for m in _CUT_MARKS.finditer(clause):
+        i = m.start()
+        ch = m.group()
         if ch == "“":
             if depth == 0 and i:
                 out.append(i)
             depth += 1
+        elif ch == "”":
+            if depth:
+                depth -= 1
+                if depth == 0:
+                    out.append(i + 1)
+        elif depth:
             continue
-        if ch == "”" and depth:
-            depth -= 1
-            if depth == 0:
-                out.append(i + 1)
-            continue
-        if depth:
-            continue
-        if ch == "、":
+        elif ch == "、":
             out.append(i)
-        elif ch in _CONNECTIVES and i and clause[i - 1 : i + 1] not in _NOT_CUT:
-            if i + 1 < len(clause) and clause[i : i + 2] not in _NOT_CUT:
-                out.append(i)
+        elif i and clause[i - 1 : i + 1] not in _NOT_CUT and clause[i : i + 2] not in _NOT_CUT:
+            out.append(i)  # a connective that begins a word (和, 与, 及, 并)
     return out
 
 
@@ -143,10 +150,11 @@ def _inner_boundary(clause: str) -> bool:
 
 
 def _boundary(clause: str) -> int | None:
-    fits = [c for c in _cuts(clause) if MIN_TITLE <= c <= GOOD_TITLE]
+    cuts = _cuts(clause)
+    fits = [c for c in cuts if MIN_TITLE <= c <= GOOD_TITLE]
     if fits:
         return max(fits)
-    longer = [c for c in _cuts(clause) if GOOD_TITLE < c <= MAX_TITLE]
+    longer = [c for c in cuts if GOOD_TITLE < c <= MAX_TITLE]
     return min(longer) if longer else None
 
 
