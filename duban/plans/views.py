@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -44,13 +45,91 @@ def _task_or_404(plan, task_id) -> PlanTask:
     return task
 
 
+# A long plan is shown a page of tasks at a time: one page of a 3,000-task plan is a few MB of
+# HTML, where the whole plan would be a hundred and more.
+TASKS_PER_PAGE = 200
+MAX_PAGE_PARAM = 6
+
+
+def _page_of(plan, task_pk) -> int:
+    """The page of the unfiltered task list that shows the task (the order of plan_tasks)."""
+    task = PlanTask.objects.filter(plan=plan, pk=task_pk).only("position").first()
+    if task is None:
+        return 1
+    before = PlanTask.objects.filter(plan=plan).filter(
+        Q(position__lt=task.position) | Q(position=task.position, pk__lt=task.pk)
+    )
+    return before.count() // TASKS_PER_PAGE + 1
+
+
 def _back(plan, task_pk=None, edit=False) -> HttpResponseRedirect:
     url = reverse("plans:detail", args=[plan.pk])
+    params = []
+    page = _page_of(plan, task_pk) if task_pk else 1
+    if page > 1:
+        params.append(f"page={page}")
     if edit and task_pk:
-        url += f"?edit={task_pk}"
+        params.append(f"edit={task_pk}")
+    if params:
+        url += "?" + "&".join(params)
     if task_pk:
         url += f"#task-{task_pk}"
     return HttpResponseRedirect(url)
+
+
+def _paginate(tasks: list, shown: list, filters: dict, params, edit_pk=None) -> dict:
+    """The page of ``shown`` (the filtered tasks) to render, links to the others with the
+    filters kept, and for every task of the plan the link that reaches it (on this page, on
+    its page of the filtered list, or — hidden by the filters — on its page of the whole)."""
+    per = TASKS_PER_PAGE
+    pages = max(1, -(-len(shown) // per))
+    raw = str(params.get("page") or "")[:MAX_PAGE_PARAM]
+    if raw.isdigit():
+        page = min(max(int(raw), 1), pages)
+    elif edit_pk is not None:
+        at = next((i for i, t in enumerate(shown) if str(t.pk) == str(edit_pk)), 0)
+        page = at // per + 1
+    else:
+        page = 1
+    page_tasks = shown[(page - 1) * per : page * per]
+    here = {t.pk for t in page_tasks}
+    base = filters["query"]
+
+    def query(n: int) -> str:
+        parts = [base] if base else []
+        if n > 1:
+            parts.append(f"page={n}")
+        return "&".join(parts)
+
+    filtered_page = {t.pk: i // per + 1 for i, t in enumerate(shown)}
+    for i, t in enumerate(tasks):
+        if t.pk in here:
+            t.href = f"#task-{t.pk}"
+        elif t.pk in filtered_page:
+            t.href = f"?{query(filtered_page[t.pk])}#task-{t.pk}"
+        else:
+            n = i // per + 1
+            t.href = (f"?page={n}" if n > 1 else "?") + f"#task-{t.pk}"
+    # Every page when there are few; else the first, the last and those around this one.
+    numbers = [n for n in range(1, pages + 1) if pages <= 12 or n in (1, pages) or abs(n - page) <= 3]
+    links = []
+    for n in numbers:
+        if links and n - links[-1]["n"] > 1:
+            links.append({"n": None})
+        links.append({"n": n, "href": "?" + query(n), "on": n == page})
+    return {
+        "tasks": page_tasks,
+        "page": page,
+        "pages": pages,
+        "links": links if pages > 1 else [],
+        "prev": "?" + query(page - 1) if page > 1 else "",
+        "next": "?" + query(page + 1) if page < pages else "",
+        "first": (page - 1) * per + 1 if page_tasks else 0,
+        "last": (page - 1) * per + len(page_tasks),
+        "total": len(shown),
+        # The query of this very page (filters and page), for links that should come back here.
+        "query": query(page),
+    }
 
 
 def _refused(request, exc: DubanError):
@@ -158,13 +237,17 @@ def plan_year(request, plan_id: int):
 
 def _detail_context(request, plan, *, edit_pk=None, bound_form=None) -> dict:
     tasks = selectors.plan_tasks(plan)
-    codes = {c for t in tasks for c in t.lead_codes + t.coop_codes}
+    filters = selectors.task_filters(tasks, request.GET)
+    shown = selectors.filter_tasks(tasks, filters["active"])
+    pager = _paginate(tasks, shown, filters, request.GET, edit_pk=edit_pk)
+    page_tasks = pager["tasks"]
+    codes = {c for t in page_tasks for c in t.lead_codes + t.coop_codes}
     names = selectors.units_by_code(codes)
     editable = selectors.can_edit(request.user, plan)
     edit_task = None
     form = None
     if editable and edit_pk:
-        edit_task = next((t for t in tasks if str(t.pk) == str(edit_pk) and not t.assigned), None)
+        edit_task = next((t for t in page_tasks if str(t.pk) == str(edit_pk) and not t.assigned), None)
         if edit_task is not None:
             choices = selectors.unit_choices(plan, edit_task.lead_codes + edit_task.coop_codes)
             terms = [services.with_terms(tg) for tg in edit_task.targets]
@@ -174,7 +257,8 @@ def _detail_context(request, plan, *, edit_pk=None, bound_form=None) -> dict:
                 targets=edit_task.targets,
             )
     kinds, periods = dict(TargetKind.choices), dict(TargetPeriod.choices)
-    for t in tasks:
+    # Only the page's tasks are dressed for display; the counts below still cover the plan.
+    for t in page_tasks:
         t.target_rows = []
         for tg in t.targets:
             terms = services.with_terms(tg)
@@ -191,21 +275,24 @@ def _detail_context(request, plan, *, edit_pk=None, bound_form=None) -> dict:
         t.split_choices = [(p, t.text[max(0, p - 8) : p]) for p in services.split_points(t.text)]
         t.is_editing = edit_task is not None and t.pk == edit_task.pk
     live = [t for t in tasks if not t.dropped]
-    filters = selectors.task_filters(tasks, request.GET)
-    shown = selectors.filter_tasks(tasks, filters["active"])
-    shown_pks = {t.pk for t in shown}
+    shown_pks = {t.pk for t in page_tasks}
+    # Chosen tasks whose dates have passed: listed together, with one new date for all.
+    past_due = (
+        services.past_due_tasks(plan, [t for t in tasks if t.selected and not t.dropped and not t.assigned])
+        if editable
+        else []
+    )
+    for t in past_due:
+        t.effective_due = services.final_due_for(t, plan)
     return {
         "plan": plan,
-        "tasks": shown,
+        "tasks": page_tasks,
+        "shown_count": len(shown),
+        "pager": pager,
         "filters": filters,
-        # Chosen tasks whose dates have passed: listed together, with one new date for all.
-        "past_due": services.past_due_tasks(
-            plan, [t for t in tasks if t.selected and not t.dropped and not t.assigned]
-        )
-        if editable
-        else [],
+        "past_due": past_due,
         "tomorrow": local_today() + dt.timedelta(days=1),
-        # Ticks of tasks the filters hide still count, so saving or assigning keeps them.
+        # Ticks of tasks the filters or the page hide still count, so saving or assigning keeps them.
         "hidden_selected": [
             t.pk for t in tasks if t.selected and not t.dropped and not t.assigned and t.pk not in shown_pks
         ],

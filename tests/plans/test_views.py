@@ -50,7 +50,10 @@ def test_upload_then_review_page(sup_client, seed_bytes):
     assert f'id="src-{task.pk}"' in html and f'id="task-{task.pk}"' in html
     assert f'href="#task-{task.pk}"' in html and f'href="#src-{task.pk}"' in html
     assert "批量立项交办" in html and 'class="pick"' in html
-    assert html.count('class="task card') == plan.tasks.count()
+    # The seed plan has over 200 tasks: the first page shows 200, the second the rest.
+    assert html.count('class="task card') == 200 < plan.tasks.count()
+    rest = sup_client.get(f"/plans/{plan.pk}/?page=2").content.decode()
+    assert rest.count('class="task card') == plan.tasks.count() - 200
     # Re-uploading opens the same plan.
     again = upload(sup_client, "copy.txt", seed_bytes)
     assert again["Location"] == f"/plans/{plan.pk}/" and Plan.objects.count() == 1
