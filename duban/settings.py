@@ -3,6 +3,7 @@
 SQLite (WAL) under DUBAN_DATA_DIR is the embedded default; DATABASE_URL selects PostgreSQL.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -23,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Login throttling; before duban.orgs so its failed-login receiver runs before the journal's.
+    "axes",
     # Serves Swagger UI's assets locally: /api/docs must work on an office network without a CDN.
     "ninja",
     "django_tasks",
@@ -46,6 +49,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "duban.core.middleware.RequestSizeLimit",
+    # Every error under /api/ as the API's JSON, whichever layer below produced it.
+    "duban.core.middleware.ApiErrors",
+    # Control characters in the path, query, cookies and form fields, before anything reads them.
+    "duban.core.middleware.InputGuard",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -53,7 +60,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "duban.orgs.middleware.SessionLimits",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a locked-out login into the login page with the reason.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "duban.urls"
@@ -103,11 +113,41 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
-AUTHENTICATION_BACKENDS = ["duban.orgs.backends.UserBackend"]
+# Axes first: a locked-out account or address is refused before its password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "duban.orgs.backends.UserBackend"]
 
+# The password policy (duban.orgs.passwords), applied wherever a password is set.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "duban.orgs.passwords.LengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "duban.orgs.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "duban.orgs.passwords.NotUsernameValidator"},
+    {"NAME": "duban.orgs.passwords.HistoryValidator"},
 ]
+
+# Login throttling (django-axes through duban.orgs.lockout): an account is locked after this
+# many wrong passwords, an address after DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS (higher, since an
+# office shares one NAT address), for DUBAN_LOGIN_LOCKOUT_MINUTES or until an admin unlocks it.
+AXES_FAILURE_LIMIT = int(os.environ.get("DUBAN_LOGIN_MAX_FAILURES", 5))
+DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS", 20))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("DUBAN_LOGIN_LOCKOUT_MINUTES", 30)))
+AXES_HANDLER = "duban.orgs.lockout.Handler"
+# Rows are per username; duban.orgs.lockout.Handler counts per address itself. Were the address
+# a lockout parameter, a successful login would also clear its address's count, and one valid
+# account would let an attacker keep spraying passwords at the others from that address.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_CALLABLE = "duban.orgs.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# The journal keeps every login and logout; axes' own access log would be a second, unchained copy.
+AXES_DISABLE_ACCESS_LOG = True
+# Unlocking is the 人员 page's journaled action, not a row deleted on Django's admin site.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# Behind a reverse proxy every request comes from the proxy: count the client it forwards instead
+# (DUBAN_PROXY_COUNT = how many proxies stand in front; 0 = none, use the peer address).
+DUBAN_PROXY_COUNT = int(os.environ.get("DUBAN_PROXY_COUNT", 0))
+if DUBAN_PROXY_COUNT:
+    AXES_CLIENT_IP_CALLABLE = "duban.orgs.lockout.forwarded_address"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -159,7 +199,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 # A working day, not the default two weeks: an office PC left logged in does not stay so.
-SESSION_COOKIE_AGE = int(os.environ.get("DUBAN_SESSION_HOURS", 12)) * 3600
+# duban.orgs.middleware.SessionLimits ends a login after DUBAN_SESSION_HOURS however busy, and
+# after DUBAN_SESSION_IDLE_MINUTES without a request from its person (0 turns a limit off).
+DUBAN_SESSION_HOURS = int(os.environ.get("DUBAN_SESSION_HOURS", 12))
+DUBAN_SESSION_IDLE_MINUTES = int(os.environ.get("DUBAN_SESSION_IDLE_MINUTES", 30))
+SESSION_COOKIE_AGE = max(DUBAN_SESSION_HOURS, 1) * 3600
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Yellow light: a node falls due within this many working days.
 DUBAN_YELLOW_WORKING_DAYS = int(os.environ.get("DUBAN_YELLOW_WORKING_DAYS", 1))

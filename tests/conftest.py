@@ -36,6 +36,14 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _session_limits_off(settings):
+    # Tests travel the clock by days between the requests of one login; the session limits
+    # would end it. tests/accounts turns them back on to test them.
+    settings.DUBAN_SESSION_IDLE_MINUTES = 0
+    settings.DUBAN_SESSION_HOURS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
     # The holiday table is cached per process; a rolled-back test must not leave entries behind.
     from duban.workcal import calendar

@@ -9,13 +9,15 @@ and model rows to JSON. A refused action surfaces as the service's ``DubanError`
 import datetime as dt
 import json
 
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest
-from ninja import File, Form, NinjaAPI, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, NinjaAPI, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import paginate
 from ninja.parser import Parser
 
+from duban.core import cleaning
 from duban.core.clock import SHANGHAI, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
 from duban.items import rules, selectors, services, status
@@ -31,14 +33,30 @@ from .paging import CappedLimitOffset
 
 
 class _Parser(Parser):
+    """Reads bodies and forms, refusing control characters in any string (the query string,
+    path and cookies were checked by ``duban.core.middleware.InputGuard``; the API's forms are
+    left to this parser so a multipart body is parsed only when the operation reads it)."""
+
     def parse_body(self, request: HttpRequest):
-        # "POST /sign" with an empty body is as good as "{}", and a plain HTML/curl form is read
-        # as flat fields, so the simplest scripts need not build JSON.
-        if not request.body.strip():
-            return {}
+        # A plain HTML/curl form is read as flat fields and "POST /sign" with an empty body is as
+        # good as "{}", so the simplest scripts need not build JSON. Anything raised here ninja
+        # reports as a 400 whose cause ``_http_error`` renders.
         if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            return request.POST.dict()
-        return super().parse_body(request)
+            data = request.POST.dict()
+        elif not request.body.strip():
+            return {}
+        else:
+            data = super().parse_body(request)
+        if found := cleaning.find_in(data):
+            raise cleaning.refusal(*found)
+        return data
+
+    def parse_querydict(self, data, list_fields, request: HttpRequest):
+        for name, values in data.lists():
+            texts = [getattr(v, "name", v) for v in values]  # an upload is checked by its file name
+            if found := cleaning.find_in({name: [t for t in texts if isinstance(t, str)]}):
+                raise cleaning.refusal(found[0].split(".")[0] or name, found[1], where="form")
+        return super().parse_querydict(data, list_fields, request)
 
 
 api = NinjaAPI(
@@ -57,7 +75,7 @@ api = NinjaAPI(
 )
 v1 = Router()
 
-ERRORS = {401: s.Error, 403: s.Error, 404: s.Error, 409: s.Error, 422: s.Error}
+ERRORS = s.ERRORS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,11 +93,23 @@ def _duban_error(request, exc: DubanError):
     return _error(request, exc.status, exc.code, exc.message, exc.details)
 
 
+_RANGE = {"greater_than_equal", "less_than_equal"}
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request, exc: ValidationError):
     # Pydantic may put exception objects in "ctx"; round-trip through str to stay JSON.
     detail = json.loads(json.dumps(exc.errors, default=str))
-    return _error(request, 422, "validation_error", "请求参数无效", detail)
+    if detail and all(e.get("loc", ("",))[0] == "path" and e.get("type") in _RANGE for e in detail):
+        # An id no row can have (0, or past the bigint range) names nothing, like a missing one.
+        return _error(request, 404, "not_found", "不存在或无权查看")
+    message = "请求参数无效"
+    for e in detail:
+        if e.get("type") == "date_out_of_range":  # schemas.Day: say which date, in Chinese
+            field = ".".join(str(part) for part in e.get("loc", ())[1:] if part != "payload")
+            message += f"：“{field}”{e.get('msg', '')}"
+            break
+    return _error(request, 422, "validation_error", message, detail)
 
 
 @api.exception_handler(AuthenticationError)
@@ -92,8 +122,21 @@ def _not_found(request, exc):
     return _error(request, 404, "not_found", "不存在或无权查看")
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    # A body without a declared length, read past DATA_UPLOAD_MAX_MEMORY_SIZE.
+    return _error(request, 413, "too_large", "请求过大，请缩小附件或分批提交", {})
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    cause = exc.__cause__
+    if isinstance(cause, DubanError):  # raised while the body was parsed (``_Parser``)
+        return _duban_error(request, cause)
+    if isinstance(cause, RequestDataTooBig):
+        return _too_large(request, cause)
+    if isinstance(cause, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
+        return _error(request, 400, "bad_request", "请求体不是有效的 JSON（须为 UTF-8 编码）")
     code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
     return _error(request, exc.status_code, code, str(exc.message))
 
@@ -345,6 +388,7 @@ def deadlines(request, assigned: str = "", category: s.CategoryIn = "general"):
         raise InvalidInput(f"无法识别的日期：{assigned}（应为 YYYY-MM-DD）", code="bad_date") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
+    cleaning.check_year(moment.date(), "assigned")
     nodes = standard_nodes(moment, category)
     return [{"node": n.node, "due": n.due.astimezone(SHANGHAI).isoformat()} for n in nodes]
 
@@ -358,10 +402,10 @@ class ItemFilters(Schema):
     light: s.Light | None = None
     category: s.CategoryIn | None = None
     source: s.SourceIn | None = None
-    due_from: dt.date | None = None
-    due_to: dt.date | None = None
-    q: str | None = None
-    order: str = "-created_at"
+    due_from: s.Day | None = None
+    due_to: s.Day | None = None
+    q: str | None = Field(None, max_length=200)
+    order: str = Field("-created_at", max_length=40)
 
 
 @v1.get("/items", response={200: list[s.ItemRow], **ERRORS}, tags=["items"], summary="事项列表")
@@ -408,14 +452,14 @@ def register(request, payload: s.RegisterIn):
 
 
 @v1.get("/items/{item_id}", response={200: s.ItemDetail, **ERRORS}, tags=["items"], summary="事项详情")
-def item_detail(request, item_id: int):
+def item_detail(request, item_id: s.PathId):
     return _item_detail(request.auth, item_id)
 
 
 @v1.get(
     "/items/{item_id}/journal", response={200: list[s.EventOut], **ERRORS}, tags=["items"], summary="事项痕迹"
 )
-def item_journal(request, item_id: int):
+def item_journal(request, item_id: s.PathId):
     events = selectors.item_journal(request.auth, item_id)
     return [
         {
@@ -436,7 +480,7 @@ def item_journal(request, item_id: int):
 
 
 @v1.post("/items/{item_id}/assign", response={200: s.AssignOut, **ERRORS}, tags=["items"], summary="交办")
-def assign(request, item_id: int, payload: s.AssignIn):
+def assign(request, item_id: s.PathId, payload: s.AssignIn):
     lead, coop = _units(payload.lead, "lead"), _units(payload.coop, "coop")
     tracks = services.assign_item(actor=request.auth, item_id=item_id, lead=lead, coop=coop)
     item = Item.objects.only("version").get(pk=item_id)
@@ -453,7 +497,7 @@ def assign(request, item_id: int, payload: s.AssignIn):
     tags=["items"],
     summary="领导批示",
 )
-def add_instruction(request, item_id: int, payload: s.InstructionIn):
+def add_instruction(request, item_id: s.PathId, payload: s.InstructionIn):
     ins = services.add_instruction(actor=request.auth, item_id=item_id, text=payload.text)
     return Status(201, {"id": ins.pk, "text": ins.text, "by": _user(ins.by), "created_at": ins.created_at})
 
@@ -471,7 +515,7 @@ def add_instruction(request, item_id: int, payload: s.InstructionIn):
         "responses": {200: {"description": "文件内容", "content": {"application/octet-stream": {}}}}
     },
 )
-def attachment_download(request, attachment_id: int):
+def attachment_download(request, attachment_id: s.PathId):
     att = selectors.get_attachment(request.auth, attachment_id)
     try:
         fh = att.file.open("rb")
@@ -481,14 +525,14 @@ def attachment_download(request, attachment_id: int):
 
 
 @v1.get("/tracks/{track_id}", response={200: s.TrackDetail, **ERRORS}, tags=["tracks"], summary="承办记录")
-def track_detail(request, track_id: int):
+def track_detail(request, track_id: s.PathId):
     track = selectors.get_track(request.auth, track_id, detail=True)
     at, cutoff = _clock()
     return _track_detail(track, at, cutoff, request.auth)
 
 
 @v1.post("/tracks/{track_id}/sign", response={200: s.TrackOut, **ERRORS}, tags=["tracks"], summary="签收")
-def sign(request, track_id: int, payload: s.VersionIn | None = None):
+def sign(request, track_id: s.PathId, payload: s.VersionIn | None = None):
     services.sign(actor=request.auth, track_id=track_id, expected_version=_version(payload))
     return _track_out(request.auth, track_id)
 
@@ -501,7 +545,7 @@ def sign(request, track_id: int, payload: s.VersionIn | None = None):
 )
 def file_report(
     request,
-    track_id: int,
+    track_id: s.PathId,
     kind: Form[s.ReportKindIn],
     done: Form[str],
     next_steps: Form[str] = "",
@@ -526,7 +570,7 @@ def file_report(
 
 
 @v1.post("/tracks/{track_id}/return", response={200: s.TrackOut, **ERRORS}, tags=["tracks"], summary="退回")
-def return_track(request, track_id: int, payload: s.ReturnIn):
+def return_track(request, track_id: s.PathId, payload: s.ReturnIn):
     services.return_track(
         actor=request.auth,
         track_id=track_id,
@@ -540,7 +584,7 @@ def return_track(request, track_id: int, payload: s.ReturnIn):
 @v1.post(
     "/tracks/{track_id}/close", response={200: s.TrackOut, **ERRORS}, tags=["tracks"], summary="办结评价"
 )
-def close_track(request, track_id: int, payload: s.CloseIn):
+def close_track(request, track_id: s.PathId, payload: s.CloseIn):
     services.close_track(
         actor=request.auth,
         track_id=track_id,
@@ -557,7 +601,7 @@ def close_track(request, track_id: int, payload: s.CloseIn):
     tags=["tracks"],
     summary="延期申请",
 )
-def request_extension(request, track_id: int, payload: s.ExtensionIn):
+def request_extension(request, track_id: s.PathId, payload: s.ExtensionIn):
     ext = services.request_extension(
         actor=request.auth,
         track_id=track_id,
@@ -574,7 +618,7 @@ def request_extension(request, track_id: int, payload: s.ExtensionIn):
     tags=["tracks"],
     summary="审批延期（grant / refuse）",
 )
-def decide_extension(request, extension_id: int, payload: s.DecideIn):
+def decide_extension(request, extension_id: s.PathId, payload: s.DecideIn):
     ext = services.decide_extension(
         actor=request.auth,
         extension_id=extension_id,
@@ -592,7 +636,7 @@ def _extension_result(user, ext_pk: int) -> dict:
 
 
 @v1.post("/tracks/{track_id}/urge", response={201: s.UrgeResult, **ERRORS}, tags=["tracks"], summary="催办")
-def urge(request, track_id: int, payload: s.UrgeIn | None = None):
+def urge(request, track_id: s.PathId, payload: s.UrgeIn | None = None):
     u = services.urge(
         actor=request.auth,
         track_id=track_id,
@@ -603,7 +647,7 @@ def urge(request, track_id: int, payload: s.UrgeIn | None = None):
 
 
 @v1.post("/tracks/{track_id}/route", response={200: s.TrackOut, **ERRORS}, tags=["tracks"], summary="批转")
-def route(request, track_id: int, payload: s.RouteIn):
+def route(request, track_id: s.PathId, payload: s.RouteIn):
     assignee = User.objects.filter(username=payload.assignee.strip()).only("pk").first()
     services.route(
         actor=request.auth,
@@ -621,7 +665,7 @@ def route(request, track_id: int, payload: s.RouteIn):
     tags=["tracks"],
     summary="下派",
 )
-def pass_down(request, track_id: int, payload: s.PassDownIn):
+def pass_down(request, track_id: s.PathId, payload: s.PassDownIn):
     children = services.pass_down(
         actor=request.auth,
         track_id=track_id,
@@ -695,7 +739,7 @@ def inbox_unread(request):
 @v1.post(
     "/inbox/{notification_id}/read", response={200: s.InboxRow, **ERRORS}, tags=["inbox"], summary="标为已读"
 )
-def inbox_read(request, notification_id: int):
+def inbox_read(request, notification_id: s.PathId):
     return notify_services.mark_read(actor=request.auth, notification_id=notification_id)
 
 

@@ -7,13 +7,16 @@ from typing import Any
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
-from duban.core.paging import COUNT_CAP, window
+from duban.core.paging import COUNT_CAP, MAX_LIMIT, MAX_OFFSET, window
 
 
 class CappedLimitOffset(PaginationBase):
     class Input(Schema):
-        limit: int = Field(50, description="1–500")
-        offset: int = Field(0, description="0–1,000,000")
+        # Documented bounds, checked by core.paging.check_window (codes bad_limit, bad_offset).
+        limit: int = Field(50, description="1–500", json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT})
+        offset: int = Field(
+            0, description="0–1,000,000", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET}
+        )
 
     class Output(Schema):
         total: int = Field(description=f"Matches, counted up to {COUNT_CAP + 1} ({COUNT_CAP + 1} = more)")

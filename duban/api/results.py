@@ -32,11 +32,10 @@ from duban.workbench import services as wb_services
 
 from . import results_schemas as rs
 from .paging import CappedLimitOffset
-from .schemas import Error
+from .schemas import ERRORS, PathId
 
 router = Router()
 
-ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 MAX_ROWS = 200  # a workbench page
 
 
@@ -259,7 +258,7 @@ def publish_bulletin(request, payload: rs.BulletinPeriodIn):
 @router.get(
     "/bulletins/{bulletin_id}", response={200: rs.BulletinOut, **ERRORS}, tags=["bulletins"], summary="通报"
 )
-def bulletin_detail(request, bulletin_id: int):
+def bulletin_detail(request, bulletin_id: PathId):
     return _bulletin(bulletin_selectors.get_bulletin(request.auth, bulletin_id))
 
 
@@ -285,7 +284,7 @@ def _file_doc(mime: str) -> dict:
     summary="下载通报（.docx）",
     openapi_extra=_file_doc(bulletin_files.DOCX),
 )
-def bulletin_docx(request, bulletin_id: int):
+def bulletin_docx(request, bulletin_id: PathId):
     return _download(request, bulletin_id, "docx")
 
 
@@ -296,5 +295,5 @@ def bulletin_docx(request, bulletin_id: int):
     summary="下载通报（.xlsx）",
     openapi_extra=_file_doc(bulletin_files.XLSX),
 )
-def bulletin_xlsx(request, bulletin_id: int):
+def bulletin_xlsx(request, bulletin_id: PathId):
     return _download(request, bulletin_id, "xlsx")

@@ -12,16 +12,16 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field
 
+from duban.core.paging import MAX_OFFSET
 from duban.workbench import selectors as wb_selectors
 from duban.workbench import services as wb_services
 
-from .schemas import CategoryIn, LocalDateTime, Out, SourceIn, UnitRef, UserRef
+from .schemas import CategoryIn, Day, Id, LocalDateTime, Out, SourceIn, UnitRef, UserRef
 
 SectionIn = Literal["to_review", "extensions", "overdue", "due_soon", "returned", "stale"]
 PeriodKindIn = Literal["month", "quarter", "year", "dates"]
-MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 
 
 class Open(Out):
@@ -52,8 +52,9 @@ class WorkbenchFilters(Schema):
 
 
 class WorkbenchPage(Schema):
-    limit: int = Field(50, description="1–200")
-    offset: int = Field(0, description="0–1,000,000")
+    # Documented bounds, checked by core.paging.check_window (codes bad_limit, bad_offset).
+    limit: int = Field(50, description="1–200", json_schema_extra={"minimum": 1, "maximum": 200})
+    offset: int = Field(0, description="0–1,000,000", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})
 
 
 class SectionOut(Out):
@@ -122,7 +123,7 @@ class WorkbenchOut(Out):
 
 
 class UrgeManyIn(Schema):
-    track_ids: list[int] = Field(max_length=wb_services.MAX_BATCH, description="1–200 承办记录 ids")
+    track_ids: list[Id] = Field(max_length=wb_services.MAX_BATCH, description="1–200 承办记录 ids")
     message: str = Field("", max_length=2000, description=f"Up to {wb_services.MAX_MESSAGE} characters")
 
 
@@ -257,16 +258,9 @@ class BulletinPeriodIn(Schema):
     year: int | None = Field(None, ge=1900, le=2100)
     month: int | None = Field(None, ge=1, le=12)
     quarter: int | None = Field(None, ge=1, le=4)
-    start: dt.date | None = Field(None, description="kind=dates")
-    end: dt.date | None = Field(None, description="kind=dates")
+    start: Day | None = Field(None, description="kind=dates")
+    end: Day | None = Field(None, description="kind=dates")
     scope: str | None = Field(None, max_length=32, description="A unit code in the viewer's subtree")
-
-    @field_validator("start", "end")
-    @classmethod
-    def _in_range(cls, value: dt.date | None) -> dt.date | None:
-        if value is not None and not MIN_DATE <= value <= MAX_DATE:
-            raise ValueError("date must be within 1900–2100")
-        return value
 
 
 class PreviewOut(Out):

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from ninja import Path, Schema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic_core import PydanticCustomError
 
+from duban.core.cleaning import MAX_ID, YEAR_MAX, YEAR_MIN
 from duban.core.clock import now, to_local
 from duban.items import status
 
@@ -29,6 +31,22 @@ RatingIn = Literal["excellent", "good", "pass", "fail"]
 ReportKindIn = Literal["deploy", "feedback", "progress", "result"]
 CategoryIn = Literal["general", "major", "continuous"]
 SourceIn = Literal["work_report", "meeting", "instruction", "key_project", "reform", "public_lead"]
+
+
+def _in_years(day: dt.date) -> dt.date:
+    # A date near year 9999 overflows the first deadline computed from it (a server error).
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
+        raise PydanticCustomError("date_out_of_range", f"的年份须在 {YEAR_MIN}–{YEAR_MAX} 之间")
+    return day
+
+
+# Input bounds, so no value overflows a bigint column or date arithmetic.
+Day = Annotated[dt.date, AfterValidator(_in_years)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(ge=0, le=MAX_ID)]
+# Unit codes are looked up in one query: a few hundred at most, each no longer than a code.
+UnitCodes = Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=1000)]
 
 
 def _at(context) -> dt.datetime:
@@ -51,6 +69,20 @@ class Error(Out):
     code: str
     message: str
     detail: Any = None
+
+
+# Every operation's error answers: 400 for a body that is not JSON, 413 for one too large, 415 for
+# one of another type; the rest are refusals (duban.core.errors).
+ERRORS: dict[int, Any] = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    413: Error,
+    415: Error,
+    422: Error,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,21 +343,21 @@ class RegisterIn(Schema):
     body: str = ""
     source: SourceIn = "meeting"
     category: CategoryIn = "general"
-    final_due: dt.date | None = None
-    progress_days: list[dt.date] = []
+    final_due: Day | None = None
+    progress_days: list[Day] = Field(default=[], max_length=1200)
     external_id: str | None = None
     not_classified: bool = Field(
         strict=True,
         description="The registrar confirms the matter involves no state secret (本事项不涉及国家秘密); "
         "required, and false is refused (code not_confirmed)",
     )
-    lead: list[str] = Field(default=[], description="Lead unit codes; with them the item is assigned at once")
-    coop: list[str] = Field(default=[], description="Co-operating unit codes")
+    lead: UnitCodes = Field(default=[], description="Lead unit codes; with them the item is assigned at once")
+    coop: UnitCodes = Field(default=[], description="Co-operating unit codes")
 
 
 class AssignIn(Schema):
-    lead: list[str]
-    coop: list[str] = []
+    lead: UnitCodes
+    coop: UnitCodes = []
 
 
 class AssignOut(Out):
@@ -335,12 +367,12 @@ class AssignOut(Out):
 
 
 class VersionIn(Schema):
-    expected_version: int | None = None
+    expected_version: Version | None = None
 
 
 class ReturnIn(VersionIn):
     reason: str
-    working_days: int | None = None
+    working_days: int | None = Field(None, description="1–60 working days; default 3")
 
 
 class CloseIn(VersionIn):
@@ -350,13 +382,13 @@ class CloseIn(VersionIn):
 
 class ExtensionIn(VersionIn):
     reason: str
-    proposed_due: dt.date
+    proposed_due: Day
 
 
 class DecideIn(VersionIn):
     decision: Literal["grant", "refuse"]
     note: str = ""
-    due: dt.date | None = Field(default=None, description="Grant until this day instead of the one asked for")
+    due: Day | None = Field(default=None, description="Grant until this day instead of the one asked for")
 
 
 class UrgeIn(VersionIn):
@@ -368,7 +400,7 @@ class RouteIn(VersionIn):
 
 
 class PassDownIn(VersionIn):
-    units: list[str]
+    units: UnitCodes
 
 
 class InstructionIn(Schema):

@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from duban.core.paging import COUNT_CAP
+from duban.core.cleaning import MAX_ID
+from duban.core.paging import COUNT_CAP, MAX_LIMIT, MAX_OFFSET
 
-from .schemas import LocalDateTime, Out, UnitRef, UserRef
+from .schemas import Day, Id, LocalDateTime, Out, UnitRef, UserRef, Version
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 KindIn = Literal["cumulative", "level", "growth", "ceiling", "range"]
@@ -210,20 +211,21 @@ class TargetFilters(Schema):
     kind: KindIn | None = None
     section: str | None = Field(None, max_length=100, description="The work report's section")
     q: str | None = Field(None, max_length=100, description="Part of the indicator's name")
-    item: int | None = Field(None, ge=1, description="Only this item's targets")
+    item: int | None = Field(None, ge=1, le=MAX_ID, description="Only this item's targets")
     top: bool = Field(False, description="Only top-level targets (not shares)")
-    upto: dt.date | None = Field(None, description="Read as it stood at this period's end")
+    upto: Day | None = Field(None, description="Read as it stood at this period's end")
 
 
 class PageIn(Schema):
-    limit: int = Field(50, description="1–500")
-    offset: int = Field(0, description="0–1,000,000")
+    # Documented bounds, checked by core.paging.check_window (codes bad_limit, bad_offset).
+    limit: int = Field(50, description="1–500", json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT})
+    offset: int = Field(0, description="0–1,000,000", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})
 
 
 class TargetCreateIn(Schema):
     indicator: str = Field(max_length=200, description="指标名称")
     value: Finite = Field(description="目标值")
-    track_id: int | None = Field(None, description="The answerable track (default: the item's lead)")
+    track_id: Id | None = Field(None, description="The answerable track (default: the item's lead)")
     unit_label: str = Field("", max_length=20, description="计量单位")
     kind: KindIn | None = Field(None, description="Default: guessed from the wording")
     comparator: ComparatorIn = "="
@@ -242,7 +244,7 @@ class TargetCreateIn(Schema):
 class TargetUpdateIn(Schema):
     """Only the fields sent change; ``null`` clears value_max, baseline, profile, last_year."""
 
-    expected_version: int | None = Field(None, description="Refused with stale_version if it moved on")
+    expected_version: Version | None = Field(None, description="Refused with stale_version if it moved on")
     indicator: str | None = Field(None, max_length=200)
     unit_label: str | None = Field(None, max_length=20)
     kind: KindIn | None = None

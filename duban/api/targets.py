@@ -20,11 +20,9 @@ from duban.targets.models import Confidence, Figure
 from duban.targets.selectors import Status as TargetStatus
 
 from . import target_schemas as ts
-from .schemas import Error
+from .schemas import ERRORS, PathId
 
 router = Router(tags=["targets"])
-
-ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,12 +229,12 @@ def target_counts(request, filters: Query[ts.TargetFilters]):
 @router.get(
     "/targets/{target_id}", response={200: ts.TargetDetail, **ERRORS}, summary="指标详情", by_alias=True
 )
-def target_detail(request, target_id: int):
+def target_detail(request, target_id: PathId):
     return _detail(request.auth, target_id)
 
 
 @router.get("/targets/{target_id}/chart", response={200: ts.ChartOut, **ERRORS}, summary="指标进度曲线")
-def target_chart(request, target_id: int):
+def target_chart(request, target_id: PathId):
     """序时进度, the figures and the forecast by period, for a chart."""
     target = selectors.get_target(request.auth, target_id)
     s = selectors.status_of(target)
@@ -279,7 +277,7 @@ def target_chart(request, target_id: int):
     summary="设置指标（立项单位督查员）",
     by_alias=True,
 )
-def create_target(request, item_id: int, payload: ts.TargetCreateIn):
+def create_target(request, item_id: PathId, payload: ts.TargetCreateIn):
     target = services.create_target(actor=request.auth, item_id=item_id, **payload.dict())
     return Status(201, _detail(request.auth, target.pk))
 
@@ -291,7 +289,7 @@ _NULLABLE = {"value_max", "baseline", "profile", "last_year"}
 @router.patch(
     "/targets/{target_id}", response={200: ts.TargetDetail, **ERRORS}, summary="修改指标", by_alias=True
 )
-def update_target(request, target_id: int, payload: ts.TargetUpdateIn):
+def update_target(request, target_id: PathId, payload: ts.TargetUpdateIn):
     changes = payload.dict(exclude_unset=True)
     expected_version = changes.pop("expected_version", None)
     for name, value in changes.items():
@@ -328,7 +326,7 @@ def _file(request, target_id: int, payload: ts.FigureIn, files=()):
     summary="报送指标数据（JSON；再次报送同一期即更正）",
     by_alias=True,
 )
-def file_figure(request, target_id: int, payload: ts.FigureIn):
+def file_figure(request, target_id: PathId, payload: ts.FigureIn):
     """201 with the new figure (version 1, or the next version: a correction); 200 with
     ``figure: null`` when the same figure was filed again."""
     return _file(request, target_id, payload)
@@ -342,7 +340,7 @@ def file_figure(request, target_id: int, payload: ts.FigureIn):
 )
 def file_figure_upload(
     request,
-    target_id: int,
+    target_id: PathId,
     payload: Form[ts.FigureIn],
     files: File[list[UploadedFile] | None] = None,
 ):
@@ -355,7 +353,7 @@ def file_figure_upload(
     summary="分解指标",
     by_alias=True,
 )
-def allocate(request, target_id: int, payload: ts.AllocationIn):
+def allocate(request, target_id: PathId, payload: ts.AllocationIn):
     """Split the target among lower units. Shares of a cumulative or count target adding up to
     less than the whole are refused with ``allocation_short`` (422; ``detail`` has ``total`` and
     ``short``) unless ``accept_shortfall``."""

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from duban.core.clock import now
+
 
 class UnitKind(models.TextChoices):
     PROVINCE = "province", _("省")
@@ -93,13 +95,41 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for scripts. Only its SHA-256 is stored."""
+    """A bearer token for scripts. Only its SHA-256 is stored.
+
+    Every token expires (the owner chooses when, 90 days by default) and can be revoked by its
+    owner or an admin over the owner's unit; an expired or revoked token is refused with its own
+    code so a script's operator learns why."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The system clock (not auto_now_add) so that expiry and creation read the same time.
+    created_at = models.DateTimeField(default=now)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name}"
+
+    def state_at(self, at) -> str:
+        """ "revoked", "expired" or "active" — revocation wins: it was someone's decision."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= at:
+            return "expired"
+        return "active"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a person's recent passwords, so a new one cannot repeat them (the policy
+    keeps the last five; older rows are deleted as new ones arrive)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    set_at = models.DateTimeField(default=now)

@@ -67,3 +67,36 @@ def ancestors_in_reach(actor, unit):
     parts = unit.path.rstrip("/").split("/")
     paths = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
     return list(managed_units(actor).filter(path__in=paths).order_by("depth"))
+
+
+def tokens_of(user, *, limit: int = 100):
+    """A person's own API tokens, newest first (我的令牌)."""
+    from .models import ApiToken
+
+    return list(
+        ApiToken.objects.filter(user=user).select_related("user", "revoked_by").order_by("-pk")[:limit]
+    )
+
+
+def managed_tokens(actor, *, q: str = "", state: str = "", limit: int = 200):
+    """The tokens of the admin's subtree's people (管理 → 令牌), matched on username, name or the
+    token's name; ``state`` "active" keeps those neither revoked nor expired."""
+    from django.db.models import Q
+
+    from duban.core.clock import now
+
+    from .models import ApiToken, subtree_filter
+
+    if getattr(actor, "unit_id", None) is None:
+        return []
+    qs = ApiToken.objects.filter(subtree_filter("user__unit__path", actor.unit.path)).select_related(
+        "user", "user__unit", "revoked_by"
+    )
+    q = (q or "").strip()[:50]
+    if q:
+        qs = qs.filter(
+            Q(user__username__icontains=q) | Q(user__display_name__icontains=q) | Q(name__icontains=q)
+        )
+    if state == "active":
+        qs = qs.filter(revoked_at__isnull=True, expires_at__gt=now())
+    return list(qs.order_by("-pk")[:limit])

@@ -8,17 +8,21 @@ journal row: who sees what follows from units and roles, so every change to them
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import io
+import secrets
 from importlib import resources
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from duban.core.clock import now
 from duban.core.errors import Forbidden, InvalidInput, NotFound
 from duban.journal.services import record
 
-from .models import OrgUnit, Role, UnitKind, User
+from .models import ApiToken, OrgUnit, Role, UnitKind, User
 
 _LEVELS = {
     "province": UnitKind.PROVINCE,
@@ -395,3 +399,122 @@ def set_password(*, actor, user_id: int, password: str) -> User:
     user.save(update_fields=["password"])
     record(actor=actor, action="user.password", obj=user, new={"username": user.username})
     return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Accounts: one's own password, the admins' unlock, API tokens
+
+
+@transaction.atomic
+def change_own_password(*, actor, old_password: str, new_password: str) -> User:
+    """修改密码: the person proves the current password, then the policy judges the new one."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise Forbidden("请先登录")
+    user = User.objects.select_for_update(of=("self",)).select_related("unit").get(pk=actor.pk)
+    if len(old_password or "") > 128 or not user.check_password(old_password or ""):
+        raise InvalidInput("原密码不正确", code="wrong_password", field="old_password")
+    if not new_password:
+        raise InvalidInput("请填写新密码", code="required", field="password")
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    record(actor=actor, action="user.password", obj=user, new={"username": user.username, "self": True})
+    return user
+
+
+@transaction.atomic
+def unlock_login(*, actor, user_id: int) -> User:
+    """An admin ends a person's login lockout: their failed attempts are forgotten (the journal
+    keeps how many there were and from where)."""
+    from axes.models import AccessAttempt
+
+    from . import lockout, rules
+
+    user = User.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("用户不存在")
+    state = lockout.lock_state(user.username)
+    if actor is not None:
+        rules.person_actions(actor, user, state).require("unlock")
+    elif state.failures == 0:
+        raise InvalidInput("该账号没有登录失败记录，无需解除锁定", code="not_locked")
+    AccessAttempt.objects.filter(username=user.username).delete()
+    record(
+        actor=actor,
+        action="user.unlock",
+        obj=user,
+        old={"failures": state.failures, "locked": state.locked, "addresses": list(state.addresses)},
+        new={"username": user.username},
+    )
+    return user
+
+
+TOKEN_PREFIX = "dbn_"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def create_token(*, actor, user: User, name: str = "", days: int | str | None = None):
+    """A bearer token for ``user`` valid for ``days`` (default 90, at most 366). Returns the
+    token row and the plain token, which is shown once and never stored."""
+    from . import rules
+
+    refusal = rules.may_create_token(actor, user)
+    if refusal is not None:
+        raise refusal
+    name = (name or "").strip() or "script"
+    if len(name) > 100:
+        raise InvalidInput("令牌名称过长（最多 100 字）", code="too_long", field="name")
+    if any(ord(c) < 32 for c in name):
+        raise InvalidInput("令牌名称含有控制字符", code="bad_text", field="name")
+    if days is None or days == "":
+        days = rules.TOKEN_DAYS_DEFAULT
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise InvalidInput("有效期须为天数", code="bad_days", field="days") from None
+    if not 1 <= days <= rules.TOKEN_DAYS_MAX:
+        raise InvalidInput(f"有效期须在 1 至 {rules.TOKEN_DAYS_MAX} 天之间", code="bad_days", field="days")
+    at = now()
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, digest=token_digest(raw), created_at=at, expires_at=at + dt.timedelta(days=days)
+    )
+    record(
+        actor=actor,
+        action="token.create",
+        obj=token,
+        new={"user": user.username, "name": name, "days": days, "expires_at": token.expires_at},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def revoke_token(*, actor, token_id: int) -> ApiToken:
+    """The owner or an admin over the owner's unit ends a token now."""
+    from . import rules
+
+    token = (
+        ApiToken.objects.select_for_update(of=("self",))
+        .select_related("user", "user__unit")
+        .filter(pk=token_id)
+        .first()
+    )
+    if token is None or (
+        actor is not None and actor.pk != token.user_id and not rules.manages(actor, token.user)
+    ):
+        raise NotFound("令牌不存在或无权管理")
+    rules.token_actions(actor, token).require("revoke")
+    token.revoked_at = now()
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    record(
+        actor=actor,
+        action="token.revoke",
+        obj=token,
+        new={"user": token.user.username, "name": token.name},
+    )
+    return token

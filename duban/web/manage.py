@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,6 +16,8 @@ from django.views.decorators.http import require_http_methods
 from duban.core.clock import local_today
 from duban.core.errors import DubanError, InvalidInput, NotFound
 from duban.items.rules import user_actions
+from duban.orgs import lockout as org_lockout
+from duban.orgs import rules as org_rules
 from duban.orgs import selectors as org_selectors
 from duban.orgs import services as org_services
 from duban.orgs.models import OrgUnit, Role, UnitKind
@@ -82,11 +85,13 @@ def users(request):
             return HttpResponseRedirect(reverse("web:manage_users"))
     q = request.GET.get("q", "")
     unit = org_selectors.managed_units(request.user).filter(code=request.GET.get("unit", "")).first()
+    rows = org_selectors.managed_users(request.user, q=q, unit=unit)
     return render(
         request,
         "web/manage/users.html",
         {
-            "rows": org_selectors.managed_users(request.user, q=q, unit=unit),
+            "rows": rows,
+            "locked": org_lockout.locked_usernames([u.username for u in rows]),
             "q": q,
             "unit_filter": unit,
             "roles": Role.choices,
@@ -114,6 +119,9 @@ def user_edit(request, user_id: int):
                     actor=request.user, user_id=person.pk, password=p.get("password", "")
                 )
                 messages.success(request, _("已重设密码"))
+            elif p.get("action") == "unlock":
+                org_services.unlock_login(actor=request.user, user_id=person.pk)
+                messages.success(request, _("已解除登录锁定"))
             else:
                 org_services.update_user(
                     actor=request.user,
@@ -132,10 +140,18 @@ def user_edit(request, user_id: int):
         else:
             return HttpResponseRedirect(reverse("web:manage_user", args=[person.pk]))
         person = org_selectors.get_managed_user(request.user, user_id)
+    lock = org_lockout.lock_state(person.username)
     return render(
         request,
         "web/manage/user_edit.html",
-        {"person": person, "roles": Role.choices, "tab": "users"},
+        {
+            "person": person,
+            "roles": Role.choices,
+            "tab": "users",
+            "lock": lock,
+            "person_actions": org_rules.person_actions(request.user, person, lock),
+            "password_rules": password_validators_help_texts(),
+        },
         status=status,
     )
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import manage, views
+from . import account, manage, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", account.password, name="password"),
+    path("account/tokens/", account.tokens, name="tokens"),
     path("items/", views.item_list, name="items"),
     path("items/export.xlsx", views.item_export, name="export"),
     path("items/new/", views.item_new, name="item_new"),
@@ -24,6 +26,7 @@ urlpatterns = [
     path("manage/", manage.home, name="manage"),
     path("manage/users/", manage.users, name="manage_users"),
     path("manage/users/<int:user_id>/", manage.user_edit, name="manage_user"),
+    path("manage/tokens/", account.manage_tokens, name="manage_tokens"),
     path("manage/units/", manage.units, name="manage_units"),
     path("manage/vocabulary/", manage.vocabulary, name="manage_vocabulary"),
     path("manage/calendar/", manage.calendar_home, name="manage_calendar"),

@@ -21,6 +21,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from duban.core import cleaning
 from duban.core.clock import SHANGHAI, local_today, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
 from duban.core.paging import CappedPaginator
@@ -189,10 +190,7 @@ def _decorate_tracks(tracks: list[Track], at: dt.datetime) -> None:
 
 
 def _parse_date(raw: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    return cleaning.parse_day(raw)  # None also for a year outside 1900–2100
 
 
 def _list_filters(request) -> tuple[dict, dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -15,7 +16,10 @@ class ApiClient:
         from duban.api.auth import issue_token
 
         if user is not None and token is None:
-            _, token = issue_token(actor=None, user=user, name="tests")
+            row, token = issue_token(actor=None, user=user, name="tests")
+            # Tests travel the clock across years with one token; expiry has tests of its own
+            # (tests/accounts/test_tokens.py).
+            type(row).objects.filter(pk=row.pk).update(expires_at=dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
         self.token = token
         headers = {"authorization": f"Bearer {token}"} if token else {}
         self.client = Client(headers=headers, **client_kwargs)
