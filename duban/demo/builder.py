@@ -69,6 +69,7 @@ USERS: list[tuple[str, str, str, str]] = [
     ("rst_clerk", "韩冰", "省人社厅", Role.CLERK),
     ("swt_clerk", "曹阳", "省商务厅", Role.CLERK),
     ("wjw_clerk", "许诺", "省卫健委", Role.CLERK),
+    ("spj_clerk", "严明", "省审批局", Role.CLERK),
     # The other cities' clerks: they file their shares of a target the province allocated.
     ("dt_clerk", "白云", "140200", Role.CLERK),
     ("yq_clerk", "石磊", "140300", Role.CLERK),

@@ -3,8 +3,9 @@
 The vocabulary is a table of (unit name, keywords): the shipped ``data/unit_vocabulary.csv``
 (Shanxi's provincial departments) or the table an administrator edits, passed in by the caller.
 One scan over the task (``PhraseIndex``: a compiled candidate test plus a dict) finds every
-keyword; longer keywords are more specific and weigh more, and words of the paragraph's theme or
-the part's title count half (they set the topic, the task states the work).
+keyword; longer keywords are more specific and weigh more; words of the paragraph's theme and of
+the part's title count less (they set the topic, the task states the work), and the title alone
+never suggests a unit (see ``suggest``).
 """
 
 from __future__ import annotations
@@ -74,29 +75,60 @@ def _weight(word: str) -> float:
     return min(len(word.strip(_QUOTES)), 6) / 4
 
 
+# How much a word of the paragraph's theme and of the part's title counts against one of the
+# task's own: less than half, so a theme word never outweighs a task word of the same length.
+THEME_FACTOR = 0.4
+PART_FACTOR = 0.25
+
+Hit = tuple[int, int, Match]
+
+
 def suggest(
-    task_words: Sequence[Match],
-    context_words: Sequence[Match] = (),
+    task_words: Sequence[Match | Hit],
+    theme_words: Sequence[Match] = (),
+    part_words: Sequence[Match] = (),
     limit: int = MAX_SUGGESTIONS,
 ) -> list[SuggestedUnit]:
-    """Ranked units for a task from its keyword matches (and its theme's, weighted half)."""
-    if not task_words and not context_words:
-        return []
-    totals: dict[str, float] = {}
+    """Ranked units for a task from its keyword matches, its theme's and its part title's.
+
+    The genre: a task sentence states the work ("推动制度型开放"); the paragraph's theme names the
+    topic it belongs to ("加快构建开放型经济新体制"), and the part's title a whole field
+    ("坚定不移深化重点领域改革…"). So:
+    - the task's own words weigh most; the theme's count ``THEME_FACTOR``, the title's
+      ``PART_FACTOR`` of theirs;
+    - a unit only the part's title points at is never suggested: a title word ("营商环境",
+      "能源革命", "扩大内需") says nothing about which unit does this particular work, and no
+      suggestion is better than a wrong one a busy clerk may accept unread; the title only
+      weighs between units the task or its theme already name;
+    - equal weight goes to the unit named first in the task (its verb-object comes first), then
+      to the unit listed first in the vocabulary (a government's own departments come before the
+      central units stationed with it, which co-operate rather than lead).
+    ``task_words`` are (start, end, match) hits in text order, or bare matches in that order.
+    """
+    own: dict[str, float] = {}
+    theme: dict[str, float] = {}
+    part: dict[str, float] = {}
     because: dict[str, list[str]] = {}
-    seen: set[tuple[str, str]] = set()
-    for factor, words in ((1.0, task_words), (0.5, context_words)):
-        for word, units, weight in words:
+    order: dict[str, int] = {}
+    for scores, words in ((own, task_words), (theme, theme_words), (part, part_words)):
+        seen: set[tuple[str, str]] = set()
+        for item in words:
+            word, units, weight = item[2] if isinstance(item[0], int) else item  # type: ignore[misc]
             for unit in units:
-                # A word repeated in one task counts half again, not twice.
-                key = (unit, word)
-                if key in seen:
-                    totals[unit] += weight * factor * 0.5
-                    continue
-                seen.add(key)
-                totals[unit] = totals.get(unit, 0.0) + weight * factor
-                because.setdefault(unit, []).append(word)
-    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+                order.setdefault(unit, len(order))
+                # A word repeated in one sentence counts half again, not twice.
+                repeat = (unit, word) in seen
+                seen.add((unit, word))
+                scores[unit] = scores.get(unit, 0.0) + (weight * 0.5 if repeat else weight)
+                if not repeat:
+                    because.setdefault(unit, []).append(word)
+    totals = {
+        unit: own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0)
+        for unit in own.keys() | theme.keys()
+    }
+    if not totals:
+        return []
+    ranked = sorted(totals.items(), key=lambda kv: (-round(kv[1], 6), order[kv[0]]))
     top = ranked[0][1]
     out: list[SuggestedUnit] = []
     for unit, total in ranked[:limit]:
