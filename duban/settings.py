@@ -12,7 +12,23 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("DUBAN_DATA_DIR", Path.cwd() / "var")).resolve()
 
-SECRET_KEY = os.environ.get("DUBAN_SECRET_KEY", "dev-insecure-change-me")
+# The secret key: DUBAN_SECRET_KEY, else the file DUBAN_SECRET_KEY_FILE names, else
+# $DUBAN_DATA_DIR/secret_key (the embedded install's, written 0600 by the first `duban serve`).
+# The fallback is public: `duban serve` refuses it except for the demo (docs/DEPLOY.md).
+INSECURE_SECRET_KEY = "dev-insecure-change-me"
+SECRET_KEY_FILE = Path(os.environ.get("DUBAN_SECRET_KEY_FILE") or DATA_DIR / "secret_key")
+
+
+def _secret_key() -> str:
+    if os.environ.get("DUBAN_SECRET_KEY"):
+        return os.environ["DUBAN_SECRET_KEY"]
+    try:
+        return SECRET_KEY_FILE.read_text(encoding="utf-8").strip() or INSECURE_SECRET_KEY
+    except FileNotFoundError:
+        return INSECURE_SECRET_KEY
+
+
+SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("DUBAN_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("DUBAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 DEMO_MODE = os.environ.get("DUBAN_DEMO", "0") == "1"
@@ -54,6 +70,8 @@ MIDDLEWARE = [
     # Control characters in the path, query, cookies and form fields, before anything reads them.
     "duban.core.middleware.InputGuard",
     "django.middleware.security.SecurityMiddleware",
+    "duban.web.staticfiles.StaticFilesMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -158,6 +176,54 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Static files are served by the app itself (whitenoise): `duban serve` collects them into
+# STATIC_ROOT with gzip copies and turns WHITENOISE_USE_FINDERS off; any other process
+# (tests, a bare `gunicorn duban.wsgi` as bench/over_http.py runs) serves them from the apps.
+# Plain names, not a hashed manifest, so a page renders whether or not anything was collected;
+# browsers revalidate after WHITENOISE_MAX_AGE (60 s).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "duban.web.staticfiles.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- HTTPS (behind nginx with TLS: docs/DEPLOY.md) ------------------------------------------
+# DUBAN_HTTPS=1: cookies only over TLS, HSTS, and http:// redirected to https://. nginx must set
+# X-Forwarded-Proto itself (never pass the client's), and gunicorn listen on loopback only.
+DUBAN_HTTPS = os.environ.get("DUBAN_HTTPS", "0") == "1"
+if DUBAN_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DUBAN_HSTS_SECONDS", 365 * 24 * 3600))
+    # Both only widen HSTS below the app's own host name (duban.example.gov.cn covers
+    # *.duban.example.gov.cn); "preload" does nothing until someone submits the apex domain.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+# The session cookie is never read by a script; the CSRF cookie neither (forms carry the token).
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Content-Security-Policy (django-csp 4) --------------------------------------------------
+# Scripts only from our own static files: no inline <script>, no on*= attributes, no eval.
+# Styles allow 'unsafe-inline': ECharts builds its tooltips as HTML with style attributes and
+# Swagger UI (/api/docs) injects styles; a style cannot run code, and every script stays strict.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # data: for ECharts' "save as image" and the images Swagger UI and the admin inline.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 MEDIA_ROOT = Path(os.environ.get("DUBAN_MEDIA_ROOT", DATA_DIR / "files"))
 MEDIA_URL = "/files/"
 
@@ -183,7 +249,6 @@ DUBAN_CLASSIFIED_MARKINGS = [
     for w in os.environ.get("DUBAN_CLASSIFIED_MARKINGS", "绝密,机密,秘密,内部").split(",")
     if w.strip()
 ]
-DATA_UPLOAD_MAX_MEMORY_SIZE = DUBAN_MAX_UPLOAD_BYTES + 1024 * 1024
 # No request body may be larger than the largest upload plus the form around it (a report form
 # carries several attachments): refused before Django reads it (duban.core.middleware).
 DUBAN_MAX_REQUEST_BYTES = int(
@@ -191,6 +256,10 @@ DUBAN_MAX_REQUEST_BYTES = int(
         "DUBAN_MAX_REQUEST_BYTES", max(DUBAN_MAX_UPLOAD_BYTES * 5, DUBAN_MAX_REPORT_BYTES) + 1024 * 1024
     )
 )
+# Django's own caps under it: a body read whole (a form's fields, an API call's JSON) holds at
+# most one upload's worth plus the form, never more than the request cap; uploaded files over
+# FILE_UPLOAD_MAX_MEMORY_SIZE spool to disk. nginx's client_max_body_size = the request cap.
+DATA_UPLOAD_MAX_MEMORY_SIZE = min(DUBAN_MAX_UPLOAD_BYTES + 1024 * 1024, DUBAN_MAX_REQUEST_BYTES)
 # Argon2 for new and changed passwords; an older PBKDF2 hash is upgraded at its next login.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -16,7 +16,7 @@ def test_leader_clicks_a_city_red_bar(live_server, browser, prov_leader, story, 
     page = log_in(browser, live_server, prov_leader)
     page.get_by_role("link", name="驾驶舱").first.click()
     page.wait_for_url(f"{live_server.url}/dashboard/")
-    page.wait_for_function("document.documentElement.dataset.chartsDrawn === '1'", timeout=10000)
+    page.wait_for_function("() => document.documentElement.dataset.chartsDrawn === '1'", timeout=10000)
     embedded = page.evaluate("JSON.parse(document.getElementById('dashboard-data').textContent)")
     drawn = page.evaluate(
         "(() => { const o = window.dubanCharts.units.getOption();"

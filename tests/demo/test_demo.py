@@ -176,10 +176,12 @@ def test_demo_command_reuses_the_demo_and_serves_in_demo_mode(shanxi, settings, 
     before = _counts()
     served = []
     monkeypatch.setattr(demo_command, "prepare_database", lambda **kw: None)
-    monkeypatch.setattr(demo_command, "run_server", lambda addr: served.append((addr, settings.DEMO_MODE)))
+    monkeypatch.setattr(
+        demo_command, "run_server", lambda addr, **kw: served.append((addr, settings.DEMO_MODE, kw))
+    )
 
-    def start_worker():
-        served.append("worker started")
+    def start_worker(addr):
+        served.append(f"worker started for {addr}")
         return lambda: served.append("worker stopped")
 
     monkeypatch.setattr(demo_command, "start_worker", start_worker)
@@ -187,7 +189,11 @@ def test_demo_command_reuses_the_demo_and_serves_in_demo_mode(shanxi, settings, 
     out = io.StringIO()
     call_command("demo", addr="127.0.0.1:8124", stdout=out)
     # The worker and the sweep run beside the server for as long as it serves.
-    assert served == ["worker started", ("127.0.0.1:8124", True), "worker stopped"]
+    assert served == [
+        "worker started for 127.0.0.1:8124",
+        ("127.0.0.1:8124", True, {"access_log": False}),
+        "worker stopped",
+    ]
     assert "条定时提醒" in out.getvalue()
     assert "演示数据已存在" in out.getvalue()
     assert "http://127.0.0.1:8124/" in out.getvalue()
@@ -195,14 +201,15 @@ def test_demo_command_reuses_the_demo_and_serves_in_demo_mode(shanxi, settings, 
     assert _counts() == before
 
 
-def test_serve_migrates_then_runs_threaded_without_reloader_serving_static(monkeypatch, tmp_path):
+def test_serve_dev_migrates_then_runs_threaded_without_reloader_serving_static(monkeypatch, tmp_path):
     from duban.demo.management.commands import serve
 
     calls = []
     monkeypatch.setattr(serve, "call_command", lambda *a, **kw: calls.append((a, kw)))
     monkeypatch.setattr(serve, "is_sqlite", lambda: True)
     monkeypatch.setattr(serve, "sqlite_path", lambda: tmp_path / "d" / "x.sqlite3")
-    call_command("serve", addr="127.0.0.1:8125")
+    monkeypatch.setattr(serve, "demo_logins", lambda: [])
+    call_command("serve", addr="127.0.0.1:8125", dev=True)
     assert (tmp_path / "d").is_dir()  # the data directory is created for SQLite
     assert calls[0] == (("migrate",), {"interactive": False, "verbosity": 0})
     assert calls[1] == (
@@ -210,7 +217,7 @@ def test_serve_migrates_then_runs_threaded_without_reloader_serving_static(monke
         {"use_reloader": False, "use_threading": True, "insecure_serving": True},
     )
     with pytest.raises(CommandError):
-        call_command("serve", addr="localhost:http")
+        call_command("serve", addr="localhost:http", dev=True)
 
 
 @pytest.mark.django_db

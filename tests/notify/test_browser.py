@@ -29,7 +29,7 @@ def test_clerk_sees_the_urge_arrive(live_server, browser, shanxi, clock, setting
 
     # The clerk's page was not reloaded: the header asks again and shows two.
     clerk_page.wait_for_function(
-        "document.querySelector('#inbox-link .unread').textContent === '2'", timeout=10000
+        "() => document.querySelector('#inbox-link .unread').textContent === '2'", timeout=10000
     )
     clerk_page.locator("#inbox-link").click()
     clerk_page.wait_for_url(f"{live_server.url}/inbox/")

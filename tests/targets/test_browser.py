@@ -14,7 +14,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def chart_of(page):
-    page.wait_for_function("document.documentElement.dataset.chartsDrawn === '1'", timeout=10000)
+    page.wait_for_function("() => document.documentElement.dataset.chartsDrawn === '1'", timeout=10000)
     embedded = page.evaluate("JSON.parse(document.getElementById('chart-data').textContent)")
     drawn = page.evaluate(
         "(() => { const o = window.dubanCharts.trajectory.getOption();"

@@ -1,12 +1,18 @@
 """``duban demo [--addr 127.0.0.1:8000] [--no-serve] [--reset]``: a ready-to-try Duban.
 
 Creates the database under DUBAN_DATA_DIR (SQLite) or uses DATABASE_URL, loads the Shanxi org
-tree, creates demo logins and a few dozen items in every state, prints the logins, then serves.
-Running it again on a demo database adds nothing.
+tree, creates demo logins and a few dozen items in every state, prints the logins, then serves
+them the way production does (``duban serve --demo``: gunicorn, static files collected) with the
+task worker beside it. Running it again on a demo database adds nothing.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import signal
+import subprocess
+import sys
 import threading
 import unicodedata
 
@@ -34,18 +40,46 @@ def demo_channels(addr: str) -> str:
     return getattr(settings, "EMAIL_FILE_PATH", "") or settings.EMAIL_HOST
 
 
-def start_worker():
-    """The task worker and the sweep in a thread beside the server, so a demo user sees
-    notifications arrive as they would in production. Returns the function that stops it."""
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), name="duban-worker", daemon=True)
-    thread.start()
+def start_worker(addr: str):
+    """The task worker and the sweep beside the server, so a demo user sees notifications arrive
+    as they would in production. Returns the function that stops it.
+
+    A process of its own (``duban demo --worker``), not a thread: gunicorn forks its workers from
+    this process, and a fork taken while another thread holds a lock inherits the lock held."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "duban", "demo", "--worker", "--addr", addr], stdin=subprocess.DEVNULL
+    )
+    owner = os.getpid()
 
     def halt() -> None:
-        stop.set()
-        thread.join(timeout=30)
+        if os.getpid() != owner:
+            return  # a gunicorn worker leaving: the worker process is the server's to stop
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
     return halt
+
+
+def run_worker(addr: str) -> None:
+    """``duban demo --worker``: the worker loop with the demo's mail and SMS files, until SIGTERM
+    or SIGINT (Ctrl-C reaches the whole process group), or until the demo that started it is gone."""
+    demo_channels(addr)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        while not stop.wait(1):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=orphaned, name="demo-parent-watch", daemon=True).start()
+    worker.run(stop)
 
 
 def _width(text: str) -> int:
@@ -72,11 +106,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-serve", action="store_true", help="build the demo data and exit")
         parser.add_argument("--reset", action="store_true", help="delete the SQLite demo database first")
+        parser.add_argument(
+            "--worker", dest="worker_only", action="store_true", help=argparse.SUPPRESS
+        )  # start_worker's
 
-    def handle(self, *args, addr: str, no_serve: bool, reset: bool, **options):
+    def handle(self, *args, addr: str, no_serve: bool, reset: bool, worker_only: bool, **options):
         from duban.demo.builder import DEMO_PASSWORD, build_demo, logins
 
         split_addr(addr)
+        if worker_only:
+            run_worker(addr)
+            return
         if reset:
             self._reset()
         prepare_database(verbosity=max(0, options["verbosity"] - 1))
@@ -114,9 +154,11 @@ class Command(BaseCommand):
             return
         # The web layer shows demo hints (logins on the sign-in page) only in demo mode.
         settings.DEMO_MODE = True
-        stop = start_worker()
+        stop = start_worker(addr)
         try:
-            run_server(addr)
+            # The production path, with the public key a demo may keep and no access log
+            # drowning the logins printed above.
+            run_server(addr, access_log=False)
         finally:
             stop()
 
