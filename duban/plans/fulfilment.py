@@ -6,11 +6,13 @@ review states (the pure ``duban.workplan.fulfilment``, the same rules as ``duban
 and, where last year's plan was assigned and its targets tracked, to the year-end figures the
 units (报送数) and the statistics side (统计数) filed.
 
-Computed at read time, not stored: the matching itself takes ~3 ms on the State Council's
-reports and reading both plans' stored decompositions a few more, while a stored copy would go
-stale whenever either plan is re-decomposed as another year or a year-end figure is corrected.
-Both plans keep the parser's output (``Plan.parsed``) and the decoded text, so nothing is parsed
-again unless a plan predates the stored output.
+Computed when read, not stored on the plan: a stored copy would go stale whenever either plan is
+re-decomposed as another year (or last year's plan is imported after this year's), and the
+year-end figures change until they are final. Both plans keep the parser's output
+(``Plan.parsed``) and the decoded text, so nothing is parsed again; what costs is reading and
+decoding those two JSON documents (≈ 300 KB each for the State Council's reports) and the
+matching, ≈ 60 ms together on SQLite. That part depends on the two decompositions only, so it is
+cached under what identifies them (``_matched``); the figures are read fresh on every view.
 """
 
 from __future__ import annotations
@@ -19,13 +21,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
+from duban.core.errors import NotFound
 from duban.targets.models import Target
 from duban.targets.selectors import current_figures, stats_tolerance, targets_visible_to
 from duban.workplan.fulfilment import RATE_TOLERANCE, amount
+from duban.workplan.fulfilment import SCHEMA as FULFILMENT_SCHEMA
 from duban.workplan.fulfilment import fulfilment as match_targets
 
 from .models import Plan
-from .selectors import get_plan, plans_visible_to
+from .selectors import plans_visible_to
 
 VERDICTS = {"met": "已完成", "not_met": "未完成", "no_result": "未找到"}
 RATE_UNITS = ("%", "个百分点", "‰")
@@ -33,6 +39,7 @@ COMPARATOR_WORDS = {">=": "以上", "<=": "以内", "~": "左右"}
 SOURCES = (("unit", "报送数"), ("stats", "统计数"))
 _EDGE = re.compile(r"[。；！？!?\n]")
 MAX_CONTEXT = 80  # characters of the sentence shown on either side of a span
+CACHE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -153,43 +160,86 @@ def _tracked_targets(viewer, previous: Plan) -> tuple[dict[tuple[int, int], Targ
     return by_span, by_text
 
 
+def _matched(plan: Plan, previous: Plan) -> list[dict]:
+    """Last year's targets matched to this year's review, with their evidence: a function of the
+    two stored decompositions only, so cached under what identifies them (a plan re-decomposed as
+    another year gets another key; the year-end figures, which change, are read fresh)."""
+    key = ":".join(
+        str(x)
+        for x in (
+            "plans.fulfilment",
+            FULFILMENT_SCHEMA,
+            previous.pk,
+            previous.sha256,
+            previous.plan_year,
+            plan.pk,
+            plan.sha256,
+            plan.plan_year,
+        )
+    )
+    rows = cache.get(key)
+    if rows is not None:
+        return rows
+    stored = {
+        pk: (text, parsed)
+        for pk, text, parsed in Plan.objects.filter(pk__in=[plan.pk, previous.pk]).values_list(
+            "pk", "text", "parsed"
+        )
+    }
+    for p in (plan, previous):
+        p.text, p.parsed = stored[p.pk]
+    last, this = _decomposition(previous), _decomposition(plan)
+    rows = []
+    for v in match_targets(last, this)["targets"]:
+        result = v["result"]
+        rows.append(
+            {
+                **v,
+                "goal": _goal(v),
+                "target_evidence": _evidence(last["text"], v["start"], v["end"]),
+                "result_evidence": None
+                if result is None
+                else _evidence(this["text"], result["start"], result["end"]),
+                "result_shown": "" if result is None else amount(result["value"], v["unit"]),
+            }
+        )
+    cache.set(key, rows, CACHE_SECONDS)
+    return rows
+
+
 def plan_fulfilment(viewer, plan_id) -> PlanFulfilment:
     """The 上年目标完成情况 of a plan the viewer may see (NotFound otherwise). ``previous`` is
     None when the issuer has no plan for the year before on file."""
-    plan = get_plan(viewer, plan_id)
-    shallow = previous_plan(viewer, plan)
-    out = PlanFulfilment(plan=plan, previous=shallow, counts={k: 0 for k in VERDICTS})
-    if shallow is None:
+    try:
+        plan = plans_visible_to(viewer).select_related("issuer_unit").defer("text", "parsed").get(pk=plan_id)
+    except (Plan.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound("报告分解不存在或无权查看") from None
+    previous = previous_plan(viewer, plan)
+    out = PlanFulfilment(plan=plan, previous=previous, counts={k: 0 for k in VERDICTS})
+    if previous is None:
         return out
-    previous = Plan.objects.get(pk=shallow.pk)
-    out.previous = previous
-    last, this = _decomposition(previous), _decomposition(plan)
-    matched = match_targets(last, this)
-
+    matched = _matched(plan, previous)
     by_span, by_text = _tracked_targets(viewer, previous)
     year_end = dt.date(previous.plan_year, 12, 31)
     rows: list[Row] = []
-    for n, v in enumerate(matched["targets"], start=1):
-        result = v["result"]
+    for n, v in enumerate(matched, start=1):
         row = Row(
             number=n,
             text=v["text"],
             indicator=v["indicator"],
-            goal=_goal(v),
+            goal=v["goal"],
             verdict=v["verdict"],
             label=VERDICTS[v["verdict"]],
             why=v["why"],
-            target_evidence=_evidence(last["text"], v["start"], v["end"]),
-            result_evidence=None
-            if result is None
-            else _evidence(this["text"], result["start"], result["end"]),
-            result_shown="" if result is None else amount(result["value"], v["unit"]),
+            target_evidence=v["target_evidence"],
+            result_evidence=v["result_evidence"],
+            result_shown=v["result_shown"],
             target=by_span.get((v["start"], v["end"])) or by_text.get(v["text"]),
         )
         out.counts[v["verdict"]] += 1
         rows.append(row)
     figures = current_figures([r.target.pk for r in rows if r.target is not None])
-    for row, v in zip(rows, matched["targets"], strict=True):
+    for row, v in zip(rows, matched, strict=True):
         if row.target is None:
             continue
         out.tracked = True
