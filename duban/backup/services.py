@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -41,6 +42,7 @@ from . import db
 from .db import BackupError
 
 FORMAT = "duban.backup/1"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 MANIFEST = "manifest.json"
 FILES_DIR = "files"
 _CHUNK = 1024 * 1024
@@ -93,6 +95,7 @@ class BackupResult:
     path: Path
     manifest: dict[str, Any]
     missing: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
 
 
 def create_backup(out: str | os.PathLike, *, database: str = "default") -> BackupResult:
@@ -111,7 +114,7 @@ def create_backup(out: str | os.PathLike, *, database: str = "default") -> Backu
             raise BackupError(f"no backup for database vendor {vendor!r}")
         started = dt.datetime.now(dt.UTC)
         snap = db.dump(vendor, settings_dict, work / dump_name)
-        files, missing, total = [], [], 0
+        files, missing, damaged, total = [], [], [], 0
         root = _media_root()
         for name in snap.file_names:
             rel = _safe_name(name)
@@ -122,6 +125,8 @@ def create_backup(out: str | os.PathLike, *, database: str = "default") -> Backu
             size, digest = _copy(src, work / FILES_DIR / rel)
             files.append({"name": name, "size": size, "sha256": digest})
             total += size
+            if _HEX64.fullmatch(rel.name) and rel.name != digest:
+                damaged.append(name)  # content-addressed, yet not the content its name says
         manifest = {
             "format": FORMAT,
             "duban_version": duban.__version__,
@@ -138,6 +143,8 @@ def create_backup(out: str | os.PathLike, *, database: str = "default") -> Backu
             "files": {"count": len(files), "bytes": total, "entries": files},
             # Named by a row but not on disk when the backup was made: restored as missing too.
             "missing_files": missing,
+            # On disk, but the bytes no longer hash to the blob's name: copied as they are.
+            "damaged_files": damaged,
         }
         with (work / MANIFEST).open("w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=1, sort_keys=True)
@@ -160,7 +167,7 @@ def create_backup(out: str | os.PathLike, *, database: str = "default") -> Backu
         else:
             os.rename(work, out)
         _fsync_dir(out.parent)
-        return BackupResult(out, manifest, missing)
+        return BackupResult(out, manifest, missing, damaged)
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)

@@ -299,3 +299,19 @@ def test_a_load_that_fails_leaves_the_target_as_it_was(db, tmp_path):
             cur.execute("SELECT id FROM orgs_orgunit")
             assert cur.fetchall() == [(7,)]
         assert target
+
+
+def test_a_lost_or_damaged_file_is_named_not_hidden(story, tmp_path):
+    atts = list(Attachment.objects.order_by("pk"))
+    lost, damaged = blobs.path_for(atts[0].file.name), blobs.path_for(atts[1].file.name)
+    lost.unlink()
+    data = bytearray(damaged.read_bytes())
+    data[0] ^= 0x01
+    damaged.write_bytes(bytes(data))
+    out, err = StringIO(), StringIO()
+    call_command("backup", str(tmp_path / "bk"), stdout=out, stderr=err)
+    manifest = json.loads((tmp_path / "bk" / "manifest.json").read_text())
+    assert manifest["missing_files"] == [atts[0].file.name]
+    assert manifest["damaged_files"] == [atts[1].file.name]
+    assert atts[0].file.name in err.getvalue() and atts[1].file.name in err.getvalue()
+    assert "no longer match their checksum" in err.getvalue()

@@ -34,3 +34,10 @@ class Command(BaseCommand):
             )
             for name in result.missing:
                 self.stderr.write(f"  {name}")
+        if result.damaged:
+            self.stderr.write(
+                f"warning: {len(result.damaged)} stored file(s) no longer match their checksum "
+                "(backed up as they are; restore them from an older backup):"
+            )
+            for name in result.damaged:
+                self.stderr.write(f"  {name}")
