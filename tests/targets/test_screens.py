@@ -178,9 +178,10 @@ def test_progress_report_without_figures_is_a_plain_report(fiveg, gxt_clerk, clo
 def test_bad_figure_refuses_the_whole_report(fiveg, gxt_clerk, clock, fields, message):
     track = in_progress(fiveg, gxt_clerk, clock)
     clock("2026-04-08 10:00")
+    clerk = login(gxt_clerk)  # before counting: the login is journaled too
     before = (Report.objects.count(), Figure.objects.count(), Event.objects.count())
     key = f"figure_{fiveg.pk}_"
-    resp = login(gxt_clerk).post(
+    resp = clerk.post(
         f"/tracks/{track.pk}/report/",
         {
             "expected_version": track.version,
