@@ -245,3 +245,17 @@ def test_api_report_with_a_marking_is_refused(assigned_item, county_clerk, clock
 
 
 pytestmark = pytest.mark.django_db
+
+
+def test_report_form_with_a_marking_is_refused(assigned_item, county_clerk, clock):
+    track = assigned_item.tracks.get()
+    clock("2021-10-08 09:00")
+    services.sign(actor=county_clerk, track_id=track.pk)
+    track.refresh_from_db()
+    resp = _web(county_clerk).post(
+        f"/tracks/{track.pk}/report/",
+        {"expected_version": track.version, "kind": "deploy", "done": "秘密★六个月\n部署情况"},
+    )
+    html = resp.content.decode()
+    assert resp.status_code == 422 and "工作开展情况含有密级标志“秘密★六个月”" in html
+    assert Report.objects.count() == 0
