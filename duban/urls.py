@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # The admin site's own password form would change a password unjournaled: 修改密码 instead.
+    path("admin/password_change/", RedirectView.as_view(url="/account/password/", permanent=False)),
     path("admin/", admin.site.urls),
     path("", include("duban.api.urls")),
     path("plans/", include("duban.plans.urls")),

@@ -153,3 +153,13 @@ def test_everyone_changes_their_own_password(county_clerk, clock):
 def test_anonymous_cannot_change_a_password(shanxi):
     r = Client().post("/account/password/", {"old_password": "x", "password": GOOD, "password2": GOOD})
     assert r.status_code == 302 and r.url.startswith("/login/")
+
+
+def test_the_admin_sites_password_form_leads_to_the_journaled_page(admin_user):
+    c = Client()
+    c.force_login(admin_user)
+    r = c.post(
+        "/admin/password_change/", {"old_password": "pw-123456", "new_password1": GOOD, "new_password2": GOOD}
+    )
+    assert r.status_code == 302 and r.url == "/account/password/"
+    assert User.objects.get(pk=admin_user.pk).check_password("pw-123456")
