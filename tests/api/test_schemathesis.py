@@ -42,9 +42,9 @@ def _operations() -> list[str]:
     return [f"{method.upper()} {path}" for path, ops in spec["paths"].items() for method in ops]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def wsgi_app():
-    """Django's WSGI app, called in-process inside the test's transaction. Like Django's test
+    """Django's WSGI app, called in-process inside each test's transaction. Like Django's test
     client, keep request_started/finished from closing the connection (which would end the
     transaction the story was written in)."""
     from django.core import signals
@@ -59,12 +59,19 @@ def wsgi_app():
     signals.request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(scope="module")
+def api_schema(wsgi_app, django_db_setup, django_db_blocker):
+    """The schema as the app publishes it, fetched once per module (against the test database,
+    should the page ever read a table)."""
+    with django_db_blocker.unblock():
+        return schemathesis.openapi.from_wsgi(
+            "/api/openapi.json", wsgi_app, config=schemathesis.Config.from_dict(CONFIG)
+        )
+
+
 @pytest.mark.parametrize("label", _operations())
-def test_operation_keeps_to_its_schema(label, wsgi_app, prov_sup, story, fiveg):  # noqa: F811
-    schema = schemathesis.openapi.from_wsgi(
-        "/api/openapi.json", wsgi_app, config=schemathesis.Config.from_dict(CONFIG)
-    )
-    operation = schema.find_operation_by_label(label)
+def test_operation_keeps_to_its_schema(label, api_schema, prov_sup, story, fiveg):  # noqa: F811
+    operation = api_schema.find_operation_by_label(label)
     assert operation is not None, label
     headers = {"Authorization": f"Bearer {ApiClient(prov_sup).token}"}
 
