@@ -37,9 +37,34 @@ def describe(char: str) -> str:
     return "NUL" if char == "\x00" else f"U+{ord(char):04X}"
 
 
-def refusal(field: str, char: str, *, where: str = "body") -> InvalidInput:
+# How the pages' form fields and filters are labelled, for a refusal a person reads.
+LABELS = {
+    "title": "标题",
+    "body": "内容",
+    "done": "已完成工作",
+    "next_steps": "下一步计划",
+    "problems": "存在问题",
+    "support_needed": "需协调解决的事项",
+    "reason": "理由",
+    "comment": "评价意见",
+    "message": "催办内容",
+    "note": "备注",
+    "text": "内容",
+    "q": "搜索词",
+    "files": "附件",
+    "report": "工作报告文件",
+    "keywords": "关键词",
+    "name": "名称",
+    "display_name": "姓名",
+    "username": "用户名",
+    "unit": "单位",
+    "path": "网址",
+}
+
+
+def refusal(field: str, char: str, *, where: str = "body", label: str | None = None) -> InvalidInput:
     return InvalidInput(
-        f"“{field}”含有不允许的控制字符（{describe(char)}），请删除后重新提交",
+        f"“{label or field}”含有不允许的控制字符（{describe(char)}），请删除后重新提交",
         code=CODE,
         field=field,
         char=describe(char),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
 
 from . import cleaning
 
@@ -116,6 +117,17 @@ class ApiErrors:
         return None
 
 
+# The refusal page: plain like 500.html (no template: nothing may fail on the way to it).
+_PAGE = (
+    '<!doctype html><html lang="zh-hans"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>提交未成功 · 13710 电子督办</title></head>"
+    '<body style="font-family:sans-serif;padding:24px"><h1>提交未成功</h1><p>{message}</p>'
+    "<p>请用浏览器的“后退”返回上一页，修改后重新提交（从其他文档粘贴的文字，可先粘贴到记事本再复制）。</p>"
+    '<p><a href="/">返回首页</a></p></body></html>'
+)
+
+
 class InputGuard:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -125,10 +137,11 @@ class InputGuard:
         if found is None:
             return self.get_response(request)
         field, char, where = found
-        error = cleaning.refusal(field, char, where=where)
         if _is_api(request):
+            error = cleaning.refusal(field, char, where=where)
             return api_error(error.status, error.code, error.message, error.details)
-        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+        error = cleaning.refusal(field, char, where=where, label=cleaning.LABELS.get(field, field))
+        return HttpResponse(_PAGE.format(message=escape(error.message)), status=400)
 
     @staticmethod
     def _find(request) -> tuple[str, str, str] | None:

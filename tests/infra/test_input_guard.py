@@ -53,9 +53,9 @@ def test_nul_in_a_query_is_refused(sup_web, url):
 
 def test_nul_in_a_form_field_is_refused_and_nothing_is_saved(sup_web):
     before = Item.objects.count()
-    text = refused(sup_web.post("/items/new/", {"title": "改造\x00", "lead": ["140105"]}), "title")
+    text = refused(sup_web.post("/items/new/", {"title": "改造\x00", "lead": ["140105"]}), "标题")
     assert "NUL" in text
-    refused(sup_web.post("/items/new/", {"title": "改造", "body": "a\x0bb", "lead": ["140105"]}), "body")
+    refused(sup_web.post("/items/new/", {"title": "改造", "body": "a\x0bb", "lead": ["140105"]}), "内容")
     assert Item.objects.count() == before
 
 
