@@ -278,14 +278,15 @@ def pg_has_data(settings_dict: dict) -> bool:
         conn.close()
 
 
-def _pg_clear_sql(settings_dict: dict, tables: list[str]) -> str:
+def _pg_clear_sql(settings_dict: dict, tables: list[str], everything: bool) -> str:
     """SQL dropping what an earlier migrate or restore made of the backup's own tables (a
     database someone already migrated has them, just no rows) and Duban's trigger functions.
-    Tables the backup does not have are left alone."""
+    Other tables are left alone unless ``everything`` (--force: the database is replaced, and
+    a table a newer version added would break the next upgrade's migrate)."""
     conn = _pg_connect(settings_dict)
     try:
         cur = conn.cursor()
-        present = [t for t in _pg_tables(cur) if t in set(tables)]
+        present = [t for t in _pg_tables(cur) if everything or t in set(tables)]
         cur.execute(
             "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             "WHERE n.nspname = current_schema() AND p.proname LIKE 'duban\\_%'"
@@ -302,11 +303,11 @@ def _pg_clear_sql(settings_dict: dict, tables: list[str]) -> str:
     return "\n".join(sql) + "\n"
 
 
-def pg_restore(dump: Path, settings_dict: dict, tables: list[str]) -> None:
+def pg_restore(dump: Path, settings_dict: dict, tables: list[str], everything: bool = False) -> None:
     """Clear and load in one transaction: pg_restore writes the dump as SQL, psql runs it after
     the DROPs with --single-transaction, so a failure leaves the target as it was."""
     env = _pg_env(settings_dict)
-    clear = _pg_clear_sql(settings_dict, tables)
+    clear = _pg_clear_sql(settings_dict, tables, everything)
     script = subprocess.Popen(
         [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "-f", "-", str(dump)],
         stdout=subprocess.PIPE,
@@ -374,11 +375,15 @@ def has_data(vendor: str, settings_dict: dict) -> bool:
     return sqlite_has_data(settings_dict) if vendor == "sqlite" else pg_has_data(settings_dict)
 
 
-def restore(vendor: str, dump_path: Path, settings_dict: dict, tables: list[str]) -> None:
+def restore(
+    vendor: str, dump_path: Path, settings_dict: dict, tables: list[str], everything: bool = False
+) -> None:
+    """Load the dump. SQLite's backup API always replaces the whole file; on PostgreSQL
+    ``everything`` drops every table of the schema first, not just the backup's."""
     if vendor == "sqlite":
         sqlite_restore(dump_path, settings_dict)
     elif vendor == "postgresql":
-        pg_restore(dump_path, settings_dict, tables)
+        pg_restore(dump_path, settings_dict, tables, everything)
     else:
         raise BackupError(f"no restore for database vendor {vendor!r}")
 

@@ -258,7 +258,13 @@ def restore_backup(
             raise BackupError(
                 "the backup does not match its manifest; nothing was restored:\n  " + "\n  ".join(problems)
             )
-        db.restore(vendor, folder / manifest["database"]["file"], settings_dict, list(manifest["counts"]))
+        db.restore(
+            vendor,
+            folder / manifest["database"]["file"],
+            settings_dict,
+            list(manifest["counts"]),
+            everything=force,
+        )
         written = kept = 0
         root = _media_root()
         for entry in manifest["files"]["entries"]:

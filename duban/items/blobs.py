@@ -49,12 +49,16 @@ def path_for(name: str) -> Path:
     return Path(default_storage.path(name))
 
 
-def _lock(digest: str) -> None:
-    """Serialise everyone touching this blob until the end of the current transaction."""
+def _lock(digest: str, *, wait: bool = True) -> bool:
+    """Serialise everyone touching this blob until the end of the current transaction; without
+    ``wait``, False when someone else holds it now."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            # 63 bits of the digest: advisory lock keys are signed bigints.
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [int(digest[:15], 16)])
+            # 60 bits of the digest: advisory lock keys are signed bigints.
+            fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+            cur.execute(f"SELECT {fn}(%s)", [int(digest[:15], 16)])
+            return wait or bool(cur.fetchone()[0])
+    return True
 
 
 def write(digest: str, data: bytes) -> str:
@@ -234,8 +238,8 @@ def cleanup(*, delete: bool = False, min_age: float = MIN_AGE_SECONDS, batch: in
             with transaction.atomic():
                 for orphan in result.orphans[start : start + batch]:
                     digest = orphan.name.rsplit("/", 1)[-1]
-                    if len(digest) == 64:
-                        _lock(digest)
+                    if len(digest) == 64 and not _lock(digest, wait=False):
+                        continue  # an upload is using it this moment: not an orphan after all
                     if is_referenced(orphan.name):
                         continue  # an upload of the same content took it over since the scan
                     path = path_for(orphan.name)
