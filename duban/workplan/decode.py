@@ -171,7 +171,7 @@ def decode(
         fmt = "html" if ext in ("html", "htm") else ("md" if ext == "md" else "txt")
         check_limits(text, limits, markup=fmt == "html")
         if fmt == "html":
-            text = html_to_text(text)
+            text = html_to_text(text, limits)
             check_limits(text, limits)
         _check_text(text, raw_empty=not given_text.strip())
         return Decoded(text, "utf-8", fmt, sha, name, len(raw))
@@ -203,7 +203,7 @@ def decode(
     check_limits(text, limits, markup=fmt in ("html", "htm"))
     if fmt in ("html", "htm"):
         fmt = "html"
-        text = html_to_text(text)
+        text = html_to_text(text, limits)
         check_limits(text, limits)
     elif fmt == "txt":
         text = unwrap_hard_breaks(text)
@@ -211,9 +211,10 @@ def decode(
     return Decoded(text, encoding, fmt, sha, name, len(raw))
 
 
-# Markup around the text of a saved web page: generous, but a page of 300k characters of text
-# wrapped in a hundred times as much markup is not a report.
-_MARKUP_FACTOR = 20
+# Markup around the text of a saved web page (a report page of a government site is a few
+# hundred KB). The HTML parser is pure Python (~1 MB/s), so the markup itself is capped too: at
+# five times the text cap, about a second of parsing.
+_MARKUP_FACTOR = 5
 
 
 def too_large(what: str) -> ParseError:
@@ -520,6 +521,17 @@ class _TextExtractor(HTMLParser):
         self.skip = 0
         self.title: list[str] = []
         self.in_title = False
+        # Running counts for the caps: characters of text, and lines as they will be once
+        # blank lines are collapsed (a break counts only after some text).
+        self.chars = 0
+        self.lines = 0
+        self._open_line = False
+
+    def _newline(self) -> None:
+        self.parts.append("\n")
+        if self._open_line:
+            self.lines += 1
+            self._open_line = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
@@ -527,11 +539,11 @@ class _TextExtractor(HTMLParser):
         elif tag == "title":
             self.in_title = True
         if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self._newline()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self._newline()
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
@@ -539,7 +551,7 @@ class _TextExtractor(HTMLParser):
         elif tag == "title":
             self.in_title = False
         if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self._newline()
 
     def handle_data(self, data: str) -> None:
         if self.in_title:
@@ -548,16 +560,33 @@ class _TextExtractor(HTMLParser):
         if self.skip:
             return
         # Source line breaks inside a block are layout, not paragraphs.
-        self.parts.append(data.replace("\r", "").replace("\n", ""))
+        text = data.replace("\r", "").replace("\n", "")
+        self.parts.append(text)
+        self.chars += len(text)
+        if text.strip():
+            self._open_line = True
 
 
 _BLANK_LINES = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
 
 
-def html_to_text(markup: str) -> str:
+_HTML_CHUNK = 64 * 1024
+
+
+def html_to_text(markup: str, limits: Limits | None = None) -> str:
+    """The text of a web page, one block per line.  With ``limits``, the markup is fed in
+    chunks and refused (``too_large``) as soon as its text passes the caps, so a page of
+    100k tiny paragraphs stops early instead of being parsed whole by the (pure Python) parser."""
     parser = _TextExtractor()
     try:
-        parser.feed(markup)
+        step = _HTML_CHUNK if limits is not None else max(len(markup), 1)
+        for at in range(0, len(markup), step):
+            parser.feed(markup[at : at + step])
+            if limits is not None:
+                if parser.chars > limits.max_chars:
+                    raise too_large(f"超过 {limits.max_chars:,} 字")
+                if parser.lines >= limits.max_lines:
+                    raise too_large(f"超过 {limits.max_lines:,} 行")
         parser.close()
     except (AssertionError, ValueError):  # malformed markup: keep what was read
         pass

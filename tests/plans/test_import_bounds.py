@@ -4,8 +4,8 @@ and a report with a classification marking is refused before anything is written
 
 The parser's own tests (tests/workplan/test_limits.py) measure peak resident memory in a fresh
 interpreter; here the whole service runs in this process, so memory is traced with tracemalloc
-(Python's allocations: the decoded text, the parse, the rows) in a run of its own, and time is
-measured in a run without the tracer's overhead.
+(Python's allocations: the decoded text, the parse, the rows) in a run of its own, and CPU time
+is measured in a run without the tracer's overhead.
 """
 
 from __future__ import annotations
@@ -47,13 +47,14 @@ def _import(actor, data: bytes, name: str):
 def test_bombs_refused_fast_in_little_memory(prov_sup, bomb_bytes, name):
     data = bomb_bytes[name]
     events = Event.objects.count()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with pytest.raises(services.ReportRejected) as exc:
         _import(prov_sup, data, name)
-    elapsed = time.perf_counter() - start
+    cpu, elapsed = time.process_time() - cpu, time.perf_counter() - start
     assert exc.value.code == "bad_report.too_large"
     assert "报告内容过多" in exc.value.message
-    assert elapsed < 2.0, elapsed
+    # CPU time: on a shared test machine wall time mostly measures the other processes.
+    assert cpu < 2.0 and elapsed < 10.0, (cpu, elapsed)
 
     tracemalloc.start()
     try:

@@ -90,3 +90,9 @@ def many_tasks(tasks: int = 10_000) -> bytes:
     head = "2021年政府工作报告\n一、过去一年工作回顾\n过去一年，我们完成了各项任务。\n二、2021年工作安排\n"
     body = "".join(f"{i}.推进第{i}号项目。年内开工第{i}批。\n" for i in range(1, tasks + 1))
     return (head + body).encode("utf-8")
+
+
+def html_page(paragraphs: int = 90_000) -> bytes:
+    """A web page of many tiny paragraphs wrapped in markup (90,000 make about 4.7 MB)."""
+    row = '<div class="x"><span style="a:b">推进</span></div>\n'
+    return ("<html><body>" + row * paragraphs + "</body></html>").encode("utf-8")
