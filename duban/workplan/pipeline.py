@@ -9,6 +9,7 @@ as ``text`` (normalisation is one-to-one, see ``normalize``).
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from bisect import bisect_left
@@ -82,6 +83,27 @@ def decompose_text(
     limits: Limits = DEFAULT_LIMITS,
     gazetteer: Iterable[tuple[str, str, str]] | None = None,
     vocabulary: Iterable[tuple[str, Any]] | None = None,
+) -> Decomposition:
+    # The result is tens of thousands of small dicts and lists, none of them in a reference
+    # cycle.  While they are built, the cyclic collector's full passes walk all of them again and
+    # again, so the cost per task grew with the report (+30% from 10 to 40 copies of the seed);
+    # with the collector paused it is flat.  It is switched back on as it was found.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _decompose_text(decoded, year=year, limits=limits, gazetteer=gazetteer, vocabulary=vocabulary)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _decompose_text(
+    decoded: Decoded,
+    *,
+    year: int | None,
+    limits: Limits,
+    gazetteer: Iterable[tuple[str, str, str]] | None,
+    vocabulary: Iterable[tuple[str, Any]] | None,
 ) -> Decomposition:
     text = decoded.text
     norm = normalize(text)
@@ -325,8 +347,7 @@ def _section_tasks(
         ordinal = 0
         for idx, sent in enumerate(para.sentences):
             s, e = sent.start, sent.end
-            hits = vocab_hits.take(s, e)
-            words = [h[2] for h in hits]
+            words = [h[2] for h in vocab_hits.take(s, e)]
             sentence_places = place_hits.take(s, e)
             if para.part_heading and idx == 0:
                 part_words = words
@@ -357,6 +378,7 @@ def _section_tasks(
             if len(out) >= max_tasks:
                 # Stop at the cap rather than build (and later store and show) every task.
                 raise too_large(f"超过 {max_tasks:,} 项任务")
+            context = theme_words + part_words if not heading else []
             dl = _main_deadline(deadlines)
             out.append(
                 {
@@ -394,7 +416,7 @@ def _section_tasks(
                         {"name": p.name, "code": p.code, "start": ps, "end": pe}
                         for ps, pe, p in sentence_places
                     ],
-                    "suggested_units": suggest(hits, *(() if heading else (theme_words, part_words))),
+                    "suggested_units": suggest(words, context),
                 }
             )
 
