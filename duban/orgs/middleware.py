@@ -50,7 +50,8 @@ class SessionLimits:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        limited = settings.DUBAN_SESSION_IDLE_MINUTES or settings.DUBAN_SESSION_HOURS
+        if limited and user is not None and user.is_authenticated:
             session = request.session
             at = now().timestamp()
             if session.get(SESSION_LOGIN_AT) is None:
@@ -63,6 +64,8 @@ class SessionLimits:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.DUBAN_SESSION_IDLE_MINUTES:
+            return None  # the last-seen time is only for the idle limit: no limit, no writes
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
@@ -71,6 +74,6 @@ class SessionLimits:
             return None
         at = now().timestamp()
         seen = request.session.get(SESSION_SEEN_AT)
-        if seen is None or at - float(seen) >= TOUCH_SECONDS or at < float(seen):
+        if seen is None or at - float(seen) >= TOUCH_SECONDS:
             request.session[SESSION_SEEN_AT] = at
         return None

@@ -101,3 +101,27 @@ def test_the_settings_read_the_environment(monkeypatch):
         monkeypatch.delenv("DUBAN_SESSION_HOURS")
         fresh = importlib.reload(project)
     assert fresh.DUBAN_SESSION_IDLE_MINUTES == 30 and fresh.DUBAN_SESSION_HOURS == 12
+
+
+def session_writes(c, path="/items/") -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as q:
+        assert c.get(path).status_code == 200
+    return sum(1 for x in q.captured_queries if x["sql"].startswith('UPDATE "django_session"'))
+
+
+def test_the_last_seen_time_is_written_at_most_once_a_minute(county_clerk, limits_on, clock):
+    clock("2021-10-08 09:00")
+    c, _ = login("county_clerk", "pw-123456")
+    assert session_writes(c) == 0  # the login itself stamped it
+    clock("2021-10-08 09:00:59")
+    assert session_writes(c) == 0
+    clock("2021-10-08 09:01:01")
+    assert session_writes(c) == 1
+    assert session_writes(c) == 0
+    # Without an idle limit nothing is written at all.
+    limits_on.DUBAN_SESSION_IDLE_MINUTES = 0
+    clock("2021-10-08 09:05")
+    assert session_writes(c) == 0
