@@ -71,3 +71,26 @@ def test_exports_list_every_milestone():
     md = to_markdown(result)
     assert "  - 时限：2024年6月30日前（原文“上半年完成老旧小区改造方案”）" in md
     assert "  - 时限：2024年12月31日前（原文“年底前完成改造100个”）" in md
+
+
+def test_the_garbage_collector_is_restored_as_found():
+    import gc
+
+    body = "（一）推进城市更新。上半年完成老旧小区改造方案，年底前完成改造100个。\n"
+    assert gc.isenabled()
+    decompose((HEAD + body).encode(), name="r.txt")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        decompose((HEAD + body).encode(), name="r.txt")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # …and after a refusal too.
+    import pytest
+
+    from duban.workplan import ParseError
+
+    with pytest.raises(ParseError):
+        decompose("政府工作报告\n二、今年工作安排\n（一）推进城市更新。\n".encode(), name="r.txt")
+    assert gc.isenabled()
