@@ -347,7 +347,8 @@ def _section_tasks(
         ordinal = 0
         for idx, sent in enumerate(para.sentences):
             s, e = sent.start, sent.end
-            words = [h[2] for h in vocab_hits.take(s, e)]
+            hits = vocab_hits.take(s, e)
+            words = [h[2] for h in hits]
             sentence_places = place_hits.take(s, e)
             if para.part_heading and idx == 0:
                 part_words = words
@@ -378,7 +379,6 @@ def _section_tasks(
             if len(out) >= max_tasks:
                 # Stop at the cap rather than build (and later store and show) every task.
                 raise too_large(f"超过 {max_tasks:,} 项任务")
-            context = theme_words + part_words if not heading else []
             dl = _main_deadline(deadlines)
             out.append(
                 {
@@ -416,7 +416,7 @@ def _section_tasks(
                         {"name": p.name, "code": p.code, "start": ps, "end": pe}
                         for ps, pe, p in sentence_places
                     ],
-                    "suggested_units": suggest(words, context),
+                    "suggested_units": suggest(hits, *(() if heading else (theme_words, part_words))),
                 }
             )
 
