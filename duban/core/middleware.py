@@ -9,8 +9,9 @@ in the chain, and the connection is answered without touching the body.
 whoever produced it: Django's 404/405/500 pages, a bad multipart body, a middleware's refusal.
 
 ``InputGuard`` refuses control characters (NUL first: PostgreSQL fails on it as a server error)
-in the path, the query string, the cookies and form fields, for every page and API call, so no
-view or selector has to remember to. JSON bodies are checked by the API's parser.
+in the path, the query string, the cookies, the headers and a page's form fields, for every page
+and API call, so no view or selector has to remember to. The API's JSON bodies and forms are
+checked by its parser.
 """
 
 from __future__ import annotations
@@ -151,6 +152,13 @@ class InputGuard:
             return (*found, "query")
         if found := cleaning.find_in_pairs(request.COOKIES.items()):
             return (*found, "cookie")
+        # No header may carry a control character either (HTTP allows none but tab); some are
+        # stored, such as the User-Agent of a failed login.
+        headers = (
+            (k[5:].replace("_", "-").title(), v) for k, v in request.META.items() if k.startswith("HTTP_")
+        )
+        if found := cleaning.find_in_pairs((name, v) for name, v in headers if isinstance(v, str)):
+            return (*found, "header")
         # The API's forms are checked as its operations read them (a multipart body parsed here
         # could no longer be read as JSON there); a page's form is read by CSRF checks anyway.
         if request.method == "POST" and request.content_type in FORM_TYPES and not _is_api(request):

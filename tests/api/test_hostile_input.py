@@ -81,6 +81,9 @@ def test_nul_in_the_path_or_a_cookie_is_refused(sup):
     sup.client.cookies["sessionid"] = "abc\x00def"
     body = error(sup.get("/me"), 422, "control_characters")
     assert body["detail"]["location"] == "cookie"
+    del sup.client.cookies["sessionid"]
+    body = error(sup.client.get("/api/v1/me", HTTP_USER_AGENT="curl\x00"), 422, "control_characters")
+    assert body["detail"] == {"field": "User-Agent", "char": "NUL", "location": "header"}
 
 
 @pytest.mark.parametrize(

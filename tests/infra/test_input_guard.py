@@ -86,6 +86,14 @@ def test_tab_newline_and_return_stay_allowed_in_a_form(clerk_web, assigned_item,
     assert Report.objects.get().done.replace("\r\n", "\n") == "第一项\n\t第二项"
 
 
+def test_nul_in_a_header_is_refused_before_a_failed_login_stores_it(county_clerk):
+    from axes.models import AccessAttempt
+
+    c = Client(HTTP_USER_AGENT="Mozilla\x00")
+    refused(c.post("/login/", {"username": "county_clerk", "password": "wrong-password"}))
+    assert not AccessAttempt.objects.exists()
+
+
 def test_nul_in_the_path_or_a_cookie_is_refused(sup_web):
     refused(sup_web.get("/dashboard/1401%0005/"))
     sup_web.cookies["csrftoken"] = "abc\x00"
