@@ -105,14 +105,13 @@ def differences(batch: int = 2000) -> list[tuple[int, tuple | None, tuple | None
 
 @transaction.atomic
 def rebuild(batch: int = 2000) -> int:
-    """Rewrite every row from the tracks' histories; returns how many rows differed."""
+    """Rewrite every row that differs from the tracks' histories; returns how many differed."""
     diffs = differences(batch)
     wrong = [pk for pk, _h, _w in diffs]
     for i in range(0, len(wrong), 500):
         ClosedTrack.objects.filter(track_id__in=wrong[i : i + 500]).delete()
-    rows = []
-    for i in range(0, len(wrong), 500):
-        chunk = wrong[i : i + 500]
-        rows.extend(_rows(_closed_tracks().filter(pk__in=chunk)).values())
+    rows = [
+        ClosedTrack(**dict(zip(FIELDS, want, strict=True))) for _pk, _h, want in diffs if want is not None
+    ]
     ClosedTrack.objects.bulk_create(rows, batch_size=2000)
     return len(diffs)
