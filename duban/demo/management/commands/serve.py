@@ -10,6 +10,7 @@ runs) accepts the fallback key; ``--dev`` is Django's development server, as bef
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -161,6 +162,15 @@ def _allow_bound_host(host: str) -> None:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, host]
 
 
+def leave_interrupt_to_master(worker) -> None:
+    """gunicorn's post_worker_init hook: a worker ignores SIGINT; the master stops it.
+
+    A terminal's Ctrl-C reaches every process of the group, and the master then sends each
+    worker SIGQUIT as well. A gthread worker taking the second signal inside its handler for the
+    first deadlocks on its thread pool's lock, and the demo hung until the master's SIGKILL."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def gunicorn_options(
     addr: str,
     *,
@@ -190,6 +200,7 @@ def gunicorn_options(
         # gunicorn's runtime control socket defaults to one path per user ($HOME/.gunicorn), which
         # a second server (another host's demo, the bench) would take over; systemd manages ours.
         "control_socket_disable": True,
+        "post_worker_init": leave_interrupt_to_master,
     }
 
 
