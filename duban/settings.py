@@ -108,6 +108,11 @@ def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
         db = dj_database_url.parse(url, conn_max_age=60)
+        # No JIT: its compilation (100–300 ms) is paid by any query whose estimated cost passes
+        # jit_above_cost — a province's bulletin or dashboard query — and never earned back by
+        # queries that run in tens of milliseconds (the bulletin preview: 500 → 300 ms).
+        if db["ENGINE"].endswith("postgresql"):
+            db.setdefault("OPTIONS", {})["options"] = "-c jit=off"
         if os.environ.get("DUBAN_TEST_DB_NAME"):
             db["TEST"] = {"NAME": os.environ["DUBAN_TEST_DB_NAME"]}
         return db
