@@ -51,6 +51,22 @@ def pct(values: list[float], p: float) -> float:
 # Setup: runs inside a Django process on the target database
 
 
+def session_for(user) -> str:
+    """A signed-in session for ``user``, made directly in the session store (no login form:
+    the bench measures pages, not logins)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    # The last backend loads users; axes' (first) only guards logins.
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
 def setup_persona(limit: int = 200) -> dict:
     """A county clerk with many open tracks: a session, an API token, a CSRF secret, and the
     items and reportable tracks it handles."""
@@ -59,8 +75,6 @@ def setup_persona(limit: int = 200) -> dict:
 
     django.setup()
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count, Q
     from django.middleware.csrf import _get_new_csrf_string
 
@@ -86,21 +100,11 @@ def setup_persona(limit: int = 200) -> dict:
         .values_list("id", "item_id")[:limit]
     )
 
-    def login(user) -> str:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[
-            -1
-        ]  # the one that loads users (axes only guards)
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        return session.session_key
-
     _token, raw = issue_token(actor=None, user=clerk, name="bench.http")
     persona = {
         "user": clerk.username,
         "cookie_name": settings.SESSION_COOKIE_NAME,
-        "session": login(clerk),
+        "session": session_for(clerk),
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "csrf": _get_new_csrf_string(),
         "token": raw,
@@ -116,8 +120,8 @@ def setup_persona(limit: int = 200) -> dict:
     tctx = _target_context(prov_sup) if prov_sup else {}
     if tctx:
         persona["targets"] = {
-            "sup_session": login(prov_sup),
-            "filer_session": login(tctx["filer"]),
+            "sup_session": session_for(prov_sup),
+            "filer_session": session_for(tctx["filer"]),
             "filer": tctx["filer_label"],
             "pages": tctx["pages"],
             "files": tctx["files"],

@@ -29,7 +29,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.over_http import Server
+from bench.over_http import Server, session_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,8 +50,6 @@ def prepare(users: int, run: str) -> dict:
     scripts. Clerks are taken from the county units with the most open tracks."""
     _django()
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count, Q
     from django.middleware.csrf import _get_new_csrf_string
 
@@ -60,16 +58,6 @@ def prepare(users: int, run: str) -> dict:
     from duban.items.models import Track, TrackState
     from duban.journal.models import Head
     from duban.orgs.models import OrgUnit, Role, User
-
-    def login(user) -> str:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[
-            -1
-        ]  # the one that loads users (axes only guards)
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        return session.session_key
 
     n_clerks = max(1, users // 2)
     n_api = max(1, users // 10)
@@ -99,7 +87,7 @@ def prepare(users: int, run: str) -> dict:
             "items": sorted({i for _, i in tracks}),
         }
         if k < n_clerks:
-            people.append({**person, "role": "clerk", "session": login(clerk)})
+            people.append({**person, "role": "clerk", "session": session_for(clerk)})
         else:
             _token, raw = issue_token(actor=None, user=clerk, name=f"soak {run}")
             people.append({**person, "role": "api", "session": "", "token": raw})
@@ -127,7 +115,7 @@ def prepare(users: int, run: str) -> dict:
             {
                 "role": "supervisor",
                 "user": sup.username,
-                "session": login(sup),
+                "session": session_for(sup),
                 "city": city.code,
                 "items": items,
                 "bulletin": bulletin,
@@ -142,7 +130,7 @@ def prepare(users: int, run: str) -> dict:
             {
                 "role": "leader",
                 "user": leader.username,
-                "session": login(leader),
+                "session": session_for(leader),
                 "city": cities[k % len(cities)].code,
             }
         )

@@ -78,24 +78,30 @@ def preview(user, *, period, scope_code: str | None = None) -> dict:
     return data
 
 
+def _as_published(bulletin: Bulletin) -> dict:
+    """The arguments a published bulletin was worked out with: its issuer, scope, period,
+    moment and rules."""
+    import datetime as dt
+
+    from .periods import Period
+
+    p = bulletin.data["period"]
+    return {
+        "issuer": bulletin.issuer_unit,
+        "scope": bulletin.scope_unit,
+        "period": Period(p["kind"], bulletin.period_start, bulletin.period_end, p["label"]),
+        "at": dt.datetime.fromisoformat(bulletin.data["as_of"]),
+        "rules": bulletin.data["rules"],
+    }
+
+
 def recompute(bulletin: Bulletin) -> dict:
     """A published bulletin's figures worked out again from the items' histories at its moment,
     with the rules it used (``duban check-bulletins``; the stored figures stay what was
     published). The settled rows of closed tracks are not read: this checks them too."""
-    import datetime as dt
-
     from . import figures
-    from .periods import Period
 
-    p = bulletin.data["period"]
-    return figures.compute(
-        issuer=bulletin.issuer_unit,
-        scope=bulletin.scope_unit,
-        period=Period(p["kind"], bulletin.period_start, bulletin.period_end, p["label"]),
-        at=dt.datetime.fromisoformat(bulletin.data["as_of"]),
-        rules=bulletin.data["rules"],
-        use_settled=False,
-    )
+    return figures.compute(**_as_published(bulletin), use_settled=False)
 
 
 FIGURE_KEYS = ("rows", "totals", "named", "rules")
@@ -103,19 +109,9 @@ FIGURE_KEYS = ("rows", "totals", "named", "rules")
 
 def replayed(bulletin: Bulletin) -> dict:
     """A published bulletin's figures replayed from the journal's events up to its moment."""
-    import datetime as dt
-
     from . import replay
-    from .periods import Period
 
-    p = bulletin.data["period"]
-    return replay.compute(
-        issuer=bulletin.issuer_unit,
-        scope=bulletin.scope_unit,
-        period=Period(p["kind"], bulletin.period_start, bulletin.period_end, p["label"]),
-        at=dt.datetime.fromisoformat(bulletin.data["as_of"]),
-        rules=bulletin.data["rules"],
-    )
+    return replay.compute(**_as_published(bulletin))
 
 
 def recheck_bulletins(*, from_journal: bool = False) -> tuple[int, list[tuple[int, str]]]:
