@@ -153,7 +153,7 @@ class Server:
         cmd = [
             sys.executable, "-m", "gunicorn", "duban.wsgi",
             "--workers", str(self.workers), "--threads", str(self.threads),
-            "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--keep-alive", "30",
+            "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--keep-alive", "30", "--no-control-socket",
         ]  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=self.code_dir, env=self.env)
         deadline = time.monotonic() + 30
