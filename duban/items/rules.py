@@ -12,8 +12,9 @@ subtree) are not here: they depend on what the user types, and the services make
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
+from duban.core.actions import Action
+from duban.core.actions import Actions as CoreActions
 from duban.core.clock import now
 from duban.core.errors import DubanError, Forbidden, InvalidState
 from duban.orgs.models import Role, UnitKind
@@ -49,35 +50,8 @@ TRACK_ACTIONS = (
 ITEM_ACTIONS = ("assign", "instruct", "publish")
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
-    refusal: DubanError | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.refusal is None
-
-    @property
-    def code(self) -> str:
-        return self.refusal.code if self.refusal else ""
-
-    @property
-    def reason(self) -> str:
-        return self.refusal.message if self.refusal else ""
-
-
-class Actions(dict[str, Action]):
-    """Action name → Action; templates read ``actions.sign.allowed``."""
-
-    def require(self, name: str) -> None:
-        refusal = self[name].refusal
-        if refusal is not None:
-            raise refusal
-
-    @property
-    def allowed(self) -> set[str]:
-        return {name for name, a in self.items() if a.allowed}
+class Actions(CoreActions):
+    """Action name → Action for a track or an item, with the report kinds it offers."""
 
     def report_kinds(self) -> list[str]:
         return [k for k in REPORT_FLOW if self[f"report_{k}"].allowed]

@@ -7,8 +7,7 @@ everyone keeps their own password and their own API tokens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from duban.core.actions import Action, Actions
 from duban.core.errors import DubanError, Forbidden, InvalidState
 
 from .lockout import LockState
@@ -18,30 +17,6 @@ from .models import ApiToken, User
 # in a forgotten script stops working by itself.
 TOKEN_DAYS_DEFAULT = 90
 TOKEN_DAYS_MAX = 366
-
-
-@dataclass(frozen=True)
-class Action:
-    """Whether one action is allowed now and, when not, the refusal the service raises (the
-    same shape as ``items.rules.Action``; orgs sits below items, so it keeps its own)."""
-
-    name: str
-    refusal: DubanError | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.refusal is None
-
-    @property
-    def reason(self) -> str:
-        return self.refusal.message if self.refusal else ""
-
-
-class Actions(dict[str, Action]):
-    def require(self, name: str) -> None:
-        refusal = self[name].refusal
-        if refusal is not None:
-            raise refusal
 
 
 def manages(actor, person: User) -> bool:
