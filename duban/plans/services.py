@@ -935,7 +935,9 @@ def pending_tasks(plan: Plan) -> list[PlanTask]:
 
 
 @transaction.atomic
-def assign_batch(*, actor, plan_id: int, task_ids: Sequence[int] | None = None) -> list[Item]:
+def assign_batch(
+    *, actor, plan_id: int, task_ids: Sequence[int] | None = None, not_classified: bool | None = None
+) -> list[Item]:
     """批量立项交办: one item with tracks per task, all in one transaction.
 
     ``task_ids`` None means the selected tasks. Tasks already assigned are skipped, so running
@@ -944,6 +946,10 @@ def assign_batch(*, actor, plan_id: int, task_ids: Sequence[int] | None = None) 
     plan = _editable_plan(actor, plan_id)
     if "register" not in user_actions(actor):
         raise Forbidden("只有督查员可以立项", code="forbidden")
+    if not_classified is False:
+        # Batch 立项 registers items like the new-item form: the supervisor confirms once for
+        # the batch (None: no person was asked, e.g. a script; the report was checked on import).
+        raise InvalidInput("请确认这些事项不涉及国家秘密", code="not_confirmed", field="not_classified")
     if task_ids is None:
         tasks = pending_tasks(plan)
     else:
@@ -994,6 +1000,7 @@ def assign_batch(*, actor, plan_id: int, task_ids: Sequence[int] | None = None) 
                 final_due=final_due,
                 progress_days=progress,
                 external_id=external_id(plan.sha256, task.start, task.end),
+                not_classified=not_classified,
                 source_ref={
                     "plan": plan.pk,
                     "task": task.task_id,

@@ -409,7 +409,9 @@ def batch(request, plan_id: int):
         elif action == "assign":
             # The ticks are saved first so a refused batch keeps them for the next try.
             services.select_tasks(actor=request.user, plan_id=plan.pk, task_ids=ids)
-            items = services.assign_batch(actor=request.user, plan_id=plan.pk)
+            items = services.assign_batch(
+                actor=request.user, plan_id=plan.pk, not_classified=request.POST.get("not_classified") == "1"
+            )
             if items:
                 messages.success(request, _("已立项并交办 %(n)d 项督办事项") % {"n": len(items)})
             else:
@@ -441,7 +443,9 @@ def set_due(request, plan_id: int):
     )
     if request.POST.get("action") == "assign":
         try:
-            items = services.assign_batch(actor=request.user, plan_id=plan.pk)
+            items = services.assign_batch(
+                actor=request.user, plan_id=plan.pk, not_classified=request.POST.get("not_classified") == "1"
+            )
         except DubanError as exc:
             _refused(request, exc)
         else:

@@ -62,6 +62,7 @@ def test_upload_review_assign_and_clerk_queue(live_server, browser, shanxi, cloc
     for t in led:
         page.check(f"#task-{t.pk} input.pick")
     assert page.locator("#pending-count").inner_text() == "10"
+    page.check("#id_not_classified")  # the batch registers items: the 涉密 confirmation
     page.once("dialog", lambda d: d.accept())
     page.locator("#assign-btn").click()
     page.wait_for_load_state()

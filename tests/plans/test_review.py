@@ -256,7 +256,11 @@ def test_batch_with_passed_dates_lists_them_all_then_one_new_date_assigns(sup_cl
     for t in past:
         services.edit_task(actor=prov_sup, task_id=t.pk, due=dt.date(2021, 3, 1))
     url = f"/plans/{plan.pk}/"
-    resp = sup_client.post(url + "batch/", {"action": "assign", "tasks": [t.pk for t in tasks]}, follow=True)
+    resp = sup_client.post(
+        url + "batch/",
+        {"action": "assign", "not_classified": "1", "tasks": [t.pk for t in tasks]},
+        follow=True,
+    )
     html = resp.content.decode()
     assert Item.objects.count() == 0
     assert "3 项任务的完成时限已过" in html
@@ -270,7 +274,9 @@ def test_batch_with_passed_dates_lists_them_all_then_one_new_date_assigns(sup_cl
     assert 'min="2021-03-11"' in panel
     # One date for all of them, then the batch goes through.
     resp = sup_client.post(
-        url + "due/", {"tasks": [t.pk for t in past], "due": "2021-06-30", "action": "assign"}, follow=True
+        url + "due/",
+        {"tasks": [t.pk for t in past], "due": "2021-06-30", "action": "assign", "not_classified": "1"},
+        follow=True,
     )
     html = resp.content.decode()
     assert "已立项并交办 5 项督办事项" in html and 'id="past-due"' not in html

@@ -135,18 +135,26 @@ def test_split_drop_merge_and_assign_through_the_page(sup_client, plan):
     resp = sup_client.post(f"/plans/{plan.pk}/batch/", {"action": "merge", "tasks": [b.pk, c.pk]})
     assert resp.status_code == 302 and not PlanTask.objects.filter(pk=c.pk).exists()
     led = [t for t in plan.tasks.order_by("position") if t.lead_codes][:4]
-    resp = sup_client.post(f"/plans/{plan.pk}/batch/", {"action": "assign", "tasks": [t.pk for t in led]})
+    resp = sup_client.post(
+        f"/plans/{plan.pk}/batch/", {"action": "assign", "not_classified": "1", "tasks": [t.pk for t in led]}
+    )
     assert resp.status_code == 302 and Item.objects.count() == 4
     page = sup_client.get(resp["Location"]).content.decode()
     assert "已立项并交办 4 项督办事项" in page
-    sup_client.post(f"/plans/{plan.pk}/batch/", {"action": "assign", "tasks": [t.pk for t in led]})
+    sup_client.post(
+        f"/plans/{plan.pk}/batch/", {"action": "assign", "not_classified": "1", "tasks": [t.pk for t in led]}
+    )
     assert Item.objects.count() == 4
 
 
 def test_refused_assign_keeps_ticks_and_says_which_task(sup_client, plan):
     task = plan.tasks.filter(lead_codes=[]).first() or plan.tasks.first()
     PlanTask.objects.filter(pk=task.pk).update(lead_codes=[])
-    resp = sup_client.post(f"/plans/{plan.pk}/batch/", {"action": "assign", "tasks": [task.pk]}, follow=True)
+    resp = sup_client.post(
+        f"/plans/{plan.pk}/batch/",
+        {"action": "assign", "not_classified": "1", "tasks": [task.pk]},
+        follow=True,
+    )
     html = resp.content.decode()
     assert reference(task) in html and "牵头单位" in html
     assert Item.objects.count() == 0
@@ -169,3 +177,23 @@ def test_source_link_jumps_to_task_span(sup_client, plan):
     assert resp["Location"] == f"/plans/{plan.pk}/#src-{task.pk}"
     resp = sup_client.get(f"/plans/{plan.pk}/source/?start={task.start}")
     assert resp["Location"] == f"/plans/{plan.pk}/#src-{task.pk}"
+
+
+def test_batch_registration_asks_the_secrecy_confirmation(sup_client, plan):
+    """Batch 立项 registers items like the new-item form: without the confirmation nothing is
+    created and the page says why; with it, each item's journal row records it."""
+    from duban.items.models import Item
+    from duban.journal.models import Event
+
+    led = [t for t in plan.tasks.all() if t.lead_codes and not t.dropped][:2]
+    resp = sup_client.post(
+        f"/plans/{plan.pk}/batch/", {"action": "assign", "tasks": [t.pk for t in led]}, follow=True
+    )
+    assert "请确认这些事项不涉及国家秘密" in resp.content.decode()
+    assert not Item.objects.exists()
+    sup_client.post(
+        f"/plans/{plan.pk}/batch/", {"action": "assign", "not_classified": "1", "tasks": [t.pk for t in led]}
+    )
+    registered = Event.objects.filter(action="item.register")
+    assert registered.count() == 2
+    assert all(e.payload["secrecy"]["not_classified"] is True for e in registered)
