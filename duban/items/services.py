@@ -94,8 +94,14 @@ def _emit(kind: str, *, actor, track: Track | None = None, item: Item | None = N
     signals.item_event.send(sender=kind, actor=actor, track=track, item=item, obj=obj)
 
 
-def _clean(text: str | None, field: str, *, required: bool = True, max_len: int = 20000) -> str:
+def _clean(
+    text: str | None, field: str, *, required: bool = True, max_len: int = 20000, single_line: bool = False
+) -> str:
     value = (text or "").strip()
+    if single_line:
+        # A title pasted from a document (or sent by a script) may carry its line breaks: one
+        # line, spaces collapsed, rather than a refusal over a layout accident.
+        value = " ".join(value.split())
     if required and not value:
         raise InvalidInput(f"请填写{field}", code="required", field=field)
     if len(value) > max_len:
@@ -241,7 +247,7 @@ def register_item(
         existing = Item.objects.filter(issuer_unit_id=actor.unit_id, external_id=external_id).first()
         if existing is not None:
             return existing
-    title = _clean(title, "标题", max_len=200)
+    title = _clean(title, "标题", max_len=200, single_line=True)
     body = _clean(body, "内容", required=False, max_len=50000)
     if not_classified is False:
         raise InvalidInput("请确认本事项不涉及国家秘密", code="not_confirmed", field="not_classified")

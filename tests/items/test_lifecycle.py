@@ -417,3 +417,11 @@ def test_instruction_only_by_leaders(assigned_item, prov_leader, prov_sup):
     with pytest.raises(Forbidden):
         services.add_instruction(actor=prov_sup, item_id=assigned_item.pk, text="x")
     assert assigned_item.instructions.count() == 1
+
+
+def test_a_title_with_line_breaks_becomes_one_line(prov_sup, clock):
+    item = services.register_item(
+        actor=prov_sup, title="  关于推进\n政务服务\r\n  “一网通办”的督办  ", body="第一行\n第二行"
+    )
+    assert item.title == "关于推进 政务服务 “一网通办”的督办"
+    assert item.body == "第一行\n第二行"  # the body keeps its lines
