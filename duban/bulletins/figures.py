@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Exists, OuterRef, Q
 
 from duban.core.clock import SHANGHAI
-from duban.items.models import Decision, Extension, ExtensionState, Node, NodeKind, Review, Track
+from duban.items.models import Decision, Extension, ExtensionState, Node, NodeKind, Rating, Review, Track
 from duban.orgs.models import OrgUnit, UnitKind, subtree_filter
 from duban.workcal.calendar import is_working_day, working_days_between
 
@@ -41,7 +41,7 @@ from .models import DEFAULT_POINTS
 from .periods import Period, cn_date
 
 VERSION = 1
-RATINGS = ("excellent", "good", "pass", "fail")
+RATINGS = tuple(Rating.values)  # 优秀, 良好, 合格, 不合格
 RATING_LABELS = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
 COUNTS = (
     "received",
@@ -181,9 +181,14 @@ def _track_figures(nodes: list[tuple], reviews: list[tuple], extensions: list[tu
     return f
 
 
+def bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The period as [start, end) moments: its first day's and the day after its last's midnight
+    in Asia/Shanghai."""
+    return _start_of_day(period.start), _start_of_day(period.end + dt.timedelta(days=1))
+
+
 def tracks_in(issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime):
-    start = _start_of_day(period.start)
-    end = _start_of_day(period.end + dt.timedelta(days=1))
+    start, end = bounds(period)
     return Track.objects.filter(
         subtree_filter("unit_path", scope.path),
         item__issuer_unit=issuer,
@@ -292,8 +297,7 @@ def histories(track_ids: list[int], at: dt.datetime) -> tuple[dict, dict, dict]:
 
 def settled(closed, issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime):
     """The ``ClosedTrack`` rows of the tracks ``tracks_in`` chooses that were closed by ``at``."""
-    start = _start_of_day(period.start)
-    end = _start_of_day(period.end + dt.timedelta(days=1))
+    start, end = bounds(period)
     return closed.filter(
         subtree_filter("unit_path", scope.path),
         issuer_unit=issuer,

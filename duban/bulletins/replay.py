@@ -104,16 +104,14 @@ def compute(*, issuer: OrgUnit, scope: OrgUnit, period: Period, at: dt.datetime,
     for e in events.iterator(chunk_size=2000):
         _apply(tracks, issuers, e)
     units = {u.code: u for u in OrgUnit.objects.filter(code__in={t.unit_code for t in tracks.values()})}
-    start = figures._start_of_day(period.start)
-    end = figures._start_of_day(period.end + dt.timedelta(days=1))
-    low, high = scope.path, scope.path[:-1] + "0"
+    start, end = figures.bounds(period)
 
     def chosen():
         for _pk, t in sorted(tracks.items()):
             unit = units[t.unit_code]
             if issuers.get(t.item_id) != issuer.pk or not (start <= t.assigned_at < end):
                 continue
-            if not (low <= unit.path < high):
+            if not unit.is_within(scope):
                 continue
             nodes = [(kind, seq, due, done) for kind, seq, due, done in t.nodes.values()]
             reviews = sorted(t.reviews, key=lambda r: r[2])
