@@ -133,13 +133,15 @@ def _decompose_text(
     vocab = vocabulary_for(list(vocabulary) if vocabulary is not None else None)
 
     tasks: list[TaskInfo] = []
-    last_section = struct.sections[-1] if struct.sections else None
-    for sec in struct.sections:
+    sections = struct.sections
+    for k, sec in enumerate(sections):
         if sec.kind not in ("goals", "plan"):
             continue
-        _section_tasks(
-            text, norm, sec, sec is last_section, plan_year, places, vocab, tasks, limits.max_tasks
-        )
+        # The closing address ends the last section of a report (of each, in a compilation).
+        is_last = k + 1 == len(sections) or sections[k + 1].report != sec.report
+        years = struct.report_years
+        report_year = (years[sec.report] if sec.report < len(years) else None) or plan_year
+        _section_tasks(text, norm, sec, is_last, report_year, places, vocab, tasks, limits.max_tasks)
 
     title = text[struct.title_start : struct.title_end] if struct.title else ""
     if not title:

@@ -18,6 +18,7 @@ numbered headings are only accepted in sequence and titles are bounded in length
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -130,6 +131,7 @@ class Section:
     title_end: int = 0
     kind: str = "other"  # review | goals | plan | other
     plan_year: int | None = None
+    report: int = 0  # which report of a compilation (0 for a single report)
     parts: list[Part] = field(default_factory=list)
     paragraphs: list[tuple[Part | None, Paragraph]] = field(default_factory=list)
 
@@ -141,6 +143,8 @@ class Structure:
     title_end: int
     plan_year: int | None
     sections: list[Section]
+    # The year each report of a compilation plans for (``Section.report`` indexes it).
+    report_years: list[int | None] = field(default_factory=list)
 
 
 def _lines(norm: str) -> list[tuple[int, int]]:
@@ -187,10 +191,18 @@ def _section_heading(norm: str, s: int, e: int) -> re.Match[str] | None:
     return m
 
 
-def _find_sections(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str, int, str]]:
-    """(line index, ordinal, number, title start, title) of the numbered section headings."""
-    found: list[tuple[int, int, str, int, str]] = []
+def _find_sections(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str, int, str, int]]:
+    """(line index, ordinal, number, title start, title, report) of the numbered section headings.
+
+    ``report`` counts the reports of a text that holds more than one (a compilation, or one
+    report pasted twice): numbering that starts again at 一、 on a review heading, or after a new
+    report's title, byline or opening address, starts the sections of the next report.  Their
+    ordinals go on counting, so every task's id stays unique."""
+    found: list[tuple[int, int, str, int, str, int]] = []
     last = 0
+    group = 0  # index in ``found`` where the current report's sections begin
+    report = 0
+    offset = 0  # ordinals of the reports before this one
     for i, (s, e) in enumerate(lines):
         if e - s < 3:
             continue
@@ -201,22 +213,72 @@ def _find_sections(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, i
         n = chinese_to_int(number)
         if n is None:
             continue
-        if n == 1 and len(found) >= 2:
-            # Numbering that starts again after the report's sections is a list inside the last
-            # of them (十件民生实事 一、…十、 after the closing), not more sections.
-            break
-        if n == last + 1 or (n == 1 and len(found) <= 1) or (not found and n <= 3):
-            if n == 1 and len(found) == 1:
-                found = []
+        in_report = len(found) - group
+        if n == 1 and in_report >= 2:
             title = m.group("title").rstrip().rstrip("。")
-            found.append((i, n, number, m.start("title"), title))
+            if not _starts_report(norm, lines, i, title):
+                # Numbering that starts again after the report's sections is a list inside the
+                # last of them (十件民生实事 一、…十、 after the closing), not more sections.
+                break
+            report += 1
+            offset = found[-1][1]
+            group, in_report, last = len(found), 0, 0
+        if n == last + 1 or (n == 1 and in_report <= 1) or (in_report == 0 and n <= 3):
+            if n == 1 and in_report == 1:
+                del found[group:]
+            title = m.group("title").rstrip().rstrip("。")
+            found.append((i, offset + n, number, m.start("title"), title, report))
             last = n
     return found
 
 
-def _find_headings(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str, int, str]]:
+# A heading that opens a report's review ("一、2025年工作回顾", "一、过去一年和五年工作回顾",
+# "一、2025年主要工作和“十四五”发展成就"): a 民生实事 list item never reads like one.
+_REVIEW_HEADING = re.compile(r"回顾|发展成就|^(?:19|20)\d\d年主要工作")
+# Lines that open a report before its first section: its title, the byline, the speaker, the
+# address to the deputies.
+_REPORT_TITLE_LINE = re.compile(r"工作报告(?:[（(][^）)]{1,8}[）)])?$")
+_BYLINE_LINE = re.compile(r"^—+[ ]*(?:19|20)\d\d年|在[^。；]{0,60}(?:人民代表大会|会议)上$")
+_ADDRESS = re.compile(r"^各位代表[：:！!]?$")
+_REPORTING = re.compile(r"我代表[^。；]{0,40}报告[^。；]{0,4}工作")
+_SPEAKER = re.compile(r"(?:省长|市长|县长|区长|州长|盟长|主席|总理)[ ]?[\u4e00-\u9fff·]{2,5}$")
+
+
+def _preamble_line(line: str) -> bool:
+    """A line of a report's opening (blank lines included), before its first section."""
+    if not line:
+        return True
+    if len(line) <= MAX_TITLE + 10 and not any(ch in line for ch in "。；，"):
+        if _REPORT_TITLE_LINE.search(line) or _BYLINE_LINE.search(line) or _SPEAKER.search(line):
+            return True
+    return bool(_ADDRESS.match(line) or _REPORTING.search(line))
+
+
+def _report_start(norm: str, lines: list[tuple[int, int]], i: int) -> int:
+    """The first line of the opening that leads to the section heading on line ``i``."""
+    k = i
+    while k > 0 and i - k < 12 and _preamble_line(norm[lines[k - 1][0] : lines[k - 1][1]].strip()):
+        k -= 1
+    while k < i and not norm[lines[k][0] : lines[k][1]].strip():
+        k += 1  # blank lines stay with the text before them
+    return k
+
+
+def _starts_report(norm: str, lines: list[tuple[int, int]], i: int, title: str) -> bool:
+    """Whether 一、 on line ``i``, after sections already found, begins another report: its
+    heading is a review's, or a new report's title, byline or address to the deputies leads to it."""
+    if _REVIEW_HEADING.search(title):
+        return True
+    for k in range(_report_start(norm, lines, i), i):
+        line = norm[lines[k][0] : lines[k][1]].strip()
+        if line and not _ADDRESS.match(line):
+            return True
+    return False
+
+
+def _find_headings(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str, int, str, int]]:
     """Unnumbered headings (a short line without sentence punctuation that names a part of a report)."""
-    found: list[tuple[int, int, str, int, str]] = []
+    found: list[tuple[int, int, str, int, str, int]] = []
     for i, (s, e) in enumerate(lines):
         if not 2 <= e - s <= 40:
             continue
@@ -225,12 +287,14 @@ def _find_headings(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, i
             continue
         if _HEADING_WORDS.search(line) is None:
             continue
-        found.append((i, len(found) + 1, "", s + (len(norm[s:e]) - len(norm[s:e].lstrip())), line))
+        found.append((i, len(found) + 1, "", s + (len(norm[s:e]) - len(norm[s:e].lstrip())), line, 0))
     return found
 
 
-def _title(norm: str, lines: list[tuple[int, int]], first_section_line: int) -> tuple[str, int, int]:
-    for s, e in lines[: min(first_section_line, 12)]:
+def _title(
+    norm: str, lines: list[tuple[int, int]], first_section_line: int, first_line: int = 0
+) -> tuple[str, int, int]:
+    for s, e in lines[first_line : min(first_section_line, first_line + 12)]:
         if not 0 < e - s <= MAX_TITLE + 10:
             continue
         text = norm[s:e]
@@ -327,14 +391,21 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
             if h[0] < first and h[0] not in numbered and (_YEAR.search(h[4]) or _FYP.search(h[4]))
         ]
         if before:
-            heads = [(li, k + 1, number, ts, tt) for k, (li, _o, number, ts, tt) in enumerate(before + heads)]
-    first_line = heads[0][0] if heads else len(lines)
-    title, t0, t1 = _title(norm, lines, first_line)
+            heads = [
+                (li, k + 1 if report == 0 else len(before) + o, number, ts, tt, report)
+                for k, (li, o, number, ts, tt, report) in enumerate(before + heads)
+            ]
 
     sections: list[Section] = []
-    for k, (li, ordinal, number, tstart, ttext) in enumerate(heads):
+    for k, (li, ordinal, number, tstart, ttext, report) in enumerate(heads):
         s = lines[li][0]
-        e = lines[heads[k + 1][0]][0] if k + 1 < len(heads) else len(norm)
+        if k + 1 == len(heads):
+            e = len(norm)
+        elif heads[k + 1][5] != report:
+            # The next report's opening (its title, byline, address) belongs to neither.
+            e = lines[_report_start(norm, lines, heads[k + 1][0])][0]
+        else:
+            e = lines[heads[k + 1][0]][0]
         body_start = min(len(norm), lines[li][1] + 1)
         sec = Section(
             number=number,
@@ -345,9 +416,49 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
             body_start=body_start,
             title_start=tstart,
             title_end=tstart + len(ttext),
+            report=report,
         )
         sections.append(sec)
 
+    # Each report of a compilation is read on its own: its title, its year, its sections.
+    title, t0, t1 = "", 0, 0
+    plan_year: int | None = None
+    report_years: list[int | None] = []
+    for r, group in enumerate(_reports(sections)):
+        first_line = heads[0][0] if r == 0 and heads else len(lines)
+        lo = 0
+        if r > 0:
+            first_line = bisect.bisect_left(lines, (group[0].start, -1))
+            lo = _report_start(norm, lines, first_line)
+        g_title = _title(norm, lines, first_line, lo)
+        g_year = _classify_report(norm, group, g_title[0], year, lines[lo][0])
+        report_years.append(g_year)
+        if r == 0:
+            (title, t0, t1), plan_year = g_title, g_year
+    if not sections:
+        title, t0, t1 = _title(norm, lines, len(lines))
+        plan_year = year if year is not None else _plan_year([], title)
+        if plan_year is None:
+            plan_year = _byline_year(norm, sections) or _year_from_body(norm, sections)
+
+    for sec in sections:
+        _fill_section(norm, lines, sec)
+    return Structure(title, t0, t1, plan_year, sections, report_years)
+
+
+def _reports(sections: list[Section]) -> list[list[Section]]:
+    groups: list[list[Section]] = []
+    for sec in sections:
+        if not groups or groups[-1][-1].report != sec.report:
+            groups.append([])
+        groups[-1].append(sec)
+    return groups
+
+
+def _classify_report(
+    norm: str, sections: list[Section], title: str, year: int | None, opening: int
+) -> int | None:
+    """Set the kind and plan year of one report's sections; the year the report plans for."""
     # Sections are classified by the year the report itself plans for; a ``year`` given by the
     # caller then overrides the plan year, not which sections look forward.
     detected = _plan_year([s.title for s in sections], title)
@@ -378,7 +489,7 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
             sec.kind = "plan"
     if plan_year is None:
         plan_year = (
-            _byline_year(norm, sections)
+            _byline_year(norm, sections, opening)
             or _year_after_review(norm, sections)
             or _year_from_body(norm, sections)
         )
@@ -392,10 +503,7 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
             sec.plan_year = _review_year(sec.title, plan_year)
         else:
             sec.plan_year = plan_year
-
-    for sec in sections:
-        _fill_section(norm, lines, sec)
-    return Structure(title, t0, t1, plan_year, sections)
+    return plan_year
 
 
 def _review_year(title: str, plan_year: int | None) -> int | None:
@@ -442,11 +550,11 @@ def _kind_from_body(norm: str, sec: Section, plan_year: int | None) -> str | Non
 _BYLINE = re.compile(r"(\d{4})年\d{1,2}月\d{1,2}日在[^\n]{0,60}?(?:人民代表大会|会议)")
 
 
-def _byline_year(norm: str, sections: list[Section]) -> int | None:
+def _byline_year(norm: str, sections: list[Section], opening: int = 0) -> int | None:
     """No year in any heading: the byline ("——2023年3月5日在第十四届全国人民代表大会第一次会议
     上"). A report is delivered early in the year it plans, so the byline's year is the plan's."""
     end = sections[0].start if sections else min(len(norm), 600)
-    m = _BYLINE.search(norm, 0, end)
+    m = _BYLINE.search(norm, opening, end)
     return int(m.group(1)) if m else None
 
 
@@ -558,8 +666,6 @@ def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section) -> None
 
 
 def _lines_between(lines: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
-    import bisect
-
     lo = bisect.bisect_left(lines, (start, -1))
     hi = bisect.bisect_left(lines, (end, -1))
     return lines[lo:hi]

@@ -316,3 +316,85 @@ def test_unnumbered_headings_before_the_numbered_ones_are_sections():
     assert not any("5.5%" in text for text in years)
     ids = [t["id"] for t in d["tasks"]]
     assert len(ids) == len(set(ids))
+
+
+def _content(tasks, shift=0):
+    """What a task says, its offsets moved back by ``shift`` (ids are left out: a compilation's
+    sections go on counting)."""
+    return [
+        (
+            t["text"],
+            t["start"] - shift,
+            t["section"],
+            t["part"],
+            t["plan_year"],
+            [(g["text"], g["value"], g["plan_year"], g["start"] - shift) for g in t["targets"]],
+            [(d["date"], d["kind"], d["start"] - shift) for d in t["deadlines"]],
+            [u["name"] for u in t["suggested_units"]],
+        )
+        for t in tasks
+    ]
+
+
+@pytest.mark.parametrize("order", [("city_numbered", "subheadings"), ("subheadings", "city_numbered")])
+def test_two_reports_in_one_file_are_read_as_two(order):
+    # The second report's 一、 restarts the numbering after the first one's closing: it is a new
+    # review (its heading says so), not a list inside the first report's plan.
+    first, second = ((FIXTURES / f"{name}.txt").read_text(encoding="utf-8") for name in order)
+    both = decompose((first + "\n" + second).encode(), name="two.txt")
+    one = decompose(first.encode(), name="one.txt")
+    two = decompose(second.encode(), name="two.txt")
+    assert [(s["number"], s["kind"], s["plan_year"]) for s in both["sections"]] == [
+        (s["number"], s["kind"], s["plan_year"]) for s in one["sections"] + two["sections"]
+    ]
+    assert [s["kind"] for s in both["sections"]] == ["review", "plan", "review", "plan"]
+    assert both["plan_year"] == one["plan_year"] and both["title"] == one["title"]
+    assert len(both["tasks"]) == len(one["tasks"]) + len(two["tasks"])
+    n = len(one["tasks"])
+    assert _content(both["tasks"][:n]) == _content(one["tasks"])
+    assert _content(both["tasks"][n:], len(first) + 1) == _content(two["tasks"])
+    ids = [t["id"] for t in both["tasks"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_new_report_is_known_by_its_title_and_byline_when_its_heading_is_a_slogan():
+    report = (
+        "某县{y}年政府工作报告\n——{y}年1月10日在某县第一届人民代表大会第一次会议上\n各位代表：\n"
+        "一、一年接着一年干，发展持续取得新成效\n过去一年，全县地区生产总值增长6%。\n"
+        "二、{y}年工作安排\n新建5G基站{n}座。年内改造老旧小区{n}个。\n各位代表，让我们团结奋斗！\n"
+    )
+    d = decompose((report.format(y=2025, n=100) + report.format(y=2026, n=200)).encode(), name="r.txt")
+    assert [(s["kind"], s["plan_year"]) for s in d["sections"]] == [
+        ("review", 2024),
+        ("plan", 2025),
+        ("review", 2025),
+        ("plan", 2026),
+    ]
+    targets = [(g["value"], g["plan_year"]) for t in d["tasks"] for g in t["targets"]]
+    assert targets == [(100, 2025), (100, 2025), (200, 2026), (200, 2026)]
+    assert [dl["date"] for t in d["tasks"] for dl in t["deadlines"]] == ["2025-12-31", "2026-12-31"]
+    # The second report's title, byline and closing are no tasks of the first.
+    assert not any("工作报告" in t["text"] or "团结奋斗" in t["text"] for t in d["tasks"])
+
+
+def test_a_list_after_the_closing_named_after_the_report_stays_a_list():
+    text = (
+        "2026年某省政府工作报告\n一、2025年工作回顾\n过去一年成绩显著。\n二、2026年工作安排\n新建5G基站1万座。\n"
+        "各位代表，让我们团结奋斗！\n2026年政府工作报告确定的十件民生实事\n"
+        "一、新增托位2万个。\n二、改造农村公路危桥180座。\n"
+    )
+    d = decompose(text.encode(), name="r.txt")
+    assert [s["number"] for s in d["sections"]] == ["一", "二"]
+    assert {g["value"] for t in d["tasks"] for g in t["targets"]} == {10000, 20000, 180}
+
+
+def test_the_seed_repeated_is_the_seed_tasks_again(seed_text):
+    one = decompose(seed_text.encode(), name="r.txt")
+    three = decompose("\n".join([seed_text] * 3).encode(), name="r.txt")
+    assert [s["kind"] for s in three["sections"]] == [s["kind"] for s in one["sections"]] * 3
+    n = len(one["tasks"])
+    assert len(three["tasks"]) == 3 * n
+    for k in range(3):
+        assert _content(three["tasks"][k * n : (k + 1) * n], k * (len(seed_text) + 1)) == _content(
+            one["tasks"]
+        )
