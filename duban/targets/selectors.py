@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
+from duban.core import sqlrows
 from duban.core.clock import local_today, to_local
 from duban.core.errors import NotFound
 from duban.items.models import Track
@@ -394,6 +395,10 @@ def target_list(
 
 def item_targets(user, item_id: int, today: dt.date | None = None) -> list[Status]:
     """The targets of one item the viewer may see (the item page's 指标 block)."""
+    # Most items have no target: a plain probe of the item's index spares them compiling the
+    # visibility query (≈2 ms of the item page).
+    if not sqlrows.query(f"SELECT 1 FROM {Target._meta.db_table} WHERE item_id = %s LIMIT 1", [item_id]):
+        return []
     qs = targets_visible_to(user).filter(item_id=item_id).select_related("item", "unit", "track", "parent")
     return statuses(list(qs.order_by("parent_id", "id")), today)
 

@@ -44,6 +44,9 @@ class Entry:
     unit: str  # the track's unit, when the event is about one track
     change: str  # "待签收 → 已签收"
     detail: str  # reason, message, rating …
+    at: str  # the moment, in Asia/Shanghai
+    css: str  # "tracksign": the action as a class name (as slugify made it)
+    who: str  # "某某县督查室 · 张三"
 
 
 def _state(value) -> str:
@@ -127,4 +130,14 @@ def describe(e: Event) -> Entry:
     if a.startswith("report.") and payload.get("late"):
         detail = (detail + "；" if detail else "") + _("逾期报送")
     unit = e.track.unit.name if e.track_id and e.track and e.track.unit_id else ""
-    return Entry(event=e, label=_(ACTIONS.get(a, a)), unit=unit, change=change, detail=detail)
+    who = f"{e.actor_unit.name if e.actor_unit else ''} · {e.actor if e.actor else ''}"
+    return Entry(
+        event=e,
+        label=_(ACTIONS.get(a, a)),
+        unit=unit,
+        change=change,
+        detail=detail,
+        at=_day(e.at),
+        css=a.replace(".", ""),
+        who=who,
+    )

@@ -6,12 +6,16 @@ service would accept, so a province-scale picker (~1,600 units) stays one query.
 
 from __future__ import annotations
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from duban.core.errors import InvalidInput
+from duban.core.sqlrows import ModelRows
 from duban.items import services
 from duban.items.selectors import sees_whole_subtree
 from duban.orgs.models import OrgUnit, UnitKind, subtree_filter
+
+_UNIT_ROWS = ModelRows(OrgUnit)
 
 
 def _grouped(gov: OrgUnit, units: list[OrgUnit]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -63,7 +67,13 @@ def assignable_groups(user) -> list:
 def pass_down_groups(unit: OrgUnit) -> list:
     """What ``services.pass_down`` accepts: lower governments (and their departments)."""
     gov = unit.government
-    below = OrgUnit.objects.filter(subtree_filter("path", gov.path), depth__gt=gov.depth).order_by("path")
+    # Hand-written: this list is on every item page a unit may pass down from (core.sqlrows).
+    q = connection.ops.quote_name
+    below = _UNIT_ROWS.fetch(
+        f"SELECT {_UNIT_ROWS.columns('u')} FROM {q(OrgUnit._meta.db_table)} u "
+        f"WHERE u.{q('path')} >= %s AND u.{q('path')} < %s AND u.{q('depth')} > %s ORDER BY u.{q('path')}",
+        [gov.path, gov.path[:-1] + "0", gov.depth],
+    )
     units = [u for u in below if services.pass_down_refusal(gov, u) is None]
     return _grouped(gov, units)
 
