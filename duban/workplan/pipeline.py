@@ -14,9 +14,9 @@ import os
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from duban.workplan.deadlines import DEADLINE_PATTERN, Deadline, find_deadlines
+from duban.workplan.deadlines import DEADLINE_HINT, Deadline, find_deadlines
 from duban.workplan.decode import DEFAULT_LIMITS, DEFAULT_MAX_BYTES, Decoded, Limits, decode, too_large
 from duban.workplan.errors import ParseError
 from duban.workplan.normalize import normalize
@@ -26,10 +26,9 @@ from duban.workplan.structure import Section, Structure, parse_structure, senten
 from duban.workplan.targets import find_targets
 from duban.workplan.titles import short_title
 from duban.workplan.types import DeadlineInfo, Decomposition, TaskInfo
-from duban.workplan.units import suggest, vocabulary_for
+from duban.workplan.units import NO_CONTEXT, Context, suggest_in, vocabulary_for
 
 SCHEMA = "duban.workplan/1"
-V = TypeVar("V")
 
 _MD_LINE_MARKUP = re.compile(r"(?m)^([ ]*)(#{1,6}[ ]*|>[ ]?|[-*+][ ]+(?=\S))")
 _MD_EMPHASIS = re.compile(r"\*\*|__")
@@ -250,27 +249,6 @@ def _opens_on_past(opening: str, year: int | None) -> bool:
     return False
 
 
-class Sweep(Generic[V]):
-    """Matches of one scan, handed out to consecutive ranges in text order (linear overall)."""
-
-    def __init__(self, hits: Iterable[tuple[int, int, V]]) -> None:
-        self.hits = list(hits)
-        self.starts = [h[0] for h in self.hits]
-        self.i = 0
-
-    def take(self, start: int, end: int) -> list[tuple[int, int, V]]:
-        i = bisect_left(self.starts, start, self.i)
-        j = bisect_left(self.starts, end, i)
-        self.i = j
-        if i == j:
-            return []
-        return [h for h in self.hits[i:j] if h[1] <= end]
-
-
-def _starts(pattern: re.Pattern[str], norm: str, start: int, end: int) -> Sweep[None]:
-    return Sweep((m.start(), m.start(), None) for m in pattern.finditer(norm, start, end))
-
-
 def _section_tasks(
     text: str,
     norm: str,
@@ -284,13 +262,23 @@ def _section_tasks(
 ) -> None:
     plan_year = sec.plan_year or report_year
     previous: Deadline | None = None
-    # One scan per index over the whole section; sentences take their share in order.
-    vocab_hits = Sweep(vocab.index.finditer(norm, sec.start, sec.end))
-    place_hits = Sweep(places.find(norm, sec.start, sec.end))
+    # One scan per index over the whole section; sentences take their share in order (each
+    # sentence bisects from where the one before it stopped, so the walk is linear).
+    vocab_hits = list(vocab.index.finditer(norm, sec.start, sec.end))
+    vocab_starts = [h[0] for h in vocab_hits]
+    place_hits = places.find(norm, sec.start, sec.end)
+    place_starts = [h[0] for h in place_hits]
+    vi = pi = ti = di = 0
     # Sentences without a candidate skip the target and deadline scans (no match can cross a
     # sentence end, so a sentence's own scan finds nothing the section's scan did not start).
-    target_hints = _starts(_TARGET_HINT, norm, sec.start, sec.end)
-    deadline_hints = _starts(DEADLINE_PATTERN, norm, sec.start, sec.end)
+    target_hints = [m.start() for m in _TARGET_HINT.finditer(norm, sec.start, sec.end)]
+    deadline_hints = [m.start() for m in DEADLINE_HINT.finditer(norm, sec.start, sec.end)]
+    n_vocab, n_place, n_target, n_deadline = (
+        len(vocab_hits),
+        len(place_hits),
+        len(target_hints),
+        len(deadline_hints),
+    )
     part_words: list[Any] = []
     current_part = None
     sub_theme: str = ""
@@ -307,6 +295,9 @@ def _section_tasks(
         goals_year = _plan_period_end(norm[sec.title_start : sec.title_end])
         plan_year = goals_year or plan_year
     glossary = False
+    # The theme's and the part title's share of the suggestions, once per paragraph.
+    ctx_for: tuple[list[Any] | None, list[Any] | None] = (None, None)
+    ctx_words = NO_CONTEXT
     for k, (part, para) in enumerate(sec.paragraphs):
         opening = norm[para.start : min(para.end, para.start + 40)].lstrip()
         if glossary or opening.startswith("名词解释"):
@@ -349,19 +340,30 @@ def _section_tasks(
         ordinal = 0
         for idx, sent in enumerate(para.sentences):
             s, e = sent.start, sent.end
-            hits = vocab_hits.take(s, e)
-            words = [h[2] for h in hits]
-            sentence_places = place_hits.take(s, e)
+            # The matches that start in the sentence; only the last can run past its end.
+            i = bisect_left(vocab_starts, s, vi) if vi < n_vocab and vocab_starts[vi] < s else vi
+            vi = bisect_left(vocab_starts, e, i) if i < n_vocab and vocab_starts[i] < e else i
+            if i == vi:
+                words = []
+            else:
+                words = [h[2] for h in vocab_hits[i:vi] if h[1] <= e]
+            i = bisect_left(place_starts, s, pi) if pi < n_place and place_starts[pi] < s else pi
+            pi = bisect_left(place_starts, e, i) if i < n_place and place_starts[i] < e else i
+            sentence_places = place_hits[i:pi] if i < pi else ()
+            if ti < n_target and target_hints[ti] < s:
+                ti = bisect_left(target_hints, s, ti)
+            if di < n_deadline and deadline_hints[di] < s:
+                di = bisect_left(deadline_hints, s, di)
             if para.part_heading and idx == 0:
                 part_words = words
             if sent is theme:
                 theme_words = words
                 if para.subheading:
                     sub_theme, sub_words = theme_text, words
-            targets = find_targets(norm, s, e) if target_hints.take(s, e) else []
+            targets = find_targets(norm, s, e) if ti < n_target and target_hints[ti] < e else []
             deadlines = (
                 find_deadlines(norm, s, e, plan_year=plan_year, previous=previous)
-                if plan_year is not None and deadline_hints.take(s, e)
+                if plan_year is not None and di < n_deadline and deadline_hints[di] < e
                 else []
             )
             if deadlines:
@@ -381,15 +383,23 @@ def _section_tasks(
             if len(out) >= max_tasks:
                 # Stop at the cap rather than build (and later store and show) every task.
                 raise too_large(f"超过 {max_tasks:,} 项任务")
+            if heading:
+                ctx = NO_CONTEXT
+            else:
+                if ctx_for[0] is not theme_words or ctx_for[1] is not part_words:
+                    ctx_for = (theme_words, part_words)
+                    ctx_words = Context(theme_words, part_words)
+                ctx = ctx_words
             dl = _main_deadline(deadlines)
+            sentence = text[s:e]
             out.append(
                 {
                     "id": f"{sec.ordinal}.{part.ordinal if part else 0}.{para.ordinal}.{sent_ordinal}",
                     "section": sec.number,
                     "part": part.number if part else "",
                     "theme": theme_text,
-                    "short_title": short_title(text[s:e], theme_text),
-                    "text": text[s:e],
+                    "short_title": short_title(sentence, theme_text),
+                    "text": sentence,
                     "start": s,
                     "end": e,
                     "plan_year": plan_year,
@@ -417,8 +427,9 @@ def _section_tasks(
                     "places": [
                         {"name": p.name, "code": p.code, "start": ps, "end": pe}
                         for ps, pe, p in sentence_places
+                        if pe <= e
                     ],
-                    "suggested_units": suggest(hits, *(() if heading else (theme_words, part_words))),
+                    "suggested_units": suggest_in(words, ctx),
                 }
             )
 

@@ -83,6 +83,39 @@ PART_FACTOR = 0.25
 Hit = tuple[int, int, Match]
 
 
+class Context:
+    """What a paragraph's theme and a part's title add to the suggestions of each of its tasks:
+    worked out once for the paragraph, not again for every sentence (see ``suggest``)."""
+
+    __slots__ = ("theme", "part", "because_theme", "because_part", "order")
+
+    def __init__(self, theme_words: Sequence[Match] = (), part_words: Sequence[Match] = ()) -> None:
+        self.theme, self.because_theme = _scores(theme_words)
+        self.part, self.because_part = _scores(part_words)
+        order: dict[str, None] = dict.fromkeys(u for _w, units, _x in theme_words for u in units)
+        order.update(dict.fromkeys(u for _w, units, _x in part_words for u in units))
+        self.order = tuple(order)
+
+
+def _scores(words: Iterable[Match]) -> tuple[dict[str, float], dict[str, list[str]]]:
+    scores: dict[str, float] = {}
+    because: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for word, units, weight in words:
+        for unit in units:
+            # A word repeated in one sentence counts half again, not twice.
+            if (unit, word) in seen:
+                scores[unit] = scores.get(unit, 0.0) + weight * 0.5
+            else:
+                seen.add((unit, word))
+                scores[unit] = scores.get(unit, 0.0) + weight
+                because.setdefault(unit, []).append(word)
+    return scores, because
+
+
+NO_CONTEXT = Context()
+
+
 def suggest(
     task_words: Sequence[Match | Hit],
     theme_words: Sequence[Match] = (),
@@ -105,37 +138,58 @@ def suggest(
       central units stationed with it, which co-operate rather than lead).
     ``task_words`` are (start, end, match) hits in text order, or bare matches in that order.
     """
-    own: dict[str, float] = {}
-    theme: dict[str, float] = {}
-    part: dict[str, float] = {}
-    because: dict[str, list[str]] = {}
+    words = [item[2] if isinstance(item[0], int) else item for item in task_words]  # type: ignore[misc]
+    ctx = Context(theme_words, part_words) if theme_words or part_words else NO_CONTEXT
+    return suggest_in(words, ctx, limit)
+
+
+def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTIONS) -> list[SuggestedUnit]:
+    """``suggest`` for a task's own matches in text order, its paragraph's ``Context`` given."""
+    own, because = _scores(words)
+    theme = ctx.theme
+    if not theme:
+        if not own:
+            return []
+        if len(own) == 1:
+            # The common case: one unit, nothing to rank.
+            ((unit, total),) = own.items()
+            if ctx.part:
+                total += PART_FACTOR * ctx.part.get(unit, 0.0)
+            return [
+                {"name": unit, "score": round(1 - math.exp(-total), 2), "because": _why(unit, because, ctx)}
+            ]
     order: dict[str, int] = {}
-    for scores, words in ((own, task_words), (theme, theme_words), (part, part_words)):
-        seen: set[tuple[str, str]] = set()
-        for item in words:
-            word, units, weight = item[2] if isinstance(item[0], int) else item  # type: ignore[misc]
-            for unit in units:
-                order.setdefault(unit, len(order))
-                # A word repeated in one sentence counts half again, not twice.
-                repeat = (unit, word) in seen
-                seen.add((unit, word))
-                scores[unit] = scores.get(unit, 0.0) + (weight * 0.5 if repeat else weight)
-                if not repeat:
-                    because.setdefault(unit, []).append(word)
+    for _word, units, _weight in words:
+        for unit in units:
+            if unit not in order:
+                order[unit] = len(order)
+    for unit in ctx.order:
+        if unit not in order:
+            order[unit] = len(order)
+    part = ctx.part
     totals = {
         unit: own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0)
         for unit in own.keys() | theme.keys()
     }
-    if not totals:
-        return []
     ranked = sorted(totals.items(), key=lambda kv: (-round(kv[1], 6), order[kv[0]]))
     top = ranked[0][1]
     out: list[SuggestedUnit] = []
     for unit, total in ranked[:limit]:
         if total < 0.3 * top:
             break
-        out.append({"name": unit, "score": round(1 - math.exp(-total), 2), "because": because[unit]})
+        out.append(
+            {"name": unit, "score": round(1 - math.exp(-total), 2), "because": _why(unit, because, ctx)}
+        )
     return out
+
+
+def _why(unit: str, because: dict[str, list[str]], ctx: Context) -> list[str]:
+    why = because.get(unit, [])
+    if unit in ctx.because_theme:
+        why = why + ctx.because_theme[unit]
+    if unit in ctx.because_part:
+        why = why + ctx.because_part[unit]
+    return why
 
 
 def read_vocabulary_file(path: str | Path | None = None) -> list[tuple[str, str]]:
