@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Substr
 
+from duban.core import sqlrows
 from duban.core.clock import SHANGHAI, end_of_day, now
 from duban.core.errors import NotFound
 from duban.core.sqlrows import ModelRows, attach
@@ -381,8 +382,68 @@ class IdsFirst:
         if not isinstance(index, slice):
             return self[index : index + 1][0]
         ids = list(self.ids.values_list("pk", flat=True)[index])
-        by_id = {r.pk: r for r in self.rows.filter(pk__in=ids)}
+        found = self.rows(ids) if callable(self.rows) else self.rows.filter(pk__in=ids)
+        by_id = {r.pk: r for r in found}
         return [by_id[i] for i in ids if i in by_id]
+
+
+# What a queue or list row shows of a track: the track, its item's head (not its body or
+# source data) and its unit.
+_ROW_TRACK = ModelRows(Track)
+_ROW_ITEM = ModelRows(
+    Item,
+    ("id", "title", "source", "category", "issuer_unit", "issuer_path", "created_at", "final_due", "version"),
+)
+_ROW_UNIT = ModelRows(OrgUnit)
+
+
+def tracks_by_ids(ids) -> list[Track]:
+    """Tracks by key with ``item`` and ``unit`` joined, hand-written (``core.sqlrows``): the
+    rows of every queue page and call, where compiling the ORM's join cost more than running it."""
+    ids = list(ids)
+    if not ids:
+        return []
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    T, IT, U = _ROW_TRACK, _ROW_ITEM, _ROW_UNIT
+    out = []
+    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        chunk = ids[start : start + 900]
+        for row in sqlrows.query(
+            f"SELECT {T.columns('x')}, {IT.columns('i')}, {U.columns('u')} FROM {q(Track._meta.db_table)} x "
+            f"JOIN {q(Item._meta.db_table)} i ON i.{q('id')} = x.{q('item_id')} "
+            f"JOIN {q(OrgUnit._meta.db_table)} u ON u.{q('id')} = x.{q('unit_id')} "
+            f"WHERE x.{q('id')} IN ({', '.join(['%s'] * len(chunk))})",
+            chunk,
+        ):
+            track = T.make(row)
+            track.item = IT.make(row, T.width)
+            track.unit = U.make(row, T.width + IT.width)
+            out.append(track)
+    return out
+
+
+def attach_nodes(tracks: list[Track]) -> None:
+    """Each track's nodes in order, as ``track.nodes.all()``, in one hand-written query."""
+    if not tracks:
+        return
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    N = _rows("items.Node")
+    by_track: dict[int, list] = {t.pk: [] for t in tracks}
+    ids = list(by_track)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for n in N.fetch(
+            f"SELECT {N.columns('x')} FROM {q('items_node')} x WHERE x.{q('track_id')} IN "
+            f"({', '.join(['%s'] * len(chunk))}) ORDER BY x.{q('track_id')}, x.{q('seq')}",
+            chunk,
+        ):
+            by_track[n.track_id].append(n)
+    for t in tracks:
+        attach(t, "nodes", by_track[t.pk])
 
 
 class Queue:
@@ -443,15 +504,12 @@ class Queue:
             if n
         }
         wanted = {i for page in ids.values() for i in page}
-        by_id = {t.pk: t for t in Track.objects.select_related("item", "unit").filter(pk__in=wanted)}
+        by_id = {t.pk: t for t in tracks_by_ids(sorted(wanted))}
         return {k: [by_id[i] for i in ids.get(k, []) if i in by_id] for k in counts}
 
     def tab(self, kind: str) -> IdsFirst:
         """One tab, earliest due first, with what a row shows: sliceable and countable."""
-        return IdsFirst(
-            self.queryset(kind).order_by("next_due_at", "id"),
-            Track.objects.select_related("item", "unit"),
-        )
+        return IdsFirst(self.queryset(kind).order_by("next_due_at", "id"), tracks_by_ids)
 
 
 def queue_querysets(user, at: dt.datetime | None = None) -> dict[str, QuerySet[Track]]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
@@ -432,6 +433,17 @@ def figure_history(target: Target) -> list[Figure]:
     )
 
 
+# What ``figures_due`` reads of a target (its terms, and what the 待报送指标 tab shows) and of
+# its track (who may file: ``can_handle``).
+_DUE_ROWS = sqlrows.ModelRows(
+    Target,
+    ("id", "item", "track", "unit", "indicator", "unit_label", "kind", "value", "value_max")
+    + ("plan_year", "baseline", "period", "due_day", "profile", "tolerance", "higher_is_better")
+    + ("last_year", "created_at"),
+)
+_DUE_TRACK_ROWS = sqlrows.ModelRows(Track, ("id", "unit", "assignee"))
+
+
 def figures_due(
     user, today: dt.date | None = None, within_days: int = 5
 ) -> list[tuple[Target, dt.date, dt.date]]:
@@ -442,17 +454,31 @@ def figures_due(
     today = today or local_today()
     if not getattr(user, "is_authenticated", False) or user.unit_id is None:
         return []
-    targets = list(
-        Target.objects.filter(unit_id=user.unit_id, plan_year__in=(today.year - 1, today.year))
-        .select_related("track", "item", "unit")
-        .order_by("id")
+    # Hand-written (core.sqlrows): this runs on every queue page of everyone who may file, and
+    # the ORM's compilation and full rows (items' bodies, every JSON column) were most of it.
+    q = connection.ops.quote_name
+    T, K = _DUE_ROWS, _DUE_TRACK_ROWS
+    rows = sqlrows.query(
+        f"SELECT {T.columns('x')}, {K.columns('t')} FROM {q(Target._meta.db_table)} x "
+        f"JOIN {q(Track._meta.db_table)} t ON t.{q('id')} = x.{q('track_id')} "
+        f"WHERE x.{q('unit_id')} = %s AND x.{q('plan_year')} IN (%s, %s) ORDER BY x.{q('id')}",
+        [user.unit_id, today.year - 1, today.year],
     )
-    targets = [t for t in targets if can_handle(user, t.track)]
+    targets = []
+    for row in rows:
+        target, track = T.make(row), K.make(row, T.width)
+        if can_handle(user, track):
+            target.track = track
+            targets.append(target)
     have: dict[int, set[dt.date]] = defaultdict(set)
-    for tid, day in Figure.objects.filter(
-        target__in=[t.pk for t in targets], source=FigureSource.UNIT
-    ).values_list("target_id", "period_end"):
-        have[tid].add(day)
+    if targets:
+        F = Figure._meta
+        for tid, day in sqlrows.query(
+            f"SELECT {q('target_id')}, {q('period_end')} FROM {q(F.db_table)} WHERE {q('source')} = %s "
+            f"AND {q('target_id')} IN ({', '.join(['%s'] * len(targets))})",
+            [FigureSource.UNIT, *(t.pk for t in targets)],
+        ):
+            have[tid].add(day if isinstance(day, dt.date) else dt.date.fromisoformat(day))
     horizon = today + dt.timedelta(days=within_days)
     out = []
     for t in targets:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from duban.core import labels
 from duban.core.errors import InvalidInput
 from duban.core.sqlrows import ModelRows
 from duban.items import services
@@ -47,7 +48,7 @@ def _grouped(gov: OrgUnit, units: list[OrgUnit]) -> list[tuple[str, list[tuple[s
     for head_path, (label, opts) in groups.items():
         head = heads.get(head_path)
         if len(opts) == 1 and head is not None:
-            singles.setdefault(str(head.get_kind_display()), []).extend(opts)
+            singles.setdefault(labels.label(UnitKind, head.kind), []).extend(opts)
         else:
             out.append((label, opts))
     out.extend(singles.items())

@@ -13,7 +13,6 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.defaultfilters import linebreaksbr
@@ -25,17 +24,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from duban.core import cleaning
 from duban.core.clock import SHANGHAI, local_today, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
+from duban.core.labels import label
 from duban.core.paging import CappedPaginator
 from duban.items import rules, selectors, services, status
 from duban.items.models import (
     Category,
     Item,
-    Node,
+    NodeKind,
     Rating,
     ReportKind,
     Source,
     Track,
     TrackRole,
+    TrackState,
 )
 from duban.orgs.models import OrgUnit
 from duban.orgs.selectors import unit_members
@@ -169,7 +170,11 @@ def period_label(target, end: dt.date) -> str:
 
 
 def _figure_rows(due: list) -> list[dict]:
+    from django.db.models import prefetch_related_objects
+
     today = local_today()
+    # The items' titles, for this tab only (``figures_due`` reads what every queue page needs).
+    prefetch_related_objects(list({t.pk: t for t, _end, _day in due}.values()), "item")
     return [
         {"target": t, "period_end": end, "period": period_label(t, end), "due": day, "late": day < today}
         for t, end, day in due
@@ -178,11 +183,11 @@ def _figure_rows(due: list) -> list[dict]:
 
 def _decorate_tracks(tracks: list[Track], at: dt.datetime) -> None:
     """Attach next open node, light and lateness to queue rows (one query for all nodes)."""
-    from django.db.models import prefetch_related_objects
-
-    prefetch_related_objects(tracks, Prefetch("nodes", queryset=Node.objects.order_by("seq")))
+    selectors.attach_nodes(tracks)
     for t in tracks:
+        t.role_label, t.state_label = label(TrackRole, t.role), label(TrackState, t.state)
         t.next_node = status.next_open_node(list(t.nodes.all())) if not t.is_closed else None
+        t.next_node_label = label(NodeKind, t.next_node.kind) if t.next_node else ""
         t.light = status.track_light(t, at)
         t.late_by = at - t.next_due_at if t.light == "red" and t.next_due_at else None
 
@@ -486,7 +491,7 @@ def _node_row(n, t: Track, at: dt.datetime, cutoff: dt.datetime) -> dict:
         outcome = ("muted", _("未到期"))
     return {
         "light": light,
-        "kind": n.get_kind_display(),
+        "kind": label(NodeKind, n.kind),
         "due": local(n.due_at),
         "original": local(n.original_due_at) if n.due_at != n.original_due_at else "",
         "assumed": n.assumed_calendar,
@@ -511,7 +516,7 @@ def _report_row(r) -> dict:
     ]
     return {
         "id": r.pk,
-        "kind": r.get_kind_display(),
+        "kind": label(ReportKind, r.kind),
         "who": f"{r.author} · {local(r.created_at)}",
         "fields": fields,
         "files": [(reverse("web:attachment", args=[a.pk]), a.name) for a in r.attachments.all()],
@@ -535,6 +540,7 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
         t.light = status.track_light(t, at)
         t.node_rows = [_node_row(n, t, at, cutoff) for n in t.nodes.all()]
         t.report_rows = [_report_row(r) for r in t.reports.all()]
+        t.role_label, t.state_label = label(TrackRole, t.role), label(TrackState, t.state)
         t.assumed = any(n.assumed_calendar and n.done_at is None for n in t.nodes.all())
         t.retry = retry.get(t.pk, {}) if retry else {}
         # Which forms this viewer gets: the same rules the services refuse with.
