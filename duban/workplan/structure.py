@@ -38,7 +38,6 @@ _SENTENCE_END = "。；！？"
 # A sentence: optional leading blanks (excluded), text, the enders, and closing quotes/brackets
 # that belong to it.  A line's tail without an ender is a sentence too.
 _SENTENCE = re.compile(r"[ ]*(?P<s>[^\n。；！？]*[。；！？]+[”’」』）\"']*|[^\n。；！？]+)")
-_TRAILING_BLANKS = re.compile(r"[ ]+$")
 # Themes state a direction, not a number ("大力培育一流创新生态"); a first sentence with digits
 # is a commitment.
 _DIGIT = re.compile(r"\d")
@@ -165,11 +164,9 @@ def sentences(norm: str, start: int, end: int) -> list[Sentence]:
     out: list[Sentence] = []
     for m in _SENTENCE.finditer(norm, start, end):
         s, e = m.span("s")
-        if s == e:
-            continue
-        t = _TRAILING_BLANKS.search(norm, s, e)
-        if t is not None:
-            e = t.start()
+        # Only a line's tail without an ender can end in blanks.
+        if s < e and norm[e - 1] == " ":
+            e = s + len(norm[s:e].rstrip(" "))
         if e > s:
             out.append(Sentence(s, e))
     return out
@@ -442,7 +439,9 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
             plan_year = _byline_year(norm, sections) or _year_from_body(norm, sections)
 
     for sec in sections:
-        _fill_section(norm, lines, sec)
+        # Review sections never turn forward-looking later (``_ensure_plan`` only takes "other"
+        # ones): their paragraphs are not needed.
+        _fill_section(norm, lines, sec, paragraphs=sec.kind != "review")
     return Structure(title, t0, t1, plan_year, sections, report_years)
 
 
@@ -583,7 +582,9 @@ def _year_from_body(norm: str, sections: list[Section]) -> int | None:
     return None
 
 
-def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section) -> None:
+def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section, paragraphs: bool = True) -> None:
+    """The section's parts and, unless ``paragraphs`` is false (a review: no task comes from
+    it, only its parts are reported), its paragraphs and their sentences."""
     part: Part | None = None
     para_ordinal = 0
     last_part_n = 0
@@ -634,6 +635,8 @@ def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section) -> None
             if sents:
                 sents[0] = Sentence(number_start, sents[0].end)
             sec.paragraphs.append((part, Paragraph(s, e, 0, sents, part_heading=True)))
+            continue
+        if not paragraphs:
             continue
         para_ordinal += 1
         sents = sentences(norm, s, e)

@@ -33,6 +33,8 @@ _FRAME = re.compile(
 _SUBJECT = re.compile(
     r"^(?:我们|我省|我市|我区|我县|全省|全市|全区|全县|各级政府|政府)?(?:要|将|须|必须|需要|还要|将要)(?=\S{4})"
 )
+# Either, in one test: the common case is a sentence that opens on neither.
+_FRAME_OR_SUBJECT = re.compile(f"(?:{_FRAME.pattern})|(?:{_SUBJECT.pattern})")
 _TRAILING = "，。；：！？、,.;:!? 　"
 # Characters that begin a word where the text marks a boundary: a cut goes right before them.
 _CONNECTIVES = "和与及并"
@@ -49,7 +51,7 @@ def short_title(text: str, theme: str = "") -> str:
     sentence) is the fallback when the commitment itself offers no boundary."""
     body = _LEADING_MARK.sub("", " ".join(text.split()))
     first = _PLAIN_FIRST.match(body)
-    if first is not None and not _FRAME.match(body) and not _SUBJECT.match(body):
+    if first is not None and not _FRAME_OR_SUBJECT.match(body):
         return first.group(1)  # the common case: a short first clause without quotes
     clauses = [c.strip() for c in _split_clauses(body) if c.strip()]
     if not clauses:
@@ -60,9 +62,12 @@ def short_title(text: str, theme: str = "") -> str:
     clause = _SUBJECT.sub("", clauses[k])
     if len(clause) > GOOD_TITLE:
         clause = _elide_list(clause)
-    if len(clause) <= GOOD_TITLE or (len(clause) <= MAX_TITLE and not _inner_boundary(clause)):
+    if len(clause) <= GOOD_TITLE:
         return _tidy(clause)
-    cut = _boundary(clause)
+    cuts = _cuts(clause)
+    if len(clause) <= MAX_TITLE and not any(MIN_TITLE <= c <= GOOD_TITLE for c in cuts):
+        return _tidy(clause)  # no inner boundary: the whole clause fits
+    cut = _boundary(cuts)
     if cut is not None:
         return _tidy(clause[:cut])
     t = _tidy(theme)
@@ -145,12 +150,7 @@ def _cuts(clause: str) -> list[int]:
     return out
 
 
-def _inner_boundary(clause: str) -> bool:
-    return any(MIN_TITLE <= c <= GOOD_TITLE for c in _cuts(clause))
-
-
-def _boundary(clause: str) -> int | None:
-    cuts = _cuts(clause)
+def _boundary(cuts: list[int]) -> int | None:
     fits = [c for c in cuts if MIN_TITLE <= c <= GOOD_TITLE]
     if fits:
         return max(fits)

@@ -145,16 +145,30 @@ def suggest(
 
 def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTIONS) -> list[SuggestedUnit]:
     """``suggest`` for a task's own matches in text order, its paragraph's ``Context`` given."""
-    own, because = _scores(words)
     theme = ctx.theme
-    if not theme:
-        if not own:
+    own: dict[str, float]
+    because: dict[str, list[str]]
+    if not words:
+        if not theme:
             return []
-        if len(own) == 1:
-            # The common case: one unit, nothing to rank.
-            ((unit, total),) = own.items()
-            if ctx.part:
-                total += PART_FACTOR * ctx.part.get(unit, 0.0)
+        own, because = {}, {}
+    elif len(words) == 1:
+        # One word: its units, each with the word's weight (a word lists a unit once).
+        word, units, weight = words[0]
+        own = dict.fromkeys(units, weight)
+        because = {unit: [word] for unit in units}
+    else:
+        own, because = _scores(words)
+    part = ctx.part
+    keys = own.keys() | theme.keys() if theme else own.keys()
+    if not keys:
+        return []
+    if len(keys) == 1:
+        # One unit: nothing to rank.
+        for unit in keys:
+            total = (
+                own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0)
+            )
             return [
                 {"name": unit, "score": round(1 - math.exp(-total), 2), "because": _why(unit, because, ctx)}
             ]
@@ -166,15 +180,16 @@ def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTION
     for unit in ctx.order:
         if unit not in order:
             order[unit] = len(order)
-    part = ctx.part
-    totals = {
-        unit: own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0)
-        for unit in own.keys() | theme.keys()
-    }
-    ranked = sorted(totals.items(), key=lambda kv: (-round(kv[1], 6), order[kv[0]]))
-    top = ranked[0][1]
+    ranked = sorted(
+        (-round(total, 6), order[unit], unit, total)
+        for unit in keys
+        for total in (
+            own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0),
+        )
+    )
+    top = ranked[0][3]
     out: list[SuggestedUnit] = []
-    for unit, total in ranked[:limit]:
+    for _rounded, _order, unit, total in ranked[:limit]:
         if total < 0.3 * top:
             break
         out.append(
