@@ -32,20 +32,28 @@ SCHEMA = "duban.workplan/1"
 
 _MD_LINE_MARKUP = re.compile(r"(?m)^([ ]*)(#{1,6}[ ]*|>[ ]?|[-*+][ ]+(?=\S))")
 _MD_EMPHASIS = re.compile(r"\*\*|__")
-# Sentences that only announce what follows ("重点抓好以下工作。") or address the audience.
-_FILLER = re.compile(
-    r"(?:以下|如下)[^。；！？]{0,12}[。：；！？]?$|^各位代表[！!，。：]?$|作简要报告[。！]?$|^下面[，,]?我"
-    # The guiding ideology ("坚持以习近平新时代中国特色社会主义思想为指导…") and the framing of
-    # the year ("2021年是…开局之年。") are not tasks anyone is assigned.
-    r"|思想为指导|^(?:(?:19|20)\d\d年|今年|明年)是[^。；！？]{0,60}(?:之年|一年)[。！]$"
+# Sentences that only announce what follows ("重点抓好以下工作。") or address the audience.  The
+# forms that open the sentence are tried at its start only, the others by a search that skips
+# to their first characters, so the test costs little on the many sentences that are neither.
+_FILLER_OPENING = re.compile(
+    r"各位代表[！!，。：]?$|下面[，,]?我"
+    # The framing of the year ("2021年是…开局之年。") is not a task anyone is assigned.
+    r"|(?:(?:19|20)\d\d年|今年|明年)是[^。；！？]{0,60}(?:之年|一年)[。！]$"
     # The closing exhortation ("让我们更加紧密地团结在…").
-    r"|^让我们"
+    r"|让我们"
+)
+_FILLER_INSIDE = re.compile(
+    r"(?:以下|如下)[^。；！？]{0,12}[。：；！？]?$|作简要报告[。！]?$"
+    # The guiding ideology ("坚持以习近平新时代中国特色社会主义思想为指导…").
+    r"|思想为指导"
 )
 # A superset of what ``find_targets`` can anchor on (a digit, a Chinese count before its measure
 # word, 百分之/三分之一, 翻一番/倍增, 前十): most sentences have none, and one scan per section
 # spares them the per-sentence scans.
 _TARGET_HINT = re.compile(
-    r"[0-9]|分之|翻|倍增|前[〇零一二两三四五六七八九十百千]|[〇零一二两三四五六七八九十百千][个家所座项件户名条处台套]"
+    # The lookahead lets the engine skip the positions none of the forms can start at.
+    r"(?=[0-9分翻倍前〇零一二两三四五六七八九十百千])"
+    r"(?:[0-9]|分之|翻|倍增|前[〇零一二两三四五六七八九十百千]|[〇零一二两三四五六七八九十百千][个家所座项件户名条处台套])"
 )
 _COMMITMENT = re.compile(
     r"推进|加快|实施|推动|建设|完善|加强|深化|开展|确保|力争|提升|强化|落实|健全|培育|打造"
@@ -378,7 +386,7 @@ def _section_tasks(
                 sent_ordinal = ordinal
                 if not targets and not deadlines:
                     body = norm[s:e]
-                    if closing or len(body) < 6 or _FILLER.search(body):
+                    if closing or len(body) < 6 or _FILLER_OPENING.match(body) or _FILLER_INSIDE.search(body):
                         continue
             if len(out) >= max_tasks:
                 # Stop at the cap rather than build (and later store and show) every task.

@@ -198,14 +198,15 @@ _LEAD_NOISE = re.compile(
     )
     + ")+"
 )
+_TRAIL_VERB_WORDS = (
+    "分别 增长 增加 提高 提升 下降 降低 减少 达到 达 突破 超过 控制在 保持在 稳定在 不低于 不少于 不超过 "
+    "至少 约 为 在 新增 新建 净增 再 累计 比上年 年均 共 拟 按 拟按 安排 拟安排 提高到 提升到 提升至 "
+    "增至 增加到 达到 压减 压减至 压缩 压缩至 降至 降到 发行 完成 实现"
+).split()
+# Searched at every position of the words before a number: the lookahead skips the positions
+# no verb starts at.
 _TRAIL_VERB = re.compile(
-    "(?:"
-    + _alt(
-        "分别 增长 增加 提高 提升 下降 降低 减少 达到 达 突破 超过 控制在 保持在 稳定在 不低于 不少于 不超过 "
-        "至少 约 为 在 新增 新建 净增 再 累计 比上年 年均 共 拟 按 拟按 安排 拟安排 提高到 提升到 提升至 "
-        "增至 增加到 达到 压减 压减至 压缩 压缩至 降至 降到 发行 完成 实现".split()
-    )
-    + ")+$"
+    "(?=[" + "".join(sorted({w[0] for w in _TRAIL_VERB_WORDS})) + "])(?:" + _alt(_TRAIL_VERB_WORDS) + ")+$"
 )
 _GROWTH_VERB = re.compile(r"(?:增长|增加|提高|下降|降低)$")
 
@@ -574,15 +575,14 @@ def _pre_comparator(norm: str, lo: int, a0: int) -> str:
     return _PRE_WORDS[m.group("w")] if m else "="
 
 
+# Greedy, so it ends right after the last mark before the number.
+_UP_TO_LAST_MARK = re.compile(r".*[，。；：、！？（）“”\n]", re.DOTALL)
+
+
 def _clause_start(norm: str, lo: int, a0: int) -> int:
     floor = max(lo, a0 - 40)
-    seg = norm[floor:a0]
-    best = -1
-    for ch in "，。；：、！？（）“”\n":
-        i = seg.rfind(ch)
-        if i > best:
-            best = i
-    return floor + best + 1 if best >= 0 else floor
+    m = _UP_TO_LAST_MARK.match(norm, floor, a0)
+    return m.end() if m else floor
 
 
 def _indicator(norm: str, hi: int, before: str, tail_end: int, nxt: str, unit: str) -> tuple[str, int]:
