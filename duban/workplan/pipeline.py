@@ -398,8 +398,18 @@ def _section_tasks(
                     ctx_for = (theme_words, part_words)
                     ctx_words = Context(theme_words, part_words)
                 ctx = ctx_words
-            dl = _main_deadline(deadlines)
             sentence = text[s:e]
+            # Most tasks have no target, deadline or place: their empty lists are built without
+            # the comprehensions' cost.
+            if deadlines:
+                dl = _main_deadline(deadlines)
+                deadline = None if dl is None else _deadline_info(text, dl)
+                milestones = [
+                    {**_deadline_info(text, d), "clause_start": cs, "clause_end": ce}
+                    for d, (cs, ce) in zip(deadlines, _milestone_spans(norm, s, e, deadlines), strict=True)
+                ]
+            else:
+                deadline, milestones = None, []
             out.append(
                 {
                     "id": f"{sec.ordinal}.{part.ordinal if part else 0}.{para.ordinal}.{sent_ordinal}",
@@ -424,19 +434,18 @@ def _section_tasks(
                             "end": t.end,
                         }
                         for t in targets
-                    ],
-                    "deadline": None if dl is None else _deadline_info(text, dl),
-                    "deadlines": [
-                        {**_deadline_info(text, d), "clause_start": cs, "clause_end": ce}
-                        for d, (cs, ce) in zip(
-                            deadlines, _milestone_spans(norm, s, e, deadlines), strict=True
-                        )
-                    ],
+                    ]
+                    if targets
+                    else [],
+                    "deadline": deadline,
+                    "deadlines": milestones,
                     "places": [
                         {"name": p.name, "code": p.code, "start": ps, "end": pe}
                         for ps, pe, p in sentence_places
                         if pe <= e
-                    ],
+                    ]
+                    if sentence_places
+                    else [],
                     "suggested_units": suggest_in(words, ctx),
                 }
             )
