@@ -25,7 +25,7 @@ from duban.workplan.places import gazetteer_for
 from duban.workplan.structure import Section, Structure, parse_structure, sentences, whole_text_plan
 from duban.workplan.targets import find_targets
 from duban.workplan.titles import short_title
-from duban.workplan.types import DeadlineInfo, Decomposition, TaskInfo
+from duban.workplan.types import DeadlineInfo, Decomposition, MilestoneInfo, TaskInfo
 from duban.workplan.units import NO_CONTEXT, Context, suggest_in, vocabulary_for
 
 SCHEMA = "duban.workplan/1"
@@ -404,7 +404,7 @@ def _section_tasks(
             if deadlines:
                 dl = _main_deadline(deadlines)
                 deadline = None if dl is None else _deadline_info(text, dl)
-                milestones = [
+                milestones: list[MilestoneInfo] = [
                     {**_deadline_info(text, d), "clause_start": cs, "clause_end": ce}
                     for d, (cs, ce) in zip(deadlines, _milestone_spans(norm, s, e, deadlines), strict=True)
                 ]
