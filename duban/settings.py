@@ -215,6 +215,8 @@ if DUBAN_HTTPS:
     SECURE_HSTS_PRELOAD = True
 # The session cookie is never read by a script; the CSRF cookie neither (forms carry the token).
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read by hand (the first query of every page).
+SESSION_ENGINE = "duban.orgs.sessions"
 CSRF_COOKIE_HTTPONLY = True
 
 # --- Content-Security-Policy (django-csp 4) --------------------------------------------------
