@@ -1,17 +1,20 @@
 """Speed of the work-report parser: warm throughput and cold CLI wall time.
 
-    .venv/bin/python -m bench.decompose_speed [--runs 30] [--cold-runs 5] [--repeat 20] [REPORT]
+    .venv/bin/python -m bench.decompose_speed [--runs 30] [--cold-runs 5] [--repeat 20] [--stages] [REPORT]
 
 Warm: ``duban.workplan.decompose`` on the report's bytes, once to warm up (regex compilation,
 data files), then the median of ``--runs`` timed runs, in characters per second.  In the same
 run, interleaved with it (the machine is shared: both see the same slow phases), the report
 repeated ``--repeat`` times (joined by newlines): its rate per character should be that of the
 single report if the cost grows linearly.  The concatenation is larger than the upload caps
-allow, so it is parsed with raised caps (the caps are not what is measured); its time per task
-is printed too, since the copies after the first are parsed as one long plan section (their
-reviews become tasks) and so carry more tasks per character.  Cold: the wall time of
+allow, so it is parsed with raised caps (the caps are not what is measured); each copy is read
+as a report of its own (its numbering restarts on a review heading), so it has ``--repeat``
+times the single report's tasks.  Cold: the wall time of
 ``python -m duban decompose REPORT -o /dev/null`` and of ``python -m duban fulfilment`` on two
 national reports (when the dev set is there), in fresh interpreters, median of ``--cold-runs``.
+``--stages`` adds where the warm time goes: CPU time per stage, median of ``--runs`` calls,
+each stage's functions timed by a wrapper (which adds a little to the total; "the rest" is the
+per-sentence walk and the building of the result).
 Prints a small Markdown table with the machine.
 """
 
@@ -103,6 +106,59 @@ def warm(raw: bytes, runs: int, repeat: int) -> Warm:
     )
 
 
+def stages(raw: bytes, runs: int) -> list[tuple[str, float]]:
+    """(stage, median CPU milliseconds per call) of ``decompose`` on ``raw``, and the total."""
+    from duban.workplan import pipeline
+    from duban.workplan.decode import decode
+    from duban.workplan.phrases import PhraseIndex
+
+    spent: dict[str, float] = {}
+
+    def timed(label: str, fn: Any, materialise: bool = False) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.process_time()
+            try:
+                result = fn(*args, **kwargs)
+                return list(result) if materialise else result
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - t0
+
+        return wrapper
+
+    names = {
+        "normalize": "normalisation",
+        "parse_structure": "structure (sections, parts, paragraphs, sentences)",
+        "find_targets": "targets",
+        "find_deadlines": "deadlines",
+        "short_title": "short titles",
+        "suggest_in": "suggested-unit ranking",
+    }
+    saved = {name: getattr(pipeline, name) for name in names}
+    saved_scan = PhraseIndex.finditer
+    try:
+        for name, label in names.items():
+            setattr(pipeline, name, timed(label, saved[name]))
+        PhraseIndex.finditer = timed("vocabulary and gazetteer scans", saved_scan, True)  # type: ignore[method-assign]
+        per_run: dict[str, list[float]] = {}
+        for k in range(runs + 1):
+            spent.clear()
+            t0 = time.process_time()
+            decoded = timed("decoding", decode)(raw, name="report.txt")
+            pipeline.decompose_text(decoded)
+            total = time.process_time() - t0
+            if k == 0:
+                continue  # warm-up
+            spent["the rest"] = total - sum(spent.values())
+            spent["total"] = total
+            for label, v in spent.items():
+                per_run.setdefault(label, []).append(v)
+    finally:
+        for name, fn in saved.items():
+            setattr(pipeline, name, fn)
+        PhraseIndex.finditer = saved_scan  # type: ignore[method-assign]
+    return [(label, statistics.median(v) * 1000) for label, v in per_run.items()]
+
+
 def cold_fulfilment(runs: int) -> float:
     if not all(p.exists() for p in FULFILMENT_PAIR):
         return float("nan")
@@ -143,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--cold-runs", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--stages", action="store_true", help="also print CPU time per stage")
     args = ap.parse_args(argv)
     report = Path(args.report) if args.report else next(p for p in SEED_CANDIDATES if p.exists())
     raw = report.read_bytes()
@@ -184,6 +241,13 @@ def main(argv: list[str] | None = None) -> int:
         f"| cold CLI (`python -m duban decompose … -o /dev/null`), median of {args.cold_runs} | {cold_median:.2f} s |"
     )
     print(f"| cold `duban fulfilment` (国务院 2022 → 2023), median of {args.cold_runs} | {fulfil:.2f} s |")
+    if args.stages:
+        rows = stages(raw, args.runs)
+        print(f"\n| stage (CPU time, median of {args.runs}) | ms | share |")
+        print("|---|---:|---:|")
+        total = dict(rows)["total"]
+        for label, ms in sorted(rows, key=lambda r: -r[1] if r[0] not in ("the rest", "total") else 0):
+            print(f"| {label} | {ms:.2f} | {ms / total:.0%} |")
     return 0
 
 

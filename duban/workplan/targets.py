@@ -331,8 +331,14 @@ def _cn_decimal(text: str) -> float | None:
     return float(f"{w}." + "".join(str(d) for d in digits))
 
 
+# Every form of ``_SPECIAL`` holds one of these (百分之/分之, 翻, 倍增, 前): most sentences have none.
+_SPECIAL_HINT = re.compile(r"[分翻倍前]")
+
+
 def _special_targets(norm: str, lo: int, hi: int) -> list[Target]:
     out: list[Target] = []
+    if _SPECIAL_HINT.search(norm, lo, hi) is None:
+        return out
     for m in _SPECIAL.finditer(norm, lo, hi):
         value: int | float | None
         unit, comparator = "%", "="
