@@ -41,7 +41,7 @@ _Q = r"[一二三四1-4]"
 _PATTERN = re.compile(
     # Every form starts with one of these characters; the lookahead lets the engine skip the
     # other positions without trying each branch.
-    r"(?<!\d)(?=[0-9一二三四五六七八九十明今年上下第到至“\"届自从])(?:"
+    r"(?=[0-9一二三四五六七八九十明今年上下第到至“\"届自从])(?<!\d)(?:"
     + "|".join(
         [
             # 2021年7月底前 / 明年3月底前 / 8月底前 / 8月底 / 8月末

@@ -80,7 +80,10 @@ _CN_COUNT_UNITS = "个家所座项件户名条处台套"
 # The lookbehind makes only the first character of a Chinese run a candidate start, and the
 # possessive run never backtracks, so a long run of numerals costs one pass, not a quadratic one.
 _ANCHOR = re.compile(
-    rf"(?P<ar>{_ARABIC})|(?<![{_CN_NUMERAL}])(?P<cn>[{_CN_NUMERAL}]++)(?=[{_CN_COUNT_UNITS}])"
+    # The leading lookahead lets the engine skip the positions neither form can start at (the
+    # lookbehind of the second would otherwise run at every one).
+    rf"(?=[\d{_CN_NUMERAL}])"
+    rf"(?:(?P<ar>{_ARABIC})|(?<![{_CN_NUMERAL}])(?P<cn>[{_CN_NUMERAL}]++)(?=[{_CN_COUNT_UNITS}]))"
 )
 
 # A rate written after the unit: 立方米/日, 元/吨.
@@ -180,7 +183,8 @@ _CLAUSE_BOUNDARY = re.compile(r"[，。；：、！？（）“”\n]")
 # The noun after a count stops at a boundary or at the next number (10个强县和100个强镇).
 # It also stops before the verb of the clause (11个市将全部实现…, 10件民生实事的基础上).
 _NOUN_STOP = re.compile(
-    r"[，。；：、！？（）“”\n]|[和及与或]?\d|将|要|全部|全面|实现|纳入|入选|达到|的|等(?=[，。；])"
+    r"(?=[，。；：、！？（）“”\n和及与或\d将要全实纳入达的等])"
+    r"(?:[，。；：、！？（）“”\n]|[和及与或]?\d|将|要|全部|全面|实现|纳入|入选|达到|的|等(?=[，。；]))"
 )
 # Two values joined into one list: 1万家和2万家, 8%、9%.
 _JOINED = re.compile(r"[和及与、]")
