@@ -114,14 +114,16 @@ def _elide_list(clause: str) -> str:
 
 
 def _outside_quotes_index(s: str, ch: str) -> int:
+    """The first ``ch`` outside quotation marks, or -1; only the marks and ``ch`` are visited."""
     depth = 0
-    for i, c in enumerate(s):
+    for m in re.finditer(f"[“”{re.escape(ch)}]", s):
+        c = m.group()
         if c == "“":
             depth += 1
         elif c == "”" and depth:
             depth -= 1
         elif c == ch and depth == 0:
-            return i
+            return m.start()
     return -1
 
 
