@@ -43,9 +43,10 @@ _FILLER_OPENING = re.compile(
     r"|让我们"
 )
 _FILLER_INSIDE = re.compile(
-    r"(?:以下|如下)[^。；！？]{0,12}[。：；！？]?$|作简要报告[。！]?$"
+    # Written to open on a character class, which the engine scans for before trying the rest.
+    r"[以如作思](?:(?<=[以如])下[^。；！？]{0,12}[。：；！？]?$|(?<=作)简要报告[。！]?$"
     # The guiding ideology ("坚持以习近平新时代中国特色社会主义思想为指导…").
-    r"|思想为指导"
+    r"|(?<=思)想为指导)"
 )
 # A superset of what ``find_targets`` can anchor on (a digit, a Chinese count before its measure
 # word, 百分之/三分之一, 翻一番/倍增, 前十): most sentences have none, and one scan per section
@@ -53,7 +54,8 @@ _FILLER_INSIDE = re.compile(
 _TARGET_HINT = re.compile(
     # The lookahead lets the engine skip the positions none of the forms can start at.
     r"(?=[0-9分翻倍前〇零一二两三四五六七八九十百千])"
-    r"(?:[0-9]|分之|翻|倍增|前[〇零一二两三四五六七八九十百千]|[〇零一二两三四五六七八九十百千][个家所座项件户名条处台套])"
+    # A run of digits is one hint (a sentence only needs one).
+    r"(?:[0-9]+|分之|翻|倍增|前[〇零一二两三四五六七八九十百千]|[〇零一二两三四五六七八九十百千][个家所座项件户名条处台套])"
 )
 _COMMITMENT = re.compile(
     r"推进|加快|实施|推动|建设|完善|加强|深化|开展|确保|力争|提升|强化|落实|健全|培育|打造"
