@@ -276,6 +276,8 @@ def _section_tasks(
     # sentence bisects from where the one before it stopped, so the walk is linear).
     vocab_hits = list(vocab.index.finditer(norm, sec.start, sec.end))
     vocab_starts = [h[0] for h in vocab_hits]
+    vocab_ends = [h[1] for h in vocab_hits]
+    vocab_words = [h[2] for h in vocab_hits]
     place_hits = places.find(norm, sec.start, sec.end)
     place_starts = [h[0] for h in place_hits]
     vi = pi = ti = di = 0
@@ -353,10 +355,8 @@ def _section_tasks(
             # The matches that start in the sentence; only the last can run past its end.
             i = bisect_left(vocab_starts, s, vi) if vi < n_vocab and vocab_starts[vi] < s else vi
             vi = bisect_left(vocab_starts, e, i) if i < n_vocab and vocab_starts[i] < e else i
-            if i == vi:
-                words = []
-            else:
-                words = [h[2] for h in vocab_hits[i:vi] if h[1] <= e]
+            # Matches do not overlap: only the last one can run past the sentence's end.
+            words = vocab_words[i : vi if i == vi or vocab_ends[vi - 1] <= e else vi - 1]
             i = bisect_left(place_starts, s, pi) if pi < n_place and place_starts[pi] < s else pi
             pi = bisect_left(place_starts, e, i) if i < n_place and place_starts[i] < e else i
             sentence_places = place_hits[i:pi] if i < pi else ()
