@@ -114,6 +114,7 @@ def _scores(words: Iterable[Match]) -> tuple[dict[str, float], dict[str, list[st
 
 
 NO_CONTEXT = Context()
+_exp = math.exp
 
 
 def suggest(
@@ -169,9 +170,7 @@ def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTION
             total = (
                 own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0)
             )
-            return [
-                {"name": unit, "score": round(1 - math.exp(-total), 2), "because": _why(unit, because, ctx)}
-            ]
+            return [{"name": unit, "score": round(1 - _exp(-total), 2), "because": _why(unit, because, ctx)}]
     order: dict[str, int] = {}
     for _word, units, _weight in words:
         for unit in units:
@@ -180,21 +179,17 @@ def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTION
     for unit in ctx.order:
         if unit not in order:
             order[unit] = len(order)
-    ranked = sorted(
-        (-round(total, 6), order[unit], unit, total)
-        for unit in keys
-        for total in (
-            own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0),
-        )
-    )
+    ranked = []
+    for unit in keys:
+        total = own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0)
+        ranked.append((-round(total, 6), order[unit], unit, total))
+    ranked.sort()
     top = ranked[0][3]
     out: list[SuggestedUnit] = []
     for _rounded, _order, unit, total in ranked[:limit]:
         if total < 0.3 * top:
             break
-        out.append(
-            {"name": unit, "score": round(1 - math.exp(-total), 2), "because": _why(unit, because, ctx)}
-        )
+        out.append({"name": unit, "score": round(1 - _exp(-total), 2), "because": _why(unit, because, ctx)})
     return out
 
 
