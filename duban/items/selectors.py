@@ -152,53 +152,65 @@ def _item_detail_rows(item: Item, *, journal: bool) -> Item:
     )
     of_item = f"JOIN {q('items_track')} t ON t.{q('id')} = x.{q('track_id')} WHERE t.{q('item_id')} = %s"
 
-    tracks = T.fetch(
-        f"SELECT {T.columns('x')} FROM {q('items_track')} x WHERE x.{q('item_id')} = %s", [item.pk]
-    )
-    tracks.sort(key=lambda t: (t.parent_id is not None, t.parent_id or 0, t.role, t.pk))
-    by_id = {t.pk: t for t in tracks}
-    nodes = N.fetch(
-        f"SELECT {N.columns('x')} FROM {q('items_node')} x {of_item} ORDER BY x.{q('seq')}", [item.pk]
-    )
-    node_by_id = {n.pk: n for n in nodes}
-    reports = R.fetch(
-        f"SELECT {R.columns('x')} FROM {q('items_report')} x {of_item} ORDER BY x.{q('created_at')}, x.{q('id')}",
-        [item.pk],
-    )
-    report_ids = {r.pk for r in reports}
-    # An item's own files and its reports' files, in one query.
-    files = A.fetch(
-        f"SELECT {A.columns('x')} FROM {q('items_attachment')} x WHERE x.{q('item_id')} = %s "
-        f"OR x.{q('report_id')} IN (SELECT r.{q('id')} FROM {q('items_report')} r "
-        f"JOIN {q('items_track')} t ON t.{q('id')} = r.{q('track_id')} WHERE t.{q('item_id')} = %s) "
-        f"ORDER BY x.{q('uploaded_at')}, x.{q('id')}",
-        [item.pk, item.pk],
-    )
-    reviews = RV.fetch(
-        f"SELECT {RV.columns('x')} FROM {q('items_review')} x {of_item} ORDER BY x.{q('created_at')}, x.{q('id')}",
-        [item.pk],
-    )
-    extensions = X.fetch(
-        f"SELECT {X.columns('x')} FROM {q('items_extension')} x {of_item} "
-        f"ORDER BY x.{q('requested_at')}, x.{q('id')}",
-        [item.pk],
-    )
-    urges = U.fetch(
-        f"SELECT {U.columns('x')} FROM {q('items_urge')} x {of_item} ORDER BY x.{q('created_at')} DESC, x.{q('id')} DESC",
-        [item.pk],
-    )
-    instructions = IN.fetch(
-        f"SELECT {IN.columns('x')} FROM {q('items_instruction')} x WHERE x.{q('item_id')} = %s "
-        f"ORDER BY x.{q('created_at')}, x.{q('id')}",
-        [item.pk],
-    )
-    events = []
+    pk = [item.pk]
+    reads = [
+        (T, f"SELECT {T.columns('x')} FROM {q('items_track')} x WHERE x.{q('item_id')} = %s", pk),
+        (N, f"SELECT {N.columns('x')} FROM {q('items_node')} x {of_item} ORDER BY x.{q('seq')}", pk),
+        (
+            R,
+            f"SELECT {R.columns('x')} FROM {q('items_report')} x {of_item} ORDER BY x.{q('created_at')}, x.{q('id')}",
+            pk,
+        ),
+        # An item's own files and its reports' files, in one query.
+        (
+            A,
+            f"SELECT {A.columns('x')} FROM {q('items_attachment')} x WHERE x.{q('item_id')} = %s "
+            f"OR x.{q('report_id')} IN (SELECT r.{q('id')} FROM {q('items_report')} r "
+            f"JOIN {q('items_track')} t ON t.{q('id')} = r.{q('track_id')} WHERE t.{q('item_id')} = %s) "
+            f"ORDER BY x.{q('uploaded_at')}, x.{q('id')}",
+            pk + pk,
+        ),
+        (
+            RV,
+            f"SELECT {RV.columns('x')} FROM {q('items_review')} x {of_item} ORDER BY x.{q('created_at')}, x.{q('id')}",
+            pk,
+        ),
+        (
+            X,
+            f"SELECT {X.columns('x')} FROM {q('items_extension')} x {of_item} ORDER BY x.{q('requested_at')}, x.{q('id')}",
+            pk,
+        ),
+        (
+            U,
+            f"SELECT {U.columns('x')} FROM {q('items_urge')} x {of_item} ORDER BY x.{q('created_at')} DESC, x.{q('id')} DESC",
+            pk,
+        ),
+        (
+            IN,
+            f"SELECT {IN.columns('x')} FROM {q('items_instruction')} x WHERE x.{q('item_id')} = %s ORDER BY x.{q('created_at')}, x.{q('id')}",
+            pk,
+        ),
+    ]
     if journal:
         E = _rows("event")
-        events = E.fetch(
-            f"SELECT {E.columns('x')} FROM {q('journal_event')} x WHERE x.{q('item_id')} = %s ORDER BY x.{q('seq')}",
-            [item.pk],
+        reads.append(
+            (
+                E,
+                f"SELECT {E.columns('x')} FROM {q('journal_event')} x WHERE x.{q('item_id')} = %s ORDER BY x.{q('seq')}",
+                pk,
+            )
         )
+    # Independent reads: one round trip on PostgreSQL (sqlrows.query_many).
+    results = sqlrows.query_many([(sql, params) for _rows_of, sql, params in reads])
+    tracks, nodes, reports, files, reviews, extensions, urges, instructions, *rest = (
+        [rows_of.make(r) for r in found]
+        for (rows_of, _sql, _params), found in zip(reads, results, strict=True)
+    )
+    events = rest[0] if journal else []
+    tracks.sort(key=lambda t: (t.parent_id is not None, t.parent_id or 0, t.role, t.pk))
+    by_id = {t.pk: t for t in tracks}
+    node_by_id = {n.pk: n for n in nodes}
+    report_ids = {r.pk for r in reports}
 
     # The people and units all of these name, one query each.
     user_ids = {t.assignee_id for t in tracks}
@@ -206,10 +218,9 @@ def _item_detail_rows(item: Item, *, journal: bool) -> Item:
     user_ids |= {x.requested_by_id for x in extensions} | {x.decided_by_id for x in extensions}
     user_ids |= {i.by_id for i in instructions} | {e.actor_id for e in events}
     user_ids.discard(None)
-    people = _by_pk(_rows("user"), User, user_ids)
     unit_ids = {t.unit_id for t in tracks} | {e.actor_unit_id for e in events}
     unit_ids.discard(None)
-    units = _by_pk(_rows("orgs.OrgUnit"), OrgUnit, unit_ids)
+    people, units = _by_pks([(_rows("user"), User, user_ids), (_rows("orgs.OrgUnit"), OrgUnit, unit_ids)])
 
     grouped: dict[str, dict[int, list]] = {k: {t.pk: [] for t in tracks} for k in ("n", "r", "rv", "x", "u")}
     for n in nodes:
@@ -266,16 +277,25 @@ def _item_detail_rows(item: Item, *, journal: bool) -> Item:
     return item
 
 
-def _by_pk(rows: ModelRows, model, ids: set) -> dict:
-    if not ids:
-        return {}
+def _by_pks(wanted: list[tuple[ModelRows, type, set]]) -> list[dict]:
+    """Instances by key, for each (rows, model, keys): the reads sent together."""
     q = connection.ops.quote_name
-    found = rows.fetch(
-        f"SELECT {rows.columns('x')} FROM {q(model._meta.db_table)} x WHERE x.{q('id')} IN "
-        f"({', '.join(['%s'] * len(ids))})",
-        sorted(ids),
-    )
-    return {o.pk: o for o in found}
+    reads, owners = [], []
+    for n, (rows, model, ids) in enumerate(wanted):
+        keys = sorted(ids)
+        for start in range(0, len(keys), sqlrows.CHUNK):
+            where, params = sqlrows.in_ids(f"x.{q('id')}", keys[start : start + sqlrows.CHUNK])
+            reads.append(
+                (f"SELECT {rows.columns('x')} FROM {q(model._meta.db_table)} x WHERE {where}", params)
+            )
+            owners.append(n)
+    out: list[dict] = [{} for _ in wanted]
+    for n, found in zip(owners, sqlrows.query_many(reads), strict=True):
+        rows = wanted[n][0]
+        for r in found:
+            obj = rows.make(r)
+            out[n][obj.pk] = obj
+    return out
 
 
 def _events(item: Item) -> list:
@@ -403,14 +423,13 @@ def tracks_by_ids(ids) -> list[Track]:
     q = connection.ops.quote_name
     T, IT, U = _ROW_TRACK, _ROW_ITEM, _ROW_UNIT
     out = []
-    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-        chunk = ids[start : start + 900]
+    for start in range(0, len(ids), sqlrows.CHUNK):
+        where, params = sqlrows.in_ids(f"x.{q('id')}", ids[start : start + sqlrows.CHUNK])
         for row in sqlrows.query(
             f"SELECT {T.columns('x')}, {IT.columns('i')}, {U.columns('u')} FROM {q(Track._meta.db_table)} x "
             f"JOIN {q(Item._meta.db_table)} i ON i.{q('id')} = x.{q('item_id')} "
-            f"JOIN {q(OrgUnit._meta.db_table)} u ON u.{q('id')} = x.{q('unit_id')} "
-            f"WHERE x.{q('id')} IN ({', '.join(['%s'] * len(chunk))})",
-            chunk,
+            f"JOIN {q(OrgUnit._meta.db_table)} u ON u.{q('id')} = x.{q('unit_id')} WHERE {where}",
+            params,
         ):
             track = T.make(row)
             track.item = IT.make(row, T.width)
@@ -427,12 +446,11 @@ def attach_nodes(tracks: list[Track]) -> None:
     N = _rows("items.Node")
     by_track: dict[int, list] = {t.pk: [] for t in tracks}
     ids = list(by_track)
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
+    for start in range(0, len(ids), sqlrows.CHUNK):
+        where, params = sqlrows.in_ids(f"x.{q('track_id')}", ids[start : start + sqlrows.CHUNK])
         for n in N.fetch(
-            f"SELECT {N.columns('x')} FROM {q('items_node')} x WHERE x.{q('track_id')} IN "
-            f"({', '.join(['%s'] * len(chunk))}) ORDER BY x.{q('track_id')}, x.{q('seq')}",
-            chunk,
+            f"SELECT {N.columns('x')} FROM {q('items_node')} x WHERE {where} ORDER BY x.{q('track_id')}, x.{q('seq')}",
+            params,
         ):
             by_track[n.track_id].append(n)
     for t in tracks:

@@ -472,11 +472,12 @@ def figures_due(
             targets.append(target)
     have: dict[int, set[dt.date]] = defaultdict(set)
     if targets:
-        F = Figure._meta
+        # A unit files for tens of targets a year, never more than a statement's parameters.
+        where, params = sqlrows.in_ids(q("target_id"), [t.pk for t in targets])
         for tid, day in sqlrows.query(
-            f"SELECT {q('target_id')}, {q('period_end')} FROM {q(F.db_table)} WHERE {q('source')} = %s "
-            f"AND {q('target_id')} IN ({', '.join(['%s'] * len(targets))})",
-            [FigureSource.UNIT, *(t.pk for t in targets)],
+            f"SELECT {q('target_id')}, {q('period_end')} FROM {q(Figure._meta.db_table)} "
+            f"WHERE {q('source')} = %s AND {where}",
+            [FigureSource.UNIT, *params],
         ):
             have[tid].add(day if isinstance(day, dt.date) else dt.date.fromisoformat(day))
     horizon = today + dt.timedelta(days=within_days)
