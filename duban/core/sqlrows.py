@@ -102,7 +102,8 @@ def in_ids(column: str, ids: Sequence[int], connection=default_connection) -> tu
     number of keys and its prepared plan is reused; SQLite has no arrays (and caps a statement
     at 999 parameters on old builds: callers pass at most ``CHUNK`` keys)."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
+        # The array as its text form: psycopg's list adapter costs ≈0.3 ms a call to set up.
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(str(int(i)) for i in ids) + "}"]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
