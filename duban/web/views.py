@@ -15,9 +15,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.template.defaultfilters import linebreaksbr
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -47,6 +47,7 @@ from duban.targets import services as target_services
 from duban.targets.models import Confidence
 
 from . import journal as journal_text
+from . import rows
 from . import units as unit_choices
 from .templatetags.duban_web import local, span
 
@@ -309,7 +310,7 @@ def item_export(request):
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    from .templatetags.duban_web import LIGHT_TEXT, local, span
+    from .templatetags.duban_web import LIGHT_TEXT
 
     _base, qs, _values = _filtered(request)
     limit = settings.DUBAN_EXPORT_MAX_ROWS
@@ -475,54 +476,6 @@ def _tree_order(tracks: list[Track]) -> list[Track]:
     return out
 
 
-def _node_row(n, t: Track, at: dt.datetime, cutoff: dt.datetime) -> dict:
-    """One line of a track's node table, its words worked out here: the page shows tens of
-    these, and each lookup and branch costs ten times more in the template language."""
-    light, st = status.node_light(n, t, at, cutoff)
-    if n.done_at:
-        outcome = ("late", _("逾期 %(s)s") % {"s": span(st.late_by)}) if st.late_by else ("ok", _("按期"))
-    elif light == "done":
-        outcome = ("muted", _("已办结"))
-    elif light == "red":
-        outcome = ("late", _("逾期 %(s)s") % {"s": span(st.late_by)})
-    elif light == "yellow":
-        outcome = ("yellow", "")
-    else:
-        outcome = ("muted", _("未到期"))
-    return {
-        "light": light,
-        "kind": label(NodeKind, n.kind),
-        "due": local(n.due_at),
-        "original": local(n.original_due_at) if n.due_at != n.original_due_at else "",
-        "assumed": n.assumed_calendar,
-        "done": local(n.done_at),
-        "css": outcome[0],
-        "outcome": outcome[1],
-    }
-
-
-REPORT_FIELDS = (
-    ("next_steps", "下步打算"),
-    ("problems", "存在问题"),
-    ("support_needed", "需协调事项"),
-)
-
-
-def _report_row(r) -> dict:
-    """One report of a track's record, its fields in words (see ``_node_row``)."""
-    fields = [(_("工作开展情况"), linebreaksbr(r.done))]
-    fields += [
-        (_(label), linebreaksbr(getattr(r, name))) for name, label in REPORT_FIELDS if getattr(r, name)
-    ]
-    return {
-        "id": r.pk,
-        "kind": label(ReportKind, r.kind),
-        "who": f"{r.author} · {local(r.created_at)}",
-        "fields": fields,
-        "files": [(reverse("web:attachment", args=[a.pk]), a.name) for a in r.attachments.all()],
-    }
-
-
 def _detail_context(request, item_id, retry: dict | None = None) -> dict:
     user = request.user
     try:
@@ -538,8 +491,8 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
         if t.parent_id:
             t.parent = by_id.get(t.parent_id, t.parent)
         t.light = status.track_light(t, at)
-        t.node_rows = [_node_row(n, t, at, cutoff) for n in t.nodes.all()]
-        t.report_rows = [_report_row(r) for r in t.reports.all()]
+        t.node_rows = [rows.node_row(n, t, at, cutoff) for n in t.nodes.all()]
+        t.report_rows = [rows.report_block(r) for r in t.reports.all()]
         t.role_label, t.state_label = label(TrackRole, t.role), label(TrackState, t.state)
         t.assumed = any(n.assumed_calendar and n.done_at is None for n in t.nodes.all())
         t.retry = retry.get(t.pk, {}) if retry else {}
@@ -555,6 +508,7 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
     targets = target_selectors.item_targets(user, item.pk)
     _attach_figure_forms(user, tracks, targets)
     top = [t for t in tracks if t.parent_id is None]
+    timeline = [journal_text.describe(e) for e in item.event_list]
     return {
         "item": item,
         "targets": [_target_row(s) for s in targets],
@@ -565,7 +519,8 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
         "item_rating": status.item_rating(tracks),
         "attachments": item.attachment_list,
         "instructions": item.instruction_list,
-        "timeline": [journal_text.describe(e) for e in item.event_list],
+        "timeline": timeline,
+        "timeline_html": mark_safe("".join(rows.timeline_entry(e) for e in timeline)),
         "item_actions": rules.item_actions(user, item),
         "ratings": Rating.choices,
         "confidences": Confidence.choices,

@@ -151,3 +151,35 @@ def test_not_found_page_is_chinese(as_user, assigned_item, sibling_clerk):
     html = resp.content.decode()
     assert "不存在或无权查看" in html and "推进老旧小区改造" not in html
     assert "我的待办" in html  # the usual navigation, so the user is not stranded
+
+
+def test_item_page_rows_escape_what_people_typed(as_user, prov_sup, county_clerk, clock):
+    """The node rows, reports and timeline are built in Python (web/rows.py): everything a
+    person typed is escaped there as the template would have, line breaks kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from duban.items import services
+    from tests.conftest import unit
+    from tests.web.conftest import advance
+
+    clock("2021-09-30 10:00")
+    item = services.register_and_assign(
+        actor=prov_sup, title="转义", lead=[unit("140105")], not_classified=True
+    )
+    track = item.tracks.get()
+    advance(track, county_clerk, to="in_progress")
+    services.file_report(
+        actor=county_clerk,
+        track_id=track.pk,
+        kind="progress",
+        done="<script>alert(1)</script>\n第二行",
+        problems="a & b",
+        files=[SimpleUploadedFile("<i>照片<i>.png", b"png", content_type="image/png")],
+    )
+    services.urge(actor=prov_sup, track_id=track.pk, message="<img src=x onerror=alert(2)>")
+    html = as_user(prov_sup).get(f"/items/{item.pk}/").content.decode()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;<br>第二行" in html
+    assert "a &amp; b" in html
+    assert "<i>照片" not in html and "&lt;i&gt;照片&lt;i&gt;.png</a>" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert '<b class="ev-label">催办</b>' in html and '<tr class="node-' in html
