@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection as default_connection
 from django.db import models
+from django.db.models.base import ModelState
 
 
 def _sqlite_datetime(value, expression, connection):
@@ -76,8 +77,14 @@ class ModelRows:
             for conv in convs:
                 value = conv(value, col, connection)
             values[i] = value
-        attnames = None if len(values) == len(self.model._meta.concrete_fields) else self.attnames
-        return self.model.from_db(connection.alias, attnames, values)
+        # What ``Model.from_db`` makes, without ``Model.__init__``'s per-field descriptor calls
+        # and init signals (none of Duban's models listens to them): the loaded columns in the
+        # instance's dict — an absent one is deferred, loaded on first access as the ORM does.
+        obj = object.__new__(self.model)
+        state = obj._state = ModelState()
+        state.adding, state.db = False, connection.alias
+        obj.__dict__.update(zip(self.attnames, values, strict=True))
+        return obj
 
     def fetch(self, sql: str, params: Iterable, connection=default_connection) -> list:
         """Every row of ``sql`` as an instance (the select list is exactly ``columns``)."""
