@@ -89,6 +89,9 @@ def test_item_detail_rows_equal_the_orm(prov_sup, prov_leader, county_clerk, cou
         for u, o in zip(t.urges.all(), orm.urges.all(), strict=True):
             assert str(u.by) == str(o.by)
     fresh = Item.objects.get(pk=item.pk)
+    assert _fields(got) == _fields(fresh)
+    assert got.issuer_unit == fresh.issuer_unit and got.issuer_unit.path == fresh.issuer_unit.path
+    assert got.created_by == fresh.created_by and str(got.created_by) == str(fresh.created_by)
     _same(got.attachment_list, fresh.attachments.order_by("uploaded_at", "id"))
     assert len(got.attachment_list) == 1
     _same(got.instruction_list, fresh.instructions.order_by("created_at", "id"))
