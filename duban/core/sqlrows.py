@@ -17,8 +17,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db import connection as default_connection
-from django.db import models
 from django.db.models.base import ModelState
 
 
@@ -66,32 +66,52 @@ class ModelRows:
             self._converters[vendor] = found
         return found
 
+    def maker(self, connection=default_connection) -> Callable[..., models.Model | None]:
+        """``make`` bound to one connection, for many rows: the connection, its converters and
+        the model are looked up once (``django.db.connection`` is a proxy that looks the
+        thread's connection up on every attribute)."""
+        if connection is default_connection:
+            connection = connections[DEFAULT_DB_ALIAS]
+        convs = self._converters_for(connection)
+        model, attnames, width, alias = self.model, self.attnames, self.width, connection.alias
+
+        def make(row: Sequence, start: int = 0) -> models.Model | None:
+            values = list(row[start : start + width])
+            if values[0] is None:
+                return None
+            for i, fns, col in convs:
+                value = values[i]
+                for fn in fns:
+                    value = fn(value, col, connection)
+                values[i] = value
+            # What ``Model.from_db`` makes, without ``Model.__init__``'s per-field descriptor
+            # calls and init signals (none of Duban's models listens to them): the loaded
+            # columns in the instance's dict — an absent one is deferred, loaded on first
+            # access as the ORM does.
+            obj = object.__new__(model)
+            state = obj._state = ModelState()
+            state.adding, state.db = False, alias
+            obj.__dict__.update(zip(attnames, values, strict=True))
+            return obj
+
+        return make
+
     def make(self, row: Sequence, start: int = 0, connection=default_connection) -> models.Model | None:
         """The instance from ``row[start:start + width]``, or None when its key is NULL (the
         far side of a LEFT JOIN that found nothing)."""
-        values = list(row[start : start + self.width])
-        if values[0] is None:
-            return None
-        for i, convs, col in self._converters_for(connection):
-            value = values[i]
-            for conv in convs:
-                value = conv(value, col, connection)
-            values[i] = value
-        # What ``Model.from_db`` makes, without ``Model.__init__``'s per-field descriptor calls
-        # and init signals (none of Duban's models listens to them): the loaded columns in the
-        # instance's dict — an absent one is deferred, loaded on first access as the ORM does.
-        obj = object.__new__(self.model)
-        state = obj._state = ModelState()
-        state.adding, state.db = False, connection.alias
-        obj.__dict__.update(zip(self.attnames, values, strict=True))
-        return obj
+        return self.maker(connection)(row, start)
 
     def fetch(self, sql: str, params: Iterable, connection=default_connection) -> list:
         """Every row of ``sql`` as an instance (the select list is exactly ``columns``)."""
-        with connection.cursor() as cursor:
-            cursor.execute(sql, list(params))
-            rows = cursor.fetchall()
-        return [self.make(r, 0, connection) for r in rows]
+        make = self.maker(connection)
+        return [make(r) for r in query(sql, params, connection)]
+
+
+def cache_related(obj: models.Model, name: str, value) -> None:
+    """Set a loaded forward relation (``report.author``) the way ``select_related`` does: the
+    key column already holds its id, so only the ORM's per-instance cache is filled (the
+    descriptor's ``__set__`` re-checks types and routers on every call)."""
+    obj._meta.get_field(name).set_cached_value(obj, value)
 
 
 def attach(obj: models.Model, relation: str, rows: list) -> None:

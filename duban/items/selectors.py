@@ -207,7 +207,7 @@ def _item_detail_rows(item: Item, *, journal: bool) -> Item:
     # Independent reads: one round trip on PostgreSQL (sqlrows.query_many).
     results = sqlrows.query_many([(sql, params) for _rows_of, sql, params in reads])
     tracks, nodes, reports, files, reviews, extensions, urges, instructions, *rest = (
-        [rows_of.make(r) for r in found]
+        list(map(rows_of.maker(), found))
         for (rows_of, _sql, _params), found in zip(reads, results, strict=True)
     )
     events = rest[0] if journal else []
@@ -229,13 +229,14 @@ def _item_detail_rows(item: Item, *, journal: bool) -> Item:
     item.issuer_unit = units[item.issuer_unit_id]
     item.created_by = people[item.created_by_id]
 
+    link = sqlrows.cache_related
     grouped: dict[str, dict[int, list]] = {k: {t.pk: [] for t in tracks} for k in ("n", "r", "rv", "x", "u")}
     for n in nodes:
         grouped["n"][n.track_id].append(n)
     for r in reports:
-        r.author = people[r.author_id]
-        r.node = node_by_id.get(r.node_id) if r.node_id else None
-        r.track = by_id[r.track_id]
+        link(r, "author", people[r.author_id])
+        link(r, "node", node_by_id.get(r.node_id) if r.node_id else None)
+        link(r, "track", by_id[r.track_id])
         grouped["r"][r.track_id].append(r)
     report_files: dict[int, list] = {pk: [] for pk in report_ids}
     item.attachment_list = []
@@ -248,22 +249,22 @@ def _item_detail_rows(item: Item, *, journal: bool) -> Item:
         # The report's files in id order, as the relation's default order gave them.
         attach(r, "attachments", sorted(report_files[r.pk], key=lambda a: a.pk))
     for rv in reviews:
-        rv.reviewer = people[rv.reviewer_id]
+        link(rv, "reviewer", people[rv.reviewer_id])
         grouped["rv"][rv.track_id].append(rv)
     for x in extensions:
-        x.node = node_by_id[x.node_id]
-        x.requested_by = people[x.requested_by_id]
-        x.decided_by = people.get(x.decided_by_id) if x.decided_by_id else None
+        link(x, "node", node_by_id[x.node_id])
+        link(x, "requested_by", people[x.requested_by_id])
+        link(x, "decided_by", people.get(x.decided_by_id) if x.decided_by_id else None)
         grouped["x"][x.track_id].append(x)
     for u in urges:
-        u.by = people[u.by_id]
+        link(u, "by", people[u.by_id])
         grouped["u"][u.track_id].append(u)
     for t in tracks:
-        t.item = item  # every track here belongs to this item; spare a query per track
-        t.unit = units[t.unit_id]
-        t.assignee = people.get(t.assignee_id) if t.assignee_id else None
+        link(t, "item", item)  # every track here belongs to this item; spare a query per track
+        link(t, "unit", units[t.unit_id])
+        link(t, "assignee", people.get(t.assignee_id) if t.assignee_id else None)
         if t.parent_id:
-            t.parent = by_id[t.parent_id]
+            link(t, "parent", by_id[t.parent_id])
         attach(t, "nodes", grouped["n"][t.pk])
         attach(t, "reports", grouped["r"][t.pk])
         attach(t, "reviews", grouped["rv"][t.pk])
@@ -271,12 +272,12 @@ def _item_detail_rows(item: Item, *, journal: bool) -> Item:
         attach(t, "urges", grouped["u"][t.pk])
         t.child_tracks = [c for c in tracks if c.parent_id == t.pk]
     for i in instructions:
-        i.by = people[i.by_id]
+        link(i, "by", people[i.by_id])
     for e in events:
-        e.item = item
-        e.actor = people.get(e.actor_id) if e.actor_id else None
-        e.actor_unit = units.get(e.actor_unit_id) if e.actor_unit_id else None
-        e.track = by_id.get(e.track_id) if e.track_id else None
+        link(e, "item", item)
+        link(e, "actor", people.get(e.actor_id) if e.actor_id else None)
+        link(e, "actor_unit", units.get(e.actor_unit_id) if e.actor_unit_id else None)
+        link(e, "track", by_id.get(e.track_id) if e.track_id else None)
     item.track_list = tracks
     item.instruction_list = instructions
     if journal:
@@ -298,9 +299,9 @@ def _by_pks(wanted: list[tuple[ModelRows, type, set]]) -> list[dict]:
             owners.append(n)
     out: list[dict] = [{} for _ in wanted]
     for n, found in zip(owners, sqlrows.query_many(reads), strict=True):
-        rows = wanted[n][0]
+        make = wanted[n][0].maker()
         for r in found:
-            obj = rows.make(r)
+            obj = make(r)
             out[n][obj.pk] = obj
     return out
 
@@ -429,6 +430,7 @@ def tracks_by_ids(ids) -> list[Track]:
         return []
     q = connection.ops.quote_name
     T, IT, U = _ROW_TRACK, _ROW_ITEM, _ROW_UNIT
+    make_track, make_item, make_unit = T.maker(), IT.maker(), U.maker()
     out = []
     for start in range(0, len(ids), sqlrows.CHUNK):
         where, params = sqlrows.in_ids(f"x.{q('id')}", ids[start : start + sqlrows.CHUNK])
@@ -438,9 +440,9 @@ def tracks_by_ids(ids) -> list[Track]:
             f"JOIN {q(OrgUnit._meta.db_table)} u ON u.{q('id')} = x.{q('unit_id')} WHERE {where}",
             params,
         ):
-            track = T.make(row)
-            track.item = IT.make(row, T.width)
-            track.unit = U.make(row, T.width + IT.width)
+            track = make_track(row)
+            sqlrows.cache_related(track, "item", make_item(row, T.width))
+            sqlrows.cache_related(track, "unit", make_unit(row, T.width + IT.width))
             out.append(track)
     return out
 
