@@ -47,18 +47,28 @@ class PhraseIndex(Generic[V]):
 
     def finditer(self, text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, V]]:
         """(start, end, value) of every non-overlapping phrase in ``text[start:end]``."""
+        starts, ends, values = self.scan(text, start, end)
+        return zip(starts, ends, values, strict=True)
+
+    def scan(self, text: str, start: int = 0, end: int | None = None) -> tuple[list[int], list[int], list[V]]:
+        """``finditer``'s matches as three parallel lists (starts, ends, values): the caller
+        bisects the starts, and no tuple or generator step is spent per match."""
+        starts: list[int] = []
+        ends: list[int] = []
+        values: list[V] = []
         if self._candidates is None:
-            return
+            return starts, ends, values
         if end is None:
             end = len(text)
-        by_head = self._by_head
+        get_lengths = self._by_head.get
         table = self._table
         last_end = start
-        for m in self._candidates.finditer(text, start, end):
-            p = m.start()
+        # The candidate positions come from C (``map`` over the match objects' start method):
+        # the loop below is the only Python work per candidate.
+        for p in map(_START, self._candidates.finditer(text, start, end)):
             if p < last_end:
                 continue
-            lengths = by_head.get(text[p : p + 2])
+            lengths = get_lengths(text[p : p + 2])
             if lengths is None:
                 continue
             for n in lengths:
@@ -70,5 +80,11 @@ class PhraseIndex(Generic[V]):
                     last_end = q
                     value = table[phrase]
                     if value is not None:
-                        yield p, q, value
+                        starts.append(p)
+                        ends.append(q)
+                        values.append(value)
                     break
+        return starts, ends, values
+
+
+_START = re.Match.start

@@ -274,10 +274,7 @@ def _section_tasks(
     previous: Deadline | None = None
     # One scan per index over the whole section; sentences take their share in order (each
     # sentence bisects from where the one before it stopped, so the walk is linear).
-    vocab_hits = list(vocab.index.finditer(norm, sec.start, sec.end))
-    vocab_starts = [h[0] for h in vocab_hits]
-    vocab_ends = [h[1] for h in vocab_hits]
-    vocab_words = [h[2] for h in vocab_hits]
+    vocab_starts, vocab_ends, vocab_words = vocab.index.scan(norm, sec.start, sec.end)
     place_hits = places.find(norm, sec.start, sec.end)
     place_starts = [h[0] for h in place_hits]
     vi = pi = ti = di = 0
@@ -286,7 +283,7 @@ def _section_tasks(
     target_hints = [m.start() for m in _TARGET_HINT.finditer(norm, sec.start, sec.end)]
     deadline_hints = [m.start() for m in DEADLINE_HINT.finditer(norm, sec.start, sec.end)]
     n_vocab, n_place, n_target, n_deadline = (
-        len(vocab_hits),
+        len(vocab_starts),
         len(place_hits),
         len(target_hints),
         len(deadline_hints),

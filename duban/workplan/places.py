@@ -76,8 +76,9 @@ class Gazetteer:
 
     def find(self, norm: str, start: int, end: int) -> list[tuple[int, int, Place]]:
         out: list[tuple[int, int, Place]] = []
-        for s, e, place in self.index.finditer(norm, start, end):
-            if e - s == 2 and norm[e - 1] in "县区市" and e < len(norm) and norm[e] in _BAD_NEXT_AFTER_ADMIN:
+        n = len(norm)
+        for s, e, place in zip(*self.index.scan(norm, start, end), strict=True):
+            if e - s == 2 and norm[e - 1] in "县区市" and e < n and norm[e] in _BAD_NEXT_AFTER_ADMIN:
                 continue
             out.append((s, e, place))
         return out
