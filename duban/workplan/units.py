@@ -87,7 +87,17 @@ class Context:
     """What a paragraph's theme and a part's title add to the suggestions of each of its tasks:
     worked out once for the paragraph, not again for every sentence (see ``suggest``)."""
 
-    __slots__ = ("theme", "part", "because_theme", "because_part", "order")
+    __slots__ = (
+        "theme",
+        "part",
+        "because_theme",
+        "because_part",
+        "order",
+        "theme_share",
+        "part_share",
+        "ranked",
+        "_alone",
+    )
 
     def __init__(self, theme_words: Sequence[Match] = (), part_words: Sequence[Match] = ()) -> None:
         self.theme, self.because_theme = _scores(theme_words)
@@ -95,6 +105,22 @@ class Context:
         order: dict[str, None] = dict.fromkeys(u for _w, units, _x in theme_words for u in units)
         order.update(dict.fromkeys(u for _w, units, _x in part_words for u in units))
         self.order = tuple(order)
+        # Each unit's share from the theme and the title, multiplied once here; a task adds its
+        # own score in front, in the order ``suggest`` always added them (so the floats agree).
+        self.theme_share = {u: THEME_FACTOR * v for u, v in self.theme.items()}
+        self.part_share = {u: PART_FACTOR * v for u, v in self.part.items()}
+        # The theme's units ranked as they would be in a task that names none of them: the same
+        # sort key as ``suggest_in``'s (rounded total, then order), the order after every unit the
+        # task names (the 1 in second place), and among themselves in ``order``'s order.
+        rank = {u: i for i, u in enumerate(self.order)}
+        part_share = self.part_share
+        ranked = []
+        for u, share in self.theme_share.items():
+            total = 0.0 + share + part_share.get(u, 0.0)
+            ranked.append((-round(total, 6), 1, rank[u], u, total))
+        ranked.sort()
+        self.ranked: list[tuple[float, int, int, str, float]] = ranked
+        self._alone: list[SuggestedUnit] | None = None
 
 
 def _scores(words: Iterable[Match]) -> tuple[dict[str, float], dict[str, list[str]]]:
@@ -146,49 +172,57 @@ def suggest(
 
 def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTIONS) -> list[SuggestedUnit]:
     """``suggest`` for a task's own matches in text order, its paragraph's ``Context`` given."""
-    theme = ctx.theme
+    if not words:
+        if not ctx.theme:
+            return []
+        # A task without words of its own: the theme's ranking, worked out once per paragraph
+        # (each task gets its own copy: callers may edit a task's suggestions).
+        alone = ctx._alone if limit == MAX_SUGGESTIONS else None
+        if alone is None:
+            alone = _ranking(ctx.ranked, {}, ctx, limit)
+            if limit == MAX_SUGGESTIONS:
+                ctx._alone = alone
+        return [{"name": d["name"], "score": d["score"], "because": list(d["because"])} for d in alone]
     own: dict[str, float]
     because: dict[str, list[str]]
-    if not words:
-        if not theme:
-            return []
-        own, because = {}, {}
-    elif len(words) == 1:
+    if len(words) == 1:
         # One word: its units, each with the word's weight (a word lists a unit once).
         word, units, weight = words[0]
         own = dict.fromkeys(units, weight)
         because = {unit: [word] for unit in units}
     else:
         own, because = _scores(words)
-    part = ctx.part
-    keys = own.keys() | theme.keys() if theme else own.keys()
-    if not keys:
-        return []
-    if len(keys) == 1:
+    theme_share = ctx.theme_share
+    part_share = ctx.part_share
+    if len(own) == 1 and (not theme_share or own.keys() == theme_share.keys()):
         # One unit: nothing to rank.
-        for unit in keys:
-            total = (
-                own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0)
-            )
+        for unit, score in own.items():
+            total = score + theme_share.get(unit, 0.0) + part_share.get(unit, 0.0)
             return [{"name": unit, "score": round(1 - _exp(-total), 2), "because": _why(unit, because, ctx)}]
-    order: dict[str, int] = {}
-    for _word, units, _weight in words:
-        for unit in units:
-            if unit not in order:
-                order[unit] = len(order)
-    for unit in ctx.order:
-        if unit not in order:
-            order[unit] = len(order)
+    # The task's units in the order it names them rank before the theme's others at equal weight.
     ranked = []
-    for unit in keys:
-        total = own.get(unit, 0.0) + THEME_FACTOR * theme.get(unit, 0.0) + PART_FACTOR * part.get(unit, 0.0)
-        ranked.append((-round(total, 6), order[unit], unit, total))
+    k = 0
+    for unit, score in own.items():
+        total = score + theme_share.get(unit, 0.0) + part_share.get(unit, 0.0)
+        ranked.append((-round(total, 6), 0, k, unit, total))
+        k += 1
+    for item in ctx.ranked:
+        if item[3] not in own:
+            ranked.append(item)
     ranked.sort()
-    top = ranked[0][3]
+    return _ranking(ranked, because, ctx, limit)
+
+
+def _ranking(
+    ranked: list[tuple[float, int, int, str, float]], because: dict[str, list[str]], ctx: Context, limit: int
+) -> list[SuggestedUnit]:
+    top = ranked[0][4]
     out: list[SuggestedUnit] = []
-    for _rounded, _order, unit, total in ranked[:limit]:
+    for item in ranked[:limit]:
+        total = item[4]
         if total < 0.3 * top:
             break
+        unit = item[3]
         out.append({"name": unit, "score": round(1 - _exp(-total), 2), "because": _why(unit, because, ctx)})
     return out
 
