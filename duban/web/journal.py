@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from duban.core.labels import label
 from duban.items.models import NodeKind, Rating, TrackState
 from duban.journal.models import Event
 
@@ -50,10 +51,7 @@ class Entry:
 
 
 def _state(value) -> str:
-    try:
-        return str(TrackState(value).label)
-    except ValueError:
-        return str(value)
+    return str(label(TrackState, value))
 
 
 def _day(value) -> str:
