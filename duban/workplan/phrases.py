@@ -1,7 +1,7 @@
 """Find many fixed phrases in a text in one pass (place names, department vocabulary).
 
 A regex alternation of a few thousand literals is slow in Python's engine (it tries each
-alternative at every position), so the scan is split: one compiled lookahead finds the positions
+alternative at every position), so the scan is split: one compiled pattern finds the positions
 whose first two characters could start a phrase (a character-class test, done in C), and a dict
 keyed by those two characters lists the phrases to try there, longest first.  Matches do not
 overlap and the leftmost-longest one wins, so a stop phrase ("长治久安") placed in the index with
@@ -40,7 +40,10 @@ class PhraseIndex(Generic[V]):
         if firsts:
             cls1 = "".join(re.escape(c) for c in firsts)
             cls2 = "".join(re.escape(c) for c in seconds)
-            self._candidates: re.Pattern[str] | None = re.compile(f"(?=[{cls1}][{cls2}])")
+            # The first character is matched, not looked ahead at: a pattern that opens on a
+            # character class lets the engine skip to the next candidate in its own loop (0.5
+            # against 0.6 ms over the seed); only one character is taken, so no start is missed.
+            self._candidates: re.Pattern[str] | None = re.compile(f"[{cls1}](?=[{cls2}])")
         else:
             self._candidates = None
         self.size = len(table)
