@@ -52,10 +52,12 @@ _FILLER_INSIDE = re.compile(
 # word, 百分之/三分之一, 翻一番/倍增, 前十): most sentences have none, and one scan per section
 # spares them the per-sentence scans.
 _TARGET_HINT = re.compile(
-    # The lookahead lets the engine skip the positions none of the forms can start at.
-    r"(?=[0-9分翻倍前〇零一二两三四五六七八九十百千])"
+    # Opens on a character class (the engine skips to the next candidate in its own loop), then
+    # tells the forms apart by the character it took.
+    r"[0-9分翻倍前〇零一二两三四五六七八九十百千]"
     # A run of digits is one hint (a sentence only needs one).
-    r"(?:[0-9]+|分之|翻|倍增|前[〇零一二两三四五六七八九十百千]|[〇零一二两三四五六七八九十百千][个家所座项件户名条处台套])"
+    r"(?:(?<=[0-9])[0-9]*|(?<=分)之|(?<=翻)|(?<=倍)增|(?<=前)[〇零一二两三四五六七八九十百千]"
+    r"|(?<=[〇零一二两三四五六七八九十百千])[个家所座项件户名条处台套])"
 )
 _COMMITMENT = re.compile(
     r"推进|加快|实施|推动|建设|完善|加强|深化|开展|确保|力争|提升|强化|落实|健全|培育|打造"
