@@ -280,12 +280,30 @@ class _Pending:
         self.sentences: list[str] = []
         self.themes: list[str] = []
         self.words: list[Any] = []
-        self.contexts: list[Context] = []
+        # (theme words, part title words) of each task, or None for a heading.
+        self.contexts: list[tuple[list[Any], list[Any]] | None] = []
+
+    def _contexts(self) -> list[Context]:
+        """Each task's ``Context``: the theme's and the part title's share of its suggestions,
+        worked out once for the tasks of a paragraph that share them."""
+        out: list[Context] = []
+        last: tuple[list[Any] | None, list[Any] | None] = (None, None)
+        ctx = NO_CONTEXT
+        for words in self.contexts:
+            if words is None:
+                out.append(NO_CONTEXT)
+                continue
+            theme_words, part_words = words
+            if last[0] is not theme_words or last[1] is not part_words:
+                last = words
+                ctx = Context(theme_words, part_words)
+            out.append(ctx)
+        return out
 
     def tasks(self, text: str, norm: str, rows: list[Any]) -> list[TaskInfo]:
         """The tasks of the walk's ``rows``, each built from its row, title and suggestions."""
         titles = list(map(short_title, self.sentences, self.themes))
-        units = list(map(suggest_in, self.words, self.contexts))
+        units = list(map(suggest_in, self.words, self._contexts()))
         out: list[TaskInfo] = []
         for row, sentence, title, suggestions in zip(rows, self.sentences, titles, units, strict=True):
             sec, part, para_ordinal, ordinal, theme, s, e, plan_year, targets, deadlines, places = row
@@ -408,9 +426,6 @@ def _section_tasks(
         goals_year = _plan_period_end(norm[sec.title_start : sec.title_end])
         plan_year = goals_year or plan_year
     glossary = False
-    # The theme's and the part title's share of the suggestions, once per paragraph.
-    ctx_for: tuple[list[Any] | None, list[Any] | None] = (None, None)
-    ctx_words = NO_CONTEXT
     for k, (part, para) in enumerate(sec.paragraphs):
         opening = norm[para.start : min(para.end, para.start + 40)].lstrip()
         if glossary or opening.startswith("名词解释"):
@@ -492,18 +507,12 @@ def _section_tasks(
             if len(out) >= max_tasks:
                 # Stop at the cap rather than build (and later store and show) every task.
                 raise too_large(f"超过 {max_tasks:,} 项任务")
-            if heading:
-                ctx = NO_CONTEXT
-            else:
-                if ctx_for[0] is not theme_words or ctx_for[1] is not part_words:
-                    ctx_for = (theme_words, part_words)
-                    ctx_words = Context(theme_words, part_words)
-                ctx = ctx_words
             sentence = text[s:e]
             pending.sentences.append(sentence)
             pending.themes.append(theme_text)
             pending.words.append(words)
-            pending.contexts.append(ctx)
+            # A heading's own words are all it is suggested by.
+            pending.contexts.append(None if heading else (theme_words, part_words))
             out.append(
                 (
                     sec,
