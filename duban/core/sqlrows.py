@@ -44,10 +44,16 @@ class ModelRows:
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)
         self._converters: dict[str, list[tuple[int, list[Callable], Any]]] = {}
+        self._columns: dict[tuple[str, str], str] = {}
 
     def columns(self, alias: str, connection=default_connection) -> str:
-        q = connection.ops.quote_name
-        return ", ".join(f"{alias}.{q(f.column)}" for f in self.fields)
+        """The select list, ``alias."column", …`` (made once per alias and backend)."""
+        key = (alias, connection.vendor)
+        found = self._columns.get(key)
+        if found is None:
+            q = connection.ops.quote_name
+            found = self._columns[key] = ", ".join(f"{alias}.{q(f.column)}" for f in self.fields)
+        return found
 
     def _converters_for(self, connection) -> list[tuple[int, list[Callable], Any]]:
         vendor = connection.vendor

@@ -110,10 +110,12 @@ def item_detail(user, pk, *, journal: bool = False) -> Item:
     among them). Compiling the dozen ORM queries this page used to ask cost ten times more than
     running them."""
     try:
-        item = items_visible_to(user).get(pk=pk)
-    except (Item.DoesNotExist, ValueError, TypeError):
+        # The visibility rule compiled by the ORM, read with the item's records in one go (one
+        # round trip on PostgreSQL); if it finds nothing, the rest is never looked at.
+        visible = items_visible_to(user).filter(pk=pk).values("pk").query.sql_with_params()
+    except (ValueError, TypeError):
         raise NotFound("事项不存在或无权查看") from None
-    return _item_detail_rows(item, journal=journal)
+    return _item_detail_rows(pk, visible, journal=journal)
 
 
 _ROWS: dict[str, ModelRows] = {}
@@ -143,10 +145,11 @@ def _rows(name: str) -> ModelRows:
     return found
 
 
-def _item_detail_rows(item: Item, *, journal: bool) -> Item:
+def _item_detail_rows(pk, visible: tuple[str, tuple], *, journal: bool) -> Item:
     from duban.orgs.models import User
 
     q = connection.ops.quote_name
+    ITEM = _rows("items.Item")
     T, N, R, A = _rows("items.Track"), _rows("items.Node"), _rows("items.Report"), _rows("items.Attachment")
     RV, X, U, IN = (
         _rows("items.Review"),
@@ -156,8 +159,15 @@ def _item_detail_rows(item: Item, *, journal: bool) -> Item:
     )
     of_item = f"JOIN {q('items_track')} t ON t.{q('id')} = x.{q('track_id')} WHERE t.{q('item_id')} = %s"
 
-    pk = [item.pk]
+    item_pk = int(pk)
+    pk = [item_pk]
+    visible_sql, visible_params = visible
     reads = [
+        (
+            ITEM,
+            f"SELECT {ITEM.columns('x')} FROM {q('items_item')} x WHERE x.{q('id')} IN ({visible_sql})",
+            list(visible_params),
+        ),
         (T, f"SELECT {T.columns('x')} FROM {q('items_track')} x WHERE x.{q('item_id')} = %s", pk),
         (N, f"SELECT {N.columns('x')} FROM {q('items_node')} x {of_item} ORDER BY x.{q('seq')}", pk),
         (
@@ -206,10 +216,13 @@ def _item_detail_rows(item: Item, *, journal: bool) -> Item:
         )
     # Independent reads: one round trip on PostgreSQL (sqlrows.query_many).
     results = sqlrows.query_many([(sql, params) for _rows_of, sql, params in reads])
-    tracks, nodes, reports, files, reviews, extensions, urges, instructions, *rest = (
+    found_item, tracks, nodes, reports, files, reviews, extensions, urges, instructions, *rest = (
         list(map(rows_of.maker(), found))
         for (rows_of, _sql, _params), found in zip(reads, results, strict=True)
     )
+    if not found_item:
+        raise NotFound("事项不存在或无权查看")
+    item = found_item[0]
     events = rest[0] if journal else []
     tracks.sort(key=lambda t: (t.parent_id is not None, t.parent_id or 0, t.role, t.pk))
     by_id = {t.pk: t for t in tracks}
