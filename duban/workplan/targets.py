@@ -392,7 +392,7 @@ def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tu
     before the number set ("" when none did), or None."""
     a0, a1 = m.start(), m.end()
     tok = m.group(0)
-    chinese = m.group("cn") is not None
+    chinese = m.group(2) is not None  # the group "cn" (groups by number: no name lookups)
     value: int | float | None
     if chinese:
         if len(tok) > MAX_CHINESE_NUMERAL:
@@ -412,35 +412,33 @@ def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tu
 
     t = _TAIL.match(norm, a1, hi)
     assert t is not None  # every group is optional
-    mult = t.group("mult") or ""
-    unit = t.group("unit")
-    post = t.group("post")
+    yu1, mult, yu2, unit, unit_x, post = t.groups()
+    mult = mult or ""
     tail_end = t.end()
     value_max: int | float | None = None
     implied_unit = ""
 
-    if not chinese and post is None and not t.group("yu1") and not t.group("yu2"):
+    if not chinese and post is None and not yu1 and not yu2:
         r = _RANGE2.match(norm, tail_end, hi)
         if r is not None:
             t2 = _TAIL.match(norm, r.end(), hi)
             assert t2 is not None
-            mult2 = t2.group("mult") or ""
-            unit2 = t2.group("unit")
-            vm = parse_arabic(r.group("num"))
+            yu1_2, mult2, yu2_2, unit2, unit_x2, post2 = t2.groups()
+            mult2 = mult2 or ""
+            vm = parse_arabic(r.group(1))
             # 60%-70%, 5%-5.5%, 60-70%, 3至5万人: the unit may be written once, at the end.
             if (
                 vm is not None
                 and unit2 is not None
-                and (unit is None or (unit == unit2 and t.group("unit_x") == t2.group("unit_x")))
+                and (unit is None or (unit == unit2 and unit_x == unit_x2))
                 and (mult == mult2 or (not mult and unit is None))
-                and not t2.group("yu1")
-                and not t2.group("yu2")
+                and not yu1_2
+                and not yu2_2
             ):
                 mult = mult2
                 value_max = apply_multiplier(vm, mult)
                 t = t2
-                unit = unit2
-                post = t2.group("post")
+                yu1, yu2, unit, unit_x, post = yu1_2, yu2_2, unit2, unit_x2, post2
                 tail_end = t2.end()
 
     if unit is None:
@@ -466,21 +464,20 @@ def _read(norm: str, lo: int, hi: int, m: re.Match[str], prev_anchor: int) -> tu
         comparator = "range"
     elif post is not None:
         comparator = _POST_CMP[post]
-    elif t.group("yu1") or t.group("yu2"):
+    elif yu1 or yu2:
         comparator = ">="
     else:
         comparator = _pre_comparator(norm, lo, a0)
     word_cmp = comparator if comparator != "=" and value_max is None and post is None else ""
-    if t.group("yu1") or t.group("yu2"):
+    if yu1 or yu2:
         word_cmp = ""
 
     if implied_unit:
         unit_text = implied_unit
     else:
-        unit_text = norm[t.start("unit") : t.end("unit_x") if t.group("unit_x") else t.end("unit")]
-        per = norm[
-            t.end("unit_x") if t.group("unit_x") else t.end("unit") : t.end() - (len(post) if post else 0)
-        ]
+        unit_end = t.end(5) if unit_x else t.end(4)  # after "unit_x", else after "unit"
+        unit_text = norm[t.start(4) : unit_end]
+        per = norm[unit_end : t.end() - (len(post) if post else 0)]
         unit_text += per
     seg_start = _clause_start(norm, lo, a0)
     if prev_anchor >= seg_start:
