@@ -65,6 +65,7 @@ class PhraseIndex(Generic[V]):
             end = len(text)
         get_lengths = self._by_head.get
         table = self._table
+        add_start, add_end, add_value = starts.append, ends.append, values.append
         last_end = start
         # The candidate positions come from C (``map`` over the match objects' start method):
         # the loop below is the only Python work per candidate.
@@ -83,9 +84,9 @@ class PhraseIndex(Generic[V]):
                     last_end = q
                     value = table[phrase]
                     if value is not None:
-                        starts.append(p)
-                        ends.append(q)
-                        values.append(value)
+                        add_start(p)
+                        add_end(q)
+                        add_value(value)
                     break
         return starts, ends, values
 

@@ -501,8 +501,13 @@ def _section_tasks(
                 ordinal += 1
                 sent_ordinal = ordinal
                 if not targets and not deadlines:
-                    body = norm[s:e]
-                    if closing or len(body) < 6 or _FILLER_OPENING.match(body) or _FILLER_INSIDE.search(body):
+                    # Matched in place (the bounds act as the sentence's ends for ``$``), not on a copy.
+                    if (
+                        closing
+                        or e - s < 6
+                        or _FILLER_OPENING.match(norm, s, e)
+                        or _FILLER_INSIDE.search(norm, s, e)
+                    ):
                         continue
             if len(out) >= max_tasks:
                 # Stop at the cap rather than build (and later store and show) every task.
