@@ -60,6 +60,11 @@ def short_title(text: str, theme: str = "") -> str:
     fast = _FAST.match(text)
     if fast is not None:
         return fast.group(1)
+    return _long_title(text, theme)
+
+
+def _long_title(text: str, theme: str) -> str:
+    """``short_title`` without the one-match shortcut (which must agree with it)."""
     body = _LEADING_MARK.sub("", " ".join(text.split()))
     first = _PLAIN_FIRST.match(body)
     if first is not None and not _FRAME_OR_SUBJECT.match(body):

@@ -1,0 +1,116 @@
+"""The parser's shortcuts give what the long way gives, and shared work is never shared state."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from duban.workplan.phrases import PhraseIndex
+from duban.workplan.titles import _FAST, _long_title, short_title
+from duban.workplan.units import MAX_SUGGESTIONS, Context, default_vocabulary, suggest_in
+
+# Pieces of task sentences: clause marks, quotes, blanks of several kinds, list numbers, framing
+# words and subjects, so that every branch of the shortcut's test is exercised.
+TITLE_PIECES = st.sampled_from(
+    [
+        "推进改革",
+        "加快建设现代化产业体系",
+        "，",
+        "。",
+        "；",
+        "：",
+        "、",
+        "“",
+        "”",
+        " ",
+        "\u3000",
+        "\t",
+        "\n",
+        "一、",
+        "（二）",
+        "1.",
+        "三是",
+        "到2025年",
+        "今年",
+        "我们要",
+        "我省将",
+        "以创新为引领",
+        "和",
+        "等",
+        "全面完成脱贫攻坚任务",
+        "!",
+        "?",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(TITLE_PIECES, min_size=1, max_size=12).map("".join))
+def test_the_title_shortcut_agrees_with_the_long_way(text):
+    if _FAST.match(text) is not None:
+        assert short_title(text) == _long_title(text, "")
+
+
+def test_the_title_shortcut_is_taken_for_a_plain_first_clause():
+    assert _FAST.match("推进“证照分离”改革全覆盖。") is None  # quotes: the long way
+    assert _FAST.match("加快建设现代化产业体系，推动高质量发展。") is not None
+    assert short_title("加快建设现代化产业体系，推动高质量发展。") == "加快建设现代化产业体系"
+
+
+def _matches(vocab_words):
+    index = default_vocabulary().index
+    text = "".join(vocab_words)
+    return [v for _s, _e, v in index.finditer(text)]
+
+
+def test_a_paragraphs_shared_ranking_is_copied_for_each_task():
+    theme = _matches(["科技创新", "农业", "交通"])
+    assert theme, "the shipped vocabulary knows these words"
+    ctx = Context(theme)
+    first = suggest_in([], ctx)
+    second = suggest_in([], ctx)
+    assert first == second and first
+    assert first is not second and first[0] is not second[0]
+    first[0]["because"].append("edited")
+    first[0]["name"] = "edited"
+    assert "edited" not in second[0]["because"] and second[0]["name"] != "edited"
+    assert suggest_in([], ctx) == second
+
+
+def test_a_smaller_limit_does_not_change_the_paragraphs_ranking():
+    ctx = Context(_matches(["科技创新", "农业", "交通", "教育", "医疗卫生"]))
+    one = suggest_in([], ctx, limit=1)
+    full = suggest_in([], ctx)
+    assert len(one) == 1
+    assert len(full) <= MAX_SUGGESTIONS and full[0] == one[0]
+    assert suggest_in([], Context(_matches(["科技创新", "农业", "交通", "教育", "医疗卫生"]))) == full
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="中国家科技创新农业村长治久安太原市", max_size=40))
+def test_the_phrase_scan_is_leftmost_longest_and_non_overlapping(text):
+    index = PhraseIndex(
+        [
+            ("中国", 1),
+            ("中国家", 2),
+            ("国家", 3),
+            ("科技创新", 4),
+            ("科技", 5),
+            ("长治久安", None),
+            ("长治", 6),
+        ]
+    )
+    starts, ends, values = index.scan(text)
+    # The reference: at each position, the longest phrase there, then on from its end.
+    expected = []
+    table = {"中国": 1, "中国家": 2, "国家": 3, "科技创新": 4, "科技": 5, "长治久安": None, "长治": 6}
+    p = 0
+    while p < len(text):
+        for n in (4, 3, 2):
+            if text[p : p + n] in table and p + n <= len(text):
+                if table[text[p : p + n]] is not None:
+                    expected.append((p, p + n, table[text[p : p + n]]))
+                p += n
+                break
+        else:
+            p += 1
+    assert list(zip(starts, ends, values, strict=True)) == expected
+    assert list(index.finditer(text)) == expected
