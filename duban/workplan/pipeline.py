@@ -306,7 +306,7 @@ class _Pending:
         units = list(map(suggest_in, self.words, self._contexts()))
         out: list[TaskInfo] = []
         for row, sentence, title, suggestions in zip(rows, self.sentences, titles, units, strict=True):
-            sec, part, para_ordinal, ordinal, theme, s, e, plan_year, targets, deadlines, places = row
+            id_prefix, section, part, ordinal, theme, s, e, plan_year, targets, deadlines, places = row
             # Most tasks have no target, deadline or place: their empty lists are built without
             # the comprehensions' cost.
             if deadlines:
@@ -320,9 +320,9 @@ class _Pending:
                 deadline, milestones = None, []
             out.append(
                 {
-                    "id": f"{sec.ordinal}.{part.ordinal if part else 0}.{para_ordinal}.{ordinal}",
-                    "section": sec.number,
-                    "part": part.number if part else "",
+                    "id": f"{id_prefix}{ordinal}",
+                    "section": section,
+                    "part": part,
                     "theme": theme,
                     "short_title": title,
                     "text": sentence,
@@ -466,6 +466,9 @@ def _section_tasks(
             # "1.加快构建现代化产业体系。打造…": the part's title is the theme of the rest of its line.
             theme_text = part.title
         ordinal = 0
+        # What the paragraph's tasks share: the start of their ids, their part's number.
+        id_prefix = f"{sec.ordinal}.{part.ordinal if part else 0}.{para.ordinal}."
+        part_number = part.number if part else ""
         for idx, sent in enumerate(para.sentences):
             s, e = sent.start, sent.end
             # The matches that start in the sentence; only the last can run past its end.
@@ -520,9 +523,9 @@ def _section_tasks(
             pending.contexts.append(None if heading else (theme_words, part_words))
             out.append(
                 (
-                    sec,
-                    part,
-                    para.ordinal,
+                    id_prefix,
+                    sec.number,
+                    part_number,
                     sent_ordinal,
                     theme_text,
                     s,
