@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Substr
@@ -113,7 +114,7 @@ def item_detail(user, pk, *, journal: bool = False) -> Item:
         # The visibility rule compiled by the ORM, read with the item's records in one go (one
         # round trip on PostgreSQL); if it finds nothing, the rest is never looked at.
         visible = items_visible_to(user).filter(pk=pk).values("pk").query.sql_with_params()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, EmptyResultSet):  # EmptyResultSet: an id beyond the column's range
         raise NotFound("事项不存在或无权查看") from None
     return _item_detail_rows(pk, visible, journal=journal)
 
