@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from duban.core import sqlrows
 from duban.core.clock import now
 from duban.core.errors import DubanError
-from duban.orgs.models import ApiToken, OrgUnit, User
+from duban.orgs.models import ApiToken
+from duban.orgs.selectors import token_with_user
 
 # Creating a token is an orgs service (journaled, decided by orgs.rules); the old name stays
 # because scripts and tests call it from here.
@@ -50,31 +49,10 @@ def touch(token: ApiToken, at: dt.datetime) -> None:
         token.last_used_at = at
 
 
-_TOKEN, _USER, _UNIT = (sqlrows.ModelRows(m) for m in (ApiToken, User, OrgUnit))
-
-
-def _token_with_user(key: str) -> ApiToken | None:
-    """The token with its user and the user's unit, hand-written (``core.sqlrows``): the first
-    query of every API call."""
-    q = connection.ops.quote_name
-    rows = sqlrows.query(
-        f"SELECT {_TOKEN.columns('k')}, {_USER.columns('x')}, {_UNIT.columns('u')} "
-        f"FROM {q(ApiToken._meta.db_table)} k JOIN {q(User._meta.db_table)} x ON x.{q('id')} = k.{q('user_id')} "
-        f"LEFT JOIN {q(OrgUnit._meta.db_table)} u ON u.{q('id')} = x.{q('unit_id')} WHERE k.{q('digest')} = %s",
-        [key],
-    )
-    if not rows:
-        return None
-    token = _TOKEN.make(rows[0])
-    token.user = _USER.make(rows[0], _TOKEN.width)
-    token.user.unit = _UNIT.make(rows[0], _TOKEN.width + _USER.width)
-    return token
-
-
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         token = token.strip()
-        found = _token_with_user(digest(token)) if 0 < len(token) <= 200 else None
+        found = token_with_user(digest(token)) if 0 < len(token) <= 200 else None
         if found is None or not found.user.is_active:
             # A wrong token is an error even if a session cookie rides along: a script should
             # learn that its token is bad rather than silently act as whoever is logged in.

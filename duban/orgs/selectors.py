@@ -2,7 +2,54 @@
 
 from __future__ import annotations
 
-from .models import User
+from django.db import connection
+
+from duban.core import sqlrows
+
+from .models import ApiToken, OrgUnit, User
+
+_TOKEN, _USER, _UNIT = (sqlrows.ModelRows(m) for m in (ApiToken, User, OrgUnit))
+
+
+def _with_user(lead: sqlrows.ModelRows | None, from_sql: str, where: str, params: list):
+    """The row's ``lead`` object (or the user itself) with the user and the user's unit loaded,
+    in one hand-written query (``core.sqlrows``): these are the first reads of every request."""
+    q = connection.ops.quote_name
+    columns = [_USER.columns("x"), _UNIT.columns("u")]
+    if lead is not None:
+        columns.insert(0, lead.columns("k"))
+    rows = sqlrows.query(
+        f"SELECT {', '.join(columns)} {from_sql} "
+        f"LEFT JOIN {q(OrgUnit._meta.db_table)} u ON u.{q('id')} = x.{q('unit_id')} WHERE {where}",
+        params,
+    )
+    if not rows:
+        return None
+    at = lead.width if lead is not None else 0
+    user = _USER.make(rows[0], at)
+    sqlrows.cache_related(user, "unit", _UNIT.make(rows[0], at + _USER.width))
+    if lead is None:
+        return user
+    head = lead.make(rows[0])
+    sqlrows.cache_related(head, "user", user)
+    return head
+
+
+def user_with_unit(pk: int) -> User | None:
+    """The user (active or not) with its unit, by key."""
+    q = connection.ops.quote_name
+    return _with_user(None, f"FROM {q(User._meta.db_table)} x", f"x.{q('id')} = %s", [pk])
+
+
+def token_with_user(digest: str) -> ApiToken | None:
+    """The API token with this digest, with its user and the user's unit."""
+    q = connection.ops.quote_name
+    return _with_user(
+        _TOKEN,
+        f"FROM {q(ApiToken._meta.db_table)} k JOIN {q(User._meta.db_table)} x ON x.{q('id')} = k.{q('user_id')}",
+        f"k.{q('digest')} = %s",
+        [digest],
+    )
 
 
 def unit_members(unit_id: int) -> list[User]:
