@@ -433,6 +433,14 @@ def figure_history(target: Target) -> list[Figure]:
     )
 
 
+def load_items(due: list[tuple[Target, dt.date, dt.date]]) -> None:
+    """The items of ``figures_due``'s targets, for the 待报送指标 tab only (``figures_due`` reads
+    what every queue page needs, which is not the items' titles)."""
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(list({t.pk: t for t, _end, _day in due}.values()), "item")
+
+
 # What ``figures_due`` reads of a target (its terms, and what the 待报送指标 tab shows) and of
 # its track (who may file: ``can_handle``).
 _DUE_ROWS = sqlrows.ModelRows(

@@ -171,11 +171,8 @@ def period_label(target, end: dt.date) -> str:
 
 
 def _figure_rows(due: list) -> list[dict]:
-    from django.db.models import prefetch_related_objects
-
     today = local_today()
-    # The items' titles, for this tab only (``figures_due`` reads what every queue page needs).
-    prefetch_related_objects(list({t.pk: t for t, _end, _day in due}.values()), "item")
+    target_selectors.load_items(due)
     return [
         {"target": t, "period_end": end, "period": period_label(t, end), "due": day, "late": day < today}
         for t, end, day in due
