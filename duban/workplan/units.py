@@ -114,10 +114,16 @@ class Context:
         # task names (the 1 in second place), and among themselves in ``order``'s order.
         rank = {u: i for i, u in enumerate(self.order)}
         part_share = self.part_share
+        if len(_SORT_KEY) > _MEMO_MAX:
+            _SORT_KEY.clear()
+            _SCORE.clear()
         ranked = []
         for u, share in self.theme_share.items():
             total = 0.0 + share + part_share.get(u, 0.0)
-            ranked.append((-round(total, 6), 1, rank[u], u, total))
+            key = _SORT_KEY.get(total)
+            if key is None:
+                key = _SORT_KEY[total] = -round(total, 6)
+            ranked.append((key, 1, rank[u], u, total))
         ranked.sort()
         self.ranked: list[tuple[float, int, int, str, float]] = ranked
         self._alone: list[SuggestedUnit] | None = None
@@ -139,8 +145,23 @@ def _scores(words: Iterable[Match]) -> tuple[dict[str, float], dict[str, list[st
     return scores, because
 
 
-NO_CONTEXT = Context()
 _exp = math.exp
+# ``round`` with digits is a float-to-decimal round trip (≈ 0.2 µs), and a report's totals repeat
+# (the seed: ≈ 700 roundings of ≈ 130 distinct totals), so each total's sort key and score are
+# worked out once.  Both are pure functions of the float; the tables are emptied when they grow
+# past ``_MEMO_MAX`` (checked once per paragraph's ``Context``), so a long-running process keeps
+# them small.
+_SORT_KEY: dict[float, float] = {}
+_SCORE: dict[float, float] = {}
+_MEMO_MAX = 4096
+
+
+def _score(total: float) -> float:
+    score = _SCORE[total] = round(1 - _exp(-total), 2)
+    return score
+
+
+NO_CONTEXT = Context()
 
 
 def suggest(
@@ -196,15 +217,21 @@ def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTION
     part_share = ctx.part_share
     if len(own) == 1 and (not theme_share or own.keys() == theme_share.keys()):
         # One unit: nothing to rank.
-        for unit, score in own.items():
-            total = score + theme_share.get(unit, 0.0) + part_share.get(unit, 0.0)
-            return [{"name": unit, "score": round(1 - _exp(-total), 2), "because": _why(unit, because, ctx)}]
+        for unit, own_score in own.items():
+            total = own_score + theme_share.get(unit, 0.0) + part_share.get(unit, 0.0)
+            score = _SCORE.get(total)
+            if score is None:
+                score = _score(total)
+            return [{"name": unit, "score": score, "because": _why(unit, because, ctx)}]
     # The task's units in the order it names them rank before the theme's others at equal weight.
     ranked = []
     k = 0
     for unit, score in own.items():
         total = score + theme_share.get(unit, 0.0) + part_share.get(unit, 0.0)
-        ranked.append((-round(total, 6), 0, k, unit, total))
+        key = _SORT_KEY.get(total)
+        if key is None:
+            key = _SORT_KEY[total] = -round(total, 6)
+        ranked.append((key, 0, k, unit, total))
         k += 1
     for item in ctx.ranked:
         if item[3] not in own:
@@ -223,7 +250,10 @@ def _ranking(
         if total < 0.3 * top:
             break
         unit = item[3]
-        out.append({"name": unit, "score": round(1 - _exp(-total), 2), "because": _why(unit, because, ctx)})
+        score = _SCORE.get(total)
+        if score is None:
+            score = _score(total)
+        out.append({"name": unit, "score": score, "because": _why(unit, because, ctx)})
     return out
 
 

@@ -114,3 +114,28 @@ def test_the_phrase_scan_is_leftmost_longest_and_non_overlapping(text):
             p += 1
     assert list(zip(starts, ends, values, strict=True)) == expected
     assert list(index.finditer(text)) == expected
+
+
+def test_remembered_sort_keys_and_scores_are_those_of_round_and_stay_bounded():
+    import math
+
+    from duban.workplan import units
+
+    ctx = Context(_matches(["科技创新", "农业", "交通", "教育"]), _matches(["农业", "交通"]))
+    words = _matches(["科技创新", "医疗卫生", "农业"])
+    assert len(words) >= 2
+    got = suggest_in(words, ctx)
+    assert got
+    # Every remembered value is what ``round`` gives for its total.
+    assert units._SORT_KEY and units._SCORE
+    for total, key in units._SORT_KEY.items():
+        assert key == -round(total, 6)
+    for total, score in units._SCORE.items():
+        assert score == round(1 - math.exp(-total), 2)
+    # Once past the bound, the next paragraph's Context empties both tables.
+    for k in range(units._MEMO_MAX + 1):
+        units._SORT_KEY[float(k) + 0.5] = -round(float(k) + 0.5, 6)
+    Context(_matches(["农业"]))
+    assert len(units._SORT_KEY) <= 1
+    assert len(units._SCORE) == 0
+    assert suggest_in(words, ctx) == got
