@@ -48,7 +48,10 @@ _TABLE.update({ord("("): "（", ord(")"): "）", 0xFF08: "（", 0xFF09: "）"})
 
 # Most characters of a Chinese report map to themselves: find the few that do not with one
 # character-class scan (C speed) instead of a per-character table lookup over the whole text.
-_CHANGING = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_TABLE)) + "]")
+# (（）and · map to themselves: left out, they cost a replacement call each and change nothing.)
+_CHANGING = re.compile(
+    "[" + "".join(re.escape(chr(cp)) for cp in sorted(_TABLE) if _TABLE[cp] != chr(cp)) + "]"
+)
 
 
 def _replace(m: re.Match[str]) -> str:
@@ -58,7 +61,9 @@ def _replace(m: re.Match[str]) -> str:
 def normalize(text: str) -> str:
     """Return ``text`` with full-width digits/letters/symbols made ASCII, Chinese punctuation
     unified, and CR/odd spaces made plain; ``len(result) == len(text)`` always."""
-    out = _CHANGING.sub(_replace, text)
+    # The ideographic space indents every paragraph (174 of the seed's 229 changed characters):
+    # replaced in one C call first, the few others by the scan's callback.
+    out = _CHANGING.sub(_replace, text.replace("\u3000", " "))
     # translate with single-character values cannot change the length; keep it that way.
     assert len(out) == len(text)
     return out
