@@ -473,10 +473,11 @@ def figures_due(
         [user.unit_id, today.year - 1, today.year],
     )
     targets = []
+    make_target, make_track = T.maker(), K.maker()  # bound once, not per row
     for row in rows:
-        target, track = T.make(row), K.make(row, T.width)
+        target, track = make_target(row), make_track(row, T.width)
         if can_handle(user, track):
-            target.track = track
+            sqlrows.cache_related(target, "track", track)
             targets.append(target)
     have: dict[int, set[dt.date]] = defaultdict(set)
     if targets:
