@@ -120,13 +120,40 @@ def cache_related(obj: models.Model, name: str, value) -> None:
     obj._meta.get_field(name).set_cached_value(obj, value)
 
 
+_REVERSE: dict[tuple[type, str], tuple[Any, Any, str, str, str]] = {}
+
+
 def attach(obj: models.Model, relation: str, rows: list) -> None:
     """Hand ``rows`` to ``obj`` as its prefetched ``relation`` (``obj.relation.all()`` then
-    returns them without a query), the way ``prefetch_related`` stores its results."""
-    qs = getattr(obj, relation).all()
+    returns them without a query), the way ``prefetch_related`` stores its results.
+
+    ``relation`` is the reverse side of a ForeignKey (``track.reports``). The stored queryset is
+    the one the related manager would make — the default manager's, hinted with ``obj``, with
+    the relation's filter and its known instance — but built directly: the manager clones its
+    query twice to add the filter (≈ 20 µs, sixty times per item page), while the filter here
+    is left deferred the way Django defers it for related managers, applied only if someone
+    chains a query on the result (``track.reports.filter(…)`` still reads only this track's)."""
+    key = (type(obj), relation)
+    found = _REVERSE.get(key)
+    if found is None:
+        rel = obj._meta.get_field(relation)
+        if not (rel.one_to_many and rel.field.many_to_one):
+            raise TypeError(f"{key!r} is not the reverse side of a ForeignKey")
+        found = _REVERSE[key] = (
+            rel.related_model._default_manager,
+            rel.field,
+            rel.field.name,
+            rel.field.target_field.attname,
+            rel.cache_name,
+        )
+    manager, field, name, target, cache_name = found
+    qs = manager.get_queryset()
+    qs._add_hints(instance=obj)
+    qs._deferred_filter = (False, (), {name: obj})
+    qs._known_related_objects = {field: {getattr(obj, target): obj}}
     qs._result_cache = rows
     qs._prefetch_done = True
-    obj.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = qs
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = qs
 
 
 def in_ids(column: str, ids: Sequence[int], connection=default_connection) -> tuple[str, list]:

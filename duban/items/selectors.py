@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -100,10 +100,14 @@ TRACK_DETAIL = (
 )
 
 
-def item_detail(user, pk, *, journal: bool = False) -> Item:
+def item_detail(user, pk, *, journal: bool = False, also: Sequence[tuple[str, Sequence]] = ()) -> Item:
     """An item with everything its page (and the API's item) shows: ``track_list`` (each with
     ``child_tracks`` and its nodes, reports and their files, reviews, extensions and urges
     prefetched), ``attachment_list``, ``instruction_list`` and, with ``journal``, ``event_list``.
+
+    ``also``: more independent reads (SQL and parameters, each made by the selector that owns
+    its rule) the caller needs for the same page; they travel with the item's reads and their
+    rows come back in ``item.also_rows``, in order.
 
     Visibility is decided by the one rule (``items_visible_to``); everything after it belongs to
     that one item and is read with hand-written SQL (``core.sqlrows``), one query per relation for
@@ -116,7 +120,7 @@ def item_detail(user, pk, *, journal: bool = False) -> Item:
         visible = items_visible_to(user).filter(pk=pk).values("pk").query.sql_with_params()
     except (ValueError, TypeError, EmptyResultSet):  # EmptyResultSet: an id beyond the column's range
         raise NotFound("事项不存在或无权查看") from None
-    return _item_detail_rows(pk, visible, journal=journal)
+    return _item_detail_rows(pk, visible, journal=journal, also=also)
 
 
 _ROWS: dict[str, ModelRows] = {}
@@ -146,7 +150,9 @@ def _rows(name: str) -> ModelRows:
     return found
 
 
-def _item_detail_rows(pk, visible: tuple[str, tuple], *, journal: bool) -> Item:
+def _item_detail_rows(
+    pk, visible: tuple[str, tuple], *, journal: bool, also: Sequence[tuple[str, Sequence]] = ()
+) -> Item:
     from duban.orgs.models import User
 
     q = connection.ops.quote_name
@@ -216,7 +222,9 @@ def _item_detail_rows(pk, visible: tuple[str, tuple], *, journal: bool) -> Item:
             )
         )
     # Independent reads: one round trip on PostgreSQL (sqlrows.query_many).
-    results = sqlrows.query_many([(sql, params) for _rows_of, sql, params in reads])
+    results = sqlrows.query_many([(sql, params) for _rows_of, sql, params in reads] + list(also))
+    also_rows = results[len(reads) :]
+    del results[len(reads) :]
     found_item, tracks, nodes, reports, files, reviews, extensions, urges, instructions, *rest = (
         list(map(rows_of.maker(), found))
         for (rows_of, _sql, _params), found in zip(reads, results, strict=True)
@@ -224,6 +232,7 @@ def _item_detail_rows(pk, visible: tuple[str, tuple], *, journal: bool) -> Item:
     if not found_item:
         raise NotFound("事项不存在或无权查看")
     item = found_item[0]
+    item.also_rows = also_rows
     events = rest[0] if journal else []
     tracks.sort(key=lambda t: (t.parent_id is not None, t.parent_id or 0, t.role, t.pk))
     by_id = {t.pk: t for t in tracks}

@@ -15,17 +15,21 @@ from .models import Delivery, KindSetting, Notification, Preference, Robot
 from .preferences import Prefs
 
 
-def unread_count(user) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    # Hand-written (core.sqlrows): the header of every page asks.
+def unread_count_read(user) -> tuple[str, list]:
+    """The header's unread count as a read (SQL, parameters), for a page that sends its reads
+    together (one row, one column). Hand-written (core.sqlrows): the header of every page asks."""
     q = connection.ops.quote_name
-    rows = sqlrows.query(
+    return (
         f"SELECT COUNT(*) FROM {q(Notification._meta.db_table)} "
         f"WHERE {q('recipient_id')} = %s AND {q('read_at')} IS NULL",
         [user.pk],
     )
-    return rows[0][0]
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return sqlrows.query(*unread_count_read(user))[0][0]
 
 
 def inbox(user, *, unread: bool = False) -> QuerySet[Notification]:

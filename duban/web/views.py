@@ -38,6 +38,7 @@ from duban.items.models import (
     TrackRole,
     TrackState,
 )
+from duban.notify import selectors as notify_selectors
 from duban.orgs.models import OrgUnit
 from duban.orgs.selectors import unit_members
 from duban.targets import progress as target_progress
@@ -476,9 +477,16 @@ def _tree_order(tracks: list[Track]) -> list[Track]:
 def _detail_context(request, item_id, retry: dict | None = None) -> dict:
     user = request.user
     try:
-        item = selectors.item_detail(user, item_id, journal=True)
+        # The targets probe and the header's unread count travel with the item's reads.
+        item = selectors.item_detail(
+            user,
+            item_id,
+            journal=True,
+            also=[target_selectors.any_target_read(item_id), notify_selectors.unread_count_read(user)],
+        )
     except NotFound as exc:
         _not_found(exc)
+    probed, unread = item.also_rows
     at = now()
     cutoff = selectors.yellow_cutoff(at)
     by_id = {t.pk: t for t in item.track_list}
@@ -502,7 +510,7 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
             t.members = members
         if t.actions["pass_down"].allowed:
             t.lower_units = unit_choices.pass_down_groups(t.unit)
-    targets = target_selectors.item_targets(user, item.pk)
+    targets = target_selectors.item_targets(user, item.pk, probed=probed)
     _attach_figure_forms(user, tracks, targets)
     top = [t for t in tracks if t.parent_id is None]
     timeline = [journal_text.describe(e) for e in item.event_list]
@@ -523,6 +531,7 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
         "confidences": Confidence.choices,
         "retry": retry or {},
         "today": local_today(),
+        "notify_unread": unread[0][0],  # read with the item: the context processor's is lazy
     }
 
 

@@ -115,3 +115,34 @@ def test_item_detail_still_hides_what_the_viewer_may_not_see(prov_sup, sibling_c
     item = services.register_and_assign(actor=prov_sup, title="他县事项", lead=[unit("140105")])
     with pytest.raises(NotFound):
         selectors.item_detail(sibling_clerk, item.pk, journal=True)
+
+
+def test_attached_relations_read_without_a_query_and_chain_like_the_managers(
+    prov_sup, county_clerk, django_assert_num_queries, clock
+):
+    """``sqlrows.attach`` builds the related manager's queryset itself, with its filter deferred:
+    iterating it reads nothing, and a query chained on it still reads only its own track's rows
+    — the SQL the manager itself would have sent."""
+    clock("2021-09-30 10:00")
+    item = services.register_and_assign(
+        actor=prov_sup, title="两个单位", lead=[unit("140105")], coop=[unit("140106")]
+    )
+    for code in ("140105", "140106"):
+        services.urge(actor=prov_sup, track_id=item.tracks.get(unit__code=code).pk, message=f"催{code}")
+    got = selectors.item_detail(prov_sup, item.pk)
+    with django_assert_num_queries(0):
+        for t in got.track_list:
+            assert [u.message for u in t.urges.all()] == [f"催{t.unit.code}"]
+            assert t.urges.count() == 1 and t.urges.exists()
+            assert [n.kind for n in t.nodes.all()]
+    for t in got.track_list:
+        orm = Track.objects.get(pk=t.pk)
+        chained = t.urges.order_by("-id")
+        assert str(chained.query) == str(orm.urges.order_by("-id").query)
+        assert [u.message for u in chained] == [f"催{t.unit.code}"]
+        assert list(t.nodes.filter(seq__gte=0).values_list("id", flat=True)) == list(
+            orm.nodes.filter(seq__gte=0).values_list("id", flat=True)
+        )
+        # The known instance comes along, as the manager sets it: no query for the way back.
+        with django_assert_num_queries(1):
+            assert all(u.track is t for u in t.urges.order_by("id"))

@@ -28,12 +28,16 @@ def test_header_count_inbox_open_and_read_all(assigned_item, prov_sup, county_cl
     c = login(county_clerk)
     page = c.get("/").content.decode()
     assert 'data-unread="2"' in page  # assigned + urged
+    # The item page reads the count with the item's own reads (items.selectors.item_detail's
+    # ``also``): the same number.
+    assert 'data-unread="2"' in c.get(f"/items/{assigned_item.pk}/").content.decode()
     inbox = c.get("/inbox/").content.decode()
     assert "【催办】推进老旧小区改造" in inbox and "请加快进度" in inbox
     urge = Notification.objects.get(recipient=county_clerk, alert__kind="urged")
     resp = c.post(f"/inbox/{urge.pk}/open/")
     assert resp.status_code == 302 and resp["Location"] == f"/items/{assigned_item.pk}/"
     assert 'data-unread="1"' in c.get("/").content.decode()
+    assert 'data-unread="1"' in c.get(f"/items/{assigned_item.pk}/").content.decode()
     assert c.get("/inbox/?unread=1").content.decode().count("data-notification=") == 1
     c.post("/inbox/read-all/")
     assert 'data-unread="0" hidden' in c.get("/").content.decode()
