@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
-from duban.core.labels import label
+from duban.core.labels import Words, words
 from duban.items.models import NodeKind, Rating, TrackState
 from duban.journal.models import Event
 
@@ -50,24 +48,23 @@ class Entry:
     who: str  # "某某县督查室 · 张三"
 
 
-def _state(value) -> str:
-    return str(label(TrackState, value))
-
-
 def _day(value) -> str:
     from .templatetags.duban_web import local
 
     return local(value) if value else ""
 
 
-def describe(e: Event) -> Entry:
+def describe(e: Event, _: Words | None = None) -> Entry:
+    """``_``: the active language's ``Words``, when the caller describes many events."""
+    if _ is None:
+        _ = words()
     old, new, payload = e.old or {}, e.new or {}, e.payload or {}
     change, detail = "", ""
     if "state" in old or "state" in new:
         if old.get("state") and new.get("state") and old["state"] != new["state"]:
-            change = f"{_state(old['state'])} → {_state(new['state'])}"
+            change = f"{_.label(TrackState, old['state'])} → {_.label(TrackState, new['state'])}"
         elif new.get("state"):
-            change = _state(new["state"])
+            change = _.label(TrackState, new["state"])
     a = e.action
     if a == "track.close" and new.get("rating"):
         detail = _("评价：%(r)s") % {"r": Rating(new["rating"]).label}

@@ -14,9 +14,8 @@ import html
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
-from duban.core.labels import label
+from duban.core.labels import Words, words
 from duban.items import status
 from duban.items.models import NodeKind, ReportKind
 
@@ -38,9 +37,12 @@ def _e(value) -> str:
     return html.escape(str(value))
 
 
-def node_row(n, t, at: dt.datetime, cutoff: dt.datetime) -> SafeString:
+def node_row(n, t, at: dt.datetime, cutoff: dt.datetime, _: Words | None = None) -> SafeString:
     """One line of a track's node table: the node, its due time (and the original, when a
-    calendar change or an extension moved it), when it was done, and how it stands."""
+    calendar change or an extension moved it), when it was done, and how it stands. ``_``: the
+    active language's ``Words``, when the caller builds many rows."""
+    if _ is None:
+        _ = words()
     light, st = status.node_light(n, t, at, cutoff)
     if n.done_at:
         if st.late_by:
@@ -63,14 +65,16 @@ def node_row(n, t, at: dt.datetime, cutoff: dt.datetime) -> SafeString:
         title, text = _("该年度节假日安排未知，按周一至周五计算"), _("假定日历")
         assumed = f' <span class="badge badge-yellow" title="{_e(title)}">{_e(text)}</span>'
     return mark_safe(
-        f'<tr class="node-{_e(light)}"><td>{_e(label(NodeKind, n.kind))}</td>'
+        f'<tr class="node-{_e(light)}"><td>{_e(_.label(NodeKind, n.kind))}</td>'
         f'<td><span class="ph">{_e(_("期限"))}：</span>{_e(local(n.due_at))}{moved}{assumed}</td>'
         f'<td><span class="ph">{_e(_("完成"))}：</span>{_e(local(n.done_at) or "—")}</td><td>{outcome}</td></tr>'
     )
 
 
-def report_block(r) -> SafeString:
+def report_block(r, _: Words | None = None) -> SafeString:
     """One report of a track's record: kind, author and time, its fields, its files."""
+    if _ is None:
+        _ = words()
     fields = [(_("工作开展情况"), r.done)]
     fields += [(_(caption), getattr(r, name)) for name, caption in REPORT_FIELDS if getattr(r, name)]
     body = "".join(f"<dt>{_e(caption)}</dt><dd>{_lines(text)}</dd>" for caption, text in fields)
@@ -81,7 +85,7 @@ def report_block(r) -> SafeString:
         )
         body += f"<dt>{_e(_('佐证材料'))}</dt><dd>{links}</dd>"
     return mark_safe(
-        f'<div class="report" id="report-{r.pk:d}"><div class="report-head"><b>{_e(label(ReportKind, r.kind))}</b> '
+        f'<div class="report" id="report-{r.pk:d}"><div class="report-head"><b>{_e(_.label(ReportKind, r.kind))}</b> '
         f'<span class="muted">{_e(r.author)} · {_e(local(r.created_at))}</span></div><dl class="facts">{body}</dl></div>'
     )
 

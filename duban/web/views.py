@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from duban.core import cleaning
 from duban.core.clock import SHANGHAI, local_today, now
 from duban.core.errors import DubanError, InvalidInput, NotFound
-from duban.core.labels import label
+from duban.core.labels import words
 from duban.core.paging import CappedPaginator
 from duban.items import rules, selectors, services, status
 from duban.items.models import (
@@ -183,10 +183,11 @@ def _figure_rows(due: list) -> list[dict]:
 def _decorate_tracks(tracks: list[Track], at: dt.datetime) -> None:
     """Attach next open node, light and lateness to queue rows (one query for all nodes)."""
     selectors.attach_nodes(tracks)
+    _w = words()
     for t in tracks:
-        t.role_label, t.state_label = label(TrackRole, t.role), label(TrackState, t.state)
+        t.role_label, t.state_label = _w.label(TrackRole, t.role), _w.label(TrackState, t.state)
         t.next_node = status.next_open_node(list(t.nodes.all())) if not t.is_closed else None
-        t.next_node_label = label(NodeKind, t.next_node.kind) if t.next_node else ""
+        t.next_node_label = _w.label(NodeKind, t.next_node.kind) if t.next_node else ""
         t.light = status.track_light(t, at)
         t.late_by = at - t.next_due_at if t.light == "red" and t.next_due_at else None
 
@@ -490,15 +491,16 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
     at = now()
     cutoff = selectors.yellow_cutoff(at)
     by_id = {t.pk: t for t in item.track_list}
+    _w = words()  # the language's messages and labels, for every row of the page
     tracks = _tree_order(item.track_list)
     members = None
     for t in tracks:
         if t.parent_id:
             t.parent = by_id.get(t.parent_id, t.parent)
         t.light = status.track_light(t, at)
-        t.node_rows = [rows.node_row(n, t, at, cutoff) for n in t.nodes.all()]
-        t.report_rows = [rows.report_block(r) for r in t.reports.all()]
-        t.role_label, t.state_label = label(TrackRole, t.role), label(TrackState, t.state)
+        t.node_rows = [rows.node_row(n, t, at, cutoff, _w) for n in t.nodes.all()]
+        t.report_rows = [rows.report_block(r, _w) for r in t.reports.all()]
+        t.role_label, t.state_label = _w.label(TrackRole, t.role), _w.label(TrackState, t.state)
         t.assumed = any(n.assumed_calendar and n.done_at is None for n in t.nodes.all())
         t.retry = retry.get(t.pk, {}) if retry else {}
         # Which forms this viewer gets: the same rules the services refuse with.
@@ -513,7 +515,7 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
     targets = target_selectors.item_targets(user, item.pk, probed=probed)
     _attach_figure_forms(user, tracks, targets)
     top = [t for t in tracks if t.parent_id is None]
-    timeline = [journal_text.describe(e) for e in item.event_list]
+    timeline = [journal_text.describe(e, _w) for e in item.event_list]
     return {
         "item": item,
         "targets": [_target_row(s) for s in targets],

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from duban.core.clock import SHANGHAI
 from duban.web.templatetags.duban_web import light_badge, local, span
 
 
@@ -12,6 +16,17 @@ def test_times_show_in_shanghai():
     assert local("2021-10-08T15:59:59+00:00") == "2021-10-08 23:59"
     assert local(dt.date(2021, 10, 20)) == "2021-10-20"
     assert local(None) == ""
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(1000, 1, 2), max_value=dt.datetime(9999, 12, 30)),
+    st.sampled_from([dt.UTC, SHANGHAI, dt.timezone(dt.timedelta(hours=-5, minutes=-30))]),
+)
+def test_the_fast_way_for_times_is_strftimes(moment, zone):
+    """``local``'s shortcut for aware datetimes (isoformat) says what strftime says."""
+    aware = moment.replace(tzinfo=zone)
+    assert local(aware) == aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    assert local(aware, "%Y-%m-%d") == aware.astimezone(SHANGHAI).strftime("%Y-%m-%d")
 
 
 def test_lateness_in_words():

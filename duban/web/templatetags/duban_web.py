@@ -23,11 +23,17 @@ LIGHT_TEXT = {
 }
 
 
+MINUTES = "%Y-%m-%d %H:%M"
+
+
 @register.filter
-def local(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local(value, fmt: str = MINUTES) -> str:
     """``2021-10-08 23:59`` in Asia/Shanghai, whatever zone the value carries."""
     if not value:
         return ""
+    if fmt is MINUTES and type(value) is dt.datetime and value.tzinfo is not None:
+        # The common case (every time on an item page), without strftime's format parsing.
+        return value.astimezone(SHANGHAI).isoformat(" ", "minutes")[:16]
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)
