@@ -92,7 +92,6 @@ class Context:
         "part",
         "because_theme",
         "because_part",
-        "order",
         "theme_share",
         "part_share",
         "ranked",
@@ -100,30 +99,36 @@ class Context:
     )
 
     def __init__(self, theme_words: Sequence[Match] = (), part_words: Sequence[Match] = ()) -> None:
+        # Plain loops, not comprehensions: a paragraph's theme and title name a few units each,
+        # and a comprehension's own call costs more than its one to five items.
         self.theme, self.because_theme = _scores(theme_words)
         self.part, self.because_part = _scores(part_words)
-        order: dict[str, None] = dict.fromkeys(u for _w, units, _x in theme_words for u in units)
-        order.update(dict.fromkeys(u for _w, units, _x in part_words for u in units))
-        self.order = tuple(order)
         # Each unit's share from the theme and the title, multiplied once here; a task adds its
         # own score in front, in the order ``suggest`` always added them (so the floats agree).
-        self.theme_share = {u: THEME_FACTOR * v for u, v in self.theme.items()}
-        self.part_share = {u: PART_FACTOR * v for u, v in self.part.items()}
+        theme_share: dict[str, float] = {}
+        for u, v in self.theme.items():
+            theme_share[u] = THEME_FACTOR * v
+        part_share: dict[str, float] = {}
+        for u, v in self.part.items():
+            part_share[u] = PART_FACTOR * v
+        self.theme_share = theme_share
+        self.part_share = part_share
         # The theme's units ranked as they would be in a task that names none of them: the same
         # sort key as ``suggest_in``'s (rounded total, then order), the order after every unit the
-        # task names (the 1 in second place), and among themselves in ``order``'s order.
-        rank = {u: i for i, u in enumerate(self.order)}
-        part_share = self.part_share
+        # task names (the 1 in second place), and among themselves in the order the theme names
+        # them (its scores' keys are in that order).
         if len(_SORT_KEY) > _MEMO_MAX:
             _SORT_KEY.clear()
             _SCORE.clear()
         ranked = []
-        for u, share in self.theme_share.items():
+        rank = 0
+        for u, share in theme_share.items():
             total = 0.0 + share + part_share.get(u, 0.0)
             key = _SORT_KEY.get(total)
             if key is None:
                 key = _SORT_KEY[total] = -round(total, 6)
-            ranked.append((key, 1, rank[u], u, total))
+            ranked.append((key, 1, rank, u, total))
+            rank += 1
         ranked.sort()
         self.ranked: list[tuple[float, int, int, str, float]] = ranked
         self._alone: list[SuggestedUnit] | None = None
@@ -132,16 +137,31 @@ class Context:
 def _scores(words: Iterable[Match]) -> tuple[dict[str, float], dict[str, list[str]]]:
     scores: dict[str, float] = {}
     because: dict[str, list[str]] = {}
-    seen: set[tuple[str, str]] = set()
+    # A word repeated in one sentence counts half again, not twice: per unit, the second time
+    # the same word points at it.  Kept per word (the units already counted for it), not per
+    # (unit, word) pair, so a word seen once builds no pairs.
+    seen: dict[str, tuple[str, ...]] = {}
     for word, units, weight in words:
+        counted = seen.get(word)
+        if counted is None:
+            seen[word] = units
+            for unit in units:
+                scores[unit] = scores.get(unit, 0.0) + weight
+                why = because.get(unit)
+                if why is None:
+                    because[unit] = [word]
+                else:
+                    why.append(word)
+            continue
         for unit in units:
-            # A word repeated in one sentence counts half again, not twice.
-            if (unit, word) in seen:
+            if unit in counted:
                 scores[unit] = scores.get(unit, 0.0) + weight * 0.5
             else:
-                seen.add((unit, word))
+                # The same written word under another key (a quoted slogan and its bare form)
+                # may point at other units: those count in full the first time.
                 scores[unit] = scores.get(unit, 0.0) + weight
                 because.setdefault(unit, []).append(word)
+                counted = seen[word] = counted + (unit,)
     return scores, because
 
 
@@ -210,7 +230,9 @@ def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTION
         # One word: its units, each with the word's weight (a word lists a unit once).
         word, units, weight = words[0]
         own = dict.fromkeys(units, weight)
-        because = {unit: [word] for unit in units}
+        because = {}
+        for unit in units:
+            because[unit] = [word]
     else:
         own, because = _scores(words)
     theme_share = ctx.theme_share

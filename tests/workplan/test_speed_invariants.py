@@ -151,3 +151,49 @@ def test_normalize_is_the_tables_translation(text):
     # The shortcut (the ideographic space replaced first, identity entries left out of the scan)
     # gives exactly the one-to-one translation by the table.
     assert normalize(text) == text.translate(_TABLE)
+
+
+# Matches as the vocabulary gives them, and two that share a written word but not their units (a
+# quoted slogan and its bare form are two keys with one written word).
+_MATCHES = [
+    ("科技创新", ("科技厅",), 1.0),
+    ("农业", ("农业农村厅", "乡村振兴局"), 0.5),
+    ("交通", ("交通运输厅",), 0.5),
+    ("“六新”", ("工信厅", "科技厅"), 0.5),
+    ("“六新”", ("发展改革委",), 0.5),
+    ("教育", ("教育厅",), 0.5),
+]
+
+
+def _scores_by_pairs(words):
+    """The ranking's scores as first written: a (unit, word) pair seen before counts half."""
+    scores, because, seen = {}, {}, set()
+    for word, units, weight in words:
+        for unit in units:
+            if (unit, word) in seen:
+                scores[unit] = scores.get(unit, 0.0) + weight * 0.5
+            else:
+                seen.add((unit, word))
+                scores[unit] = scores.get(unit, 0.0) + weight
+                because.setdefault(unit, []).append(word)
+    return scores, because
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MATCHES), max_size=8), st.lists(st.sampled_from(_MATCHES), max_size=4))
+def test_scores_kept_per_word_are_those_kept_per_pair(words, part_words):
+    from duban.workplan.units import PART_FACTOR, THEME_FACTOR, _scores
+
+    got = _scores(words)
+    assert got == _scores_by_pairs(words)
+    # Same order of units too (the ranking breaks ties by it).
+    assert list(got[0]) == list(_scores_by_pairs(words)[0])
+    # A paragraph's Context ranks its theme's units by total, then in the order the theme names them.
+    ctx = Context(words, part_words)
+    theme, _ = _scores_by_pairs(words)
+    part, _ = _scores_by_pairs(part_words)
+    expected = sorted(
+        (-round(0.0 + THEME_FACTOR * v + PART_FACTOR * part.get(u, 0.0), 6), 1, i, u)
+        for i, (u, v) in enumerate(theme.items())
+    )
+    assert [r[:4] for r in ctx.ranked] == expected
