@@ -222,7 +222,10 @@ def _item_detail_rows(
             )
         )
     # Independent reads: one round trip on PostgreSQL (sqlrows.query_many).
-    results = sqlrows.query_many([(sql, params) for _rows_of, sql, params in reads] + list(also))
+    results = sqlrows.query_many(
+        [(sql, params) for _rows_of, sql, params in reads] + list(also),
+        binary=[True] * len(reads),
+    )
     also_rows = results[len(reads) :]
     del results[len(reads) :]
     found_item, tracks, nodes, reports, files, reviews, extensions, urges, instructions, *rest = (
@@ -321,7 +324,7 @@ def _by_pks(wanted: list[tuple[ModelRows, type, set]]) -> list[dict]:
             )
             owners.append(n)
     out: list[dict] = [{} for _ in wanted]
-    for n, found in zip(owners, sqlrows.query_many(reads), strict=True):
+    for n, found in zip(owners, sqlrows.query_many(reads, binary=[True] * len(reads)), strict=True):
         make = wanted[n][0].maker()
         for r in found:
             obj = make(r)
@@ -462,6 +465,7 @@ def tracks_by_ids(ids) -> list[Track]:
             f"JOIN {q(Item._meta.db_table)} i ON i.{q('id')} = x.{q('item_id')} "
             f"JOIN {q(OrgUnit._meta.db_table)} u ON u.{q('id')} = x.{q('unit_id')} WHERE {where}",
             params,
+            binary=True,
         ):
             track = make_track(row)
             sqlrows.cache_related(track, "item", make_item(row, T.width))

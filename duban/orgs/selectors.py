@@ -22,6 +22,7 @@ def _with_user(lead: sqlrows.ModelRows | None, from_sql: str, where: str, params
         f"SELECT {', '.join(columns)} {from_sql} "
         f"LEFT JOIN {q(OrgUnit._meta.db_table)} u ON u.{q('id')} = x.{q('unit_id')} WHERE {where}",
         params,
+        binary=True,
     )
     if not rows:
         return None
