@@ -38,10 +38,16 @@ _M = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 _D = r"(?:3[01]|[12]\d|0?[1-9]|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
 _Q = r"[一二三四1-4]"
 
+# Every form holds one of 月年季末届 at most this many characters after its start: the 末 of
+# 到“十四五”时期末 is the ninth after 到, and the plan number may be one character longer.
+_HINT_REACH = 9
 _PATTERN = re.compile(
     # Every form starts with one of these characters; the lookahead lets the engine skip the
     # other positions without trying each branch.
-    r"(?=[0-9一二三四五六七八九十明今年上下第到至“\"届自从])(?<!\d)(?:"
+    r"(?=[0-9一二三四五六七八九十明今年上下第到至“\"届自从])(?<!\d)"
+    # Most such positions (一, 上, 到 …) have no 月年季末届 close enough after them to start a
+    # deadline: one short scan rejects them before the twelve forms are tried in turn.
+    rf"(?=[^\n]{{0,{_HINT_REACH}}}[月年季末届])(?:"
     + "|".join(
         [
             # 2021年7月底前 / 明年3月底前 / 8月底前 / 8月底 / 8月末

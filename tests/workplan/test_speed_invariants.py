@@ -197,3 +197,31 @@ def test_scores_kept_per_word_are_those_kept_per_pair(words, part_words):
         for i, (u, v) in enumerate(theme.items())
     )
     assert [r[:4] for r in ctx.ranked] == expected
+
+
+_DEADLINE_ALPHABET = '0123456789一二三四五六七八九十明今年上下第到至“”"届自从月季末底前之起开始日号旬中份半度期时内以后的建成实现比较 \n，。'
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_DEADLINE_ALPHABET, max_size=40))
+def test_the_deadline_patterns_reach_lookahead_drops_no_match(text):
+    import re
+
+    from duban.workplan.deadlines import _HINT_REACH, _PATTERN
+
+    # The pattern without the lookahead that wants one of 月年季末届 within reach.
+    reach = rf"(?=[^\n]{{0,{_HINT_REACH}}}[月年季末届])"
+    assert reach in _PATTERN.pattern
+    plain = re.compile(_PATTERN.pattern.replace(reach, "", 1))
+    for lo in (0, len(text) // 3):
+        got = [(m.span(), m.groupdict()) for m in _PATTERN.finditer(text, lo)]
+        assert got == [(m.span(), m.groupdict()) for m in plain.finditer(text, lo)]
+
+
+def test_the_deadline_pattern_matches_the_longest_form_within_reach():
+    from duban.workplan.deadlines import find_deadlines
+
+    # The form whose hint character lies furthest from its start: a four-character plan number.
+    text = "到“二十一五”时期末完成"
+    found = find_deadlines(text, 0, len(text), plan_year=2026)
+    assert [d.text for d in found] == ["到“二十一五”时期末"]
