@@ -97,7 +97,9 @@ def _commitment_clause(body: str, limit: int = 8) -> str | None:
     """Of the first ``limit`` clauses (the title never looks further), the first that commits to
     something — a framing clause of at most 16 characters is passed over — or else the last;
     None when they are all blank.  Quotation marks do not split (“坚持‘三对’，…”); only the
-    marks are visited, not every character, and no clause after the chosen one is cut out."""
+    marks are visited, not every character, and no clause after the chosen one is looked at
+    (whether a clause frames depends on it alone, so the first that does not is the answer as
+    soon as it is cut out)."""
     found: str | None = None
     depth = 0
     start = 0
@@ -113,17 +115,13 @@ def _commitment_clause(body: str, limit: int = 8) -> str | None:
             start = m.end()
             seen += 1
             if clause:
-                if found is not None and not (len(found) <= 16 and _FRAME.match(found)):
-                    return found
                 found = clause
+                if not (len(clause) <= 16 and _FRAME.match(clause)):
+                    return clause
             if seen >= limit:
                 return found
     clause = body[start:].strip()
-    if clause:
-        if found is not None and not (len(found) <= 16 and _FRAME.match(found)):
-            return found
-        found = clause
-    return found
+    return clause or found
 
 
 def _elide_list(clause: str) -> str:

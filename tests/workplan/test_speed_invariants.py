@@ -225,3 +225,40 @@ def test_the_deadline_pattern_matches_the_longest_form_within_reach():
     text = "到“二十一五”时期末完成"
     found = find_deadlines(text, 0, len(text), plan_year=2026)
     assert [d.text for d in found] == ["到“二十一五”时期末"]
+
+
+def _commitment_clause_to_the_next(body, limit=8):
+    """The clause choice as first written: a clause is judged when the next one is cut out."""
+    from duban.workplan.titles import _FRAME, _MARKS
+
+    found, depth, start, seen = None, 0, 0, 0
+    for m in _MARKS.finditer(body):
+        ch = m.group()
+        if ch in "“「『":
+            depth += 1
+        elif ch in "”」』":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            clause = body[start : m.start()].strip()
+            start = m.end()
+            seen += 1
+            if clause:
+                if found is not None and not (len(found) <= 16 and _FRAME.match(found)):
+                    return found
+                found = clause
+            if seen >= limit:
+                return found
+    clause = body[start:].strip()
+    if clause:
+        if found is not None and not (len(found) <= 16 and _FRAME.match(found)):
+            return found
+        found = clause
+    return found
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(TITLE_PIECES, min_size=0, max_size=16).map("".join), st.integers(1, 8))
+def test_the_commitment_clause_is_chosen_without_the_clause_after_it(body, limit):
+    from duban.workplan.titles import _commitment_clause
+
+    assert _commitment_clause(body, limit) == _commitment_clause_to_the_next(body, limit)
