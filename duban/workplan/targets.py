@@ -81,10 +81,12 @@ _CN_COUNT_UNITS = "个家所座项件户名条处台套"
 # The lookbehind makes only the first character of a Chinese run a candidate start, and the
 # possessive run never backtracks, so a long run of numerals costs one pass, not a quadratic one.
 _ANCHOR = re.compile(
-    # The leading lookahead lets the engine skip the positions neither form can start at (the
-    # lookbehind of the second would otherwise run at every one).
-    rf"(?=[\d{_CN_NUMERAL}])"
-    rf"(?:(?P<ar>{_ARABIC})|(?<![{_CN_NUMERAL}])(?P<cn>[{_CN_NUMERAL}]++)(?=[{_CN_COUNT_UNITS}]))"
+    # The first character is taken by a class (the engine skips to the next candidate in its own
+    # loop), then the forms are told apart by it: the groups hold the rest of the numeral, and
+    # only whether "cn" took part is read.
+    rf"[\d{_CN_NUMERAL}]"
+    rf"(?:(?<=\d)(?P<ar>\d*(?:,\d{{3}})*(?:\.\d+)?)"
+    rf"|(?<![{_CN_NUMERAL}].)(?P<cn>[{_CN_NUMERAL}]*+)(?=[{_CN_COUNT_UNITS}]))"
 )
 
 # A rate written after the unit: 立方米/日, 元/吨.
@@ -128,7 +130,16 @@ _PRE_WORDS: dict[str, str] = {
     **dict.fromkeys(["约", "大约", "近", "接近", "将近"], "~"),
 }
 # 预约/节约/制约/合约/约束 are not "about".
-_PRE = re.compile(rf"(?<![预节制合])(?P<w>{_alt(_PRE_WORDS.keys())})(?:达到|达|到|在|为)?$")
+# Each word opens on its own first character and only then looks behind it, so the pattern opens
+# on literals (the engine skips to their positions) rather than on the lookbehind.
+_PRE = re.compile(
+    "(?P<w>"
+    + "|".join(
+        re.escape(w[0]) + f"(?<![预节制合]{re.escape(w[0])})" + re.escape(w[1:])
+        for w in sorted(_PRE_WORDS, key=lambda w: (-len(w), w))  # as ``_alt`` orders them
+    )
+    + ")(?:达到|达|到|在|为)?$"
+)
 _POST_CMP = {
     "多": ">=",
     "余": ">=",
@@ -158,7 +169,11 @@ _NAME_BEFORE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+�
 _NAME_AFTER = re.compile(r"[A-Za-z+]")
 # Before a numeral: "the following N" (以下10个方面), or the start of a "from X to Y" pair whose X is
 # a baseline (从2.77%提高到3.3%, 由2020年的10.5万元提高到…).
-_LISTING_BEFORE = re.compile(r"(?:以下|如下|下列|下述|(?<![自])[从由](?:\d{4}年(?:底|末)?的?)?)$")
+# Every form opens on a literal (从 and 由 each look behind themselves for 自), so the engine skips
+# to their positions.
+_LISTING_BEFORE = re.compile(
+    r"(?:以下|如下|下列|下述|从(?<!自从)(?:\d{4}年(?:底|末)?的?)?|由(?<!自由)(?:\d{4}年(?:底|末)?的?)?)$"
+)
 # After a count: the plan's own parts, or a policy document's articles.
 _PARTS_AFTER = re.compile(
     r"(?:方面|(?:主要|重点|约束性|预期性|核心)?指标|政策|措施|举措|意见|规定|条例|条款"
@@ -208,11 +223,10 @@ _TRAIL_VERB_WORDS = (
     "至少 约 为 在 新增 新建 净增 再 累计 比上年 年均 共 拟 按 拟按 安排 拟安排 提高到 提升到 提升至 "
     "增至 增加到 达到 压减 压减至 压缩 压缩至 降至 降到 发行 完成 实现"
 ).split()
-# Searched at every position of the words before a number: the lookahead skips the positions
-# no verb starts at.
-_TRAIL_VERB = re.compile(
-    "(?=[" + "".join(sorted({w[0] for w in _TRAIL_VERB_WORDS})) + "])(?:" + _alt(_TRAIL_VERB_WORDS) + ")+$"
-)
+# Searched at every position of the words before a number: one verb, then any more, written so
+# that the pattern opens on the verbs' literals, which the engine skips to (a leading repeat or
+# lookahead would be tried at every position).
+_TRAIL_VERB = re.compile("(?:" + _alt(_TRAIL_VERB_WORDS) + ")(?:" + _alt(_TRAIL_VERB_WORDS) + ")*$")
 _GROWTH_VERB = re.compile(r"(?:增长|增加|提高|下降|降低)$")
 
 

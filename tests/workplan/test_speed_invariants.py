@@ -262,3 +262,52 @@ def test_the_commitment_clause_is_chosen_without_the_clause_after_it(body, limit
     from duban.workplan.titles import _commitment_clause
 
     assert _commitment_clause(body, limit) == _commitment_clause_to_the_next(body, limit)
+
+
+# The targets' patterns as first written (opening on a lookahead, a lookbehind or a repeat, which
+# the engine tries at every position), against the ones that open on characters.
+def _first_written_target_patterns():
+    import re
+
+    from duban.workplan import targets as t
+
+    cn, units = t._CN_NUMERAL, t._CN_COUNT_UNITS
+    return {
+        "anchor": re.compile(
+            rf"(?=[\d{cn}])(?:(?P<ar>{t._ARABIC})|(?<![{cn}])(?P<cn>[{cn}]++)(?=[{units}]))"
+        ),
+        "pre": re.compile(rf"(?<![预节制合])(?P<w>{t._alt(t._PRE_WORDS.keys())})(?:达到|达|到|在|为)?$"),
+        "listing": re.compile(r"(?:以下|如下|下列|下述|(?<![自])[从由](?:\d{4}年(?:底|末)?的?)?)$"),
+        "trail": re.compile(
+            "(?=["
+            + "".join(sorted({w[0] for w in t._TRAIL_VERB_WORDS}))
+            + "])(?:"
+            + t._alt(t._TRAIL_VERB_WORDS)
+            + ")+$"
+        ),
+    }
+
+
+_TARGET_PIECES = st.sampled_from(
+    "自从 从 由 自由 以下 如下 下列 2020年 2020年底的 约 预约 节约 不低于 低于 超过 达到 达 为 近 两 三 十 一百 "
+    "千 个 家 项 5 12 1,000 3.5 万 % 增长 提高 分别 比上年 累计 新建 和 、 ， 。 企业".split()
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_TARGET_PIECES, max_size=10).map("".join), st.integers(0, 6))
+def test_the_targets_patterns_that_open_on_characters_match_as_first_written(text, lo):
+    from duban.workplan import targets as t
+
+    old = _first_written_target_patterns()
+    lo = min(lo, len(text))
+    got = [(m.span(), m.group(2) is not None) for m in t._ANCHOR.finditer(text, lo)]
+    assert got == [(m.span(), m.group(2) is not None) for m in old["anchor"].finditer(text, lo)]
+    # Searched as the rules search them: over the few characters before a number.
+    for end in range(lo, len(text) + 1):
+        for new, first in ((t._PRE, old["pre"]), (t._LISTING_BEFORE, old["listing"])):
+            a, b = new.search(text, lo, end), first.search(text, lo, end)
+            assert (a and (a.span(), a.group(0))) == (b and (b.span(), b.group(0)))
+        p, q = t._PRE.search(text[lo:end]), old["pre"].search(text[lo:end])
+        assert (p and p.group("w")) == (q and q.group("w"))
+        assert t._TRAIL_VERB.sub("", text[lo:end]) == old["trail"].sub("", text[lo:end])
