@@ -146,3 +146,68 @@ def test_attached_relations_read_without_a_query_and_chain_like_the_managers(
         # The known instance comes along, as the manager sets it: no query for the way back.
         with django_assert_num_queries(1):
             assert all(u.track is t for u in t.urges.order_by("id"))
+
+
+def test_compiled_visibility_is_the_orms_and_follows_the_user(
+    prov_sup, prov_leader, city_sup, county_clerk, county_head, sibling_clerk, town_clerk, dept_clerk, clock
+):
+    """``selectors.visible_key_sql`` reuses SQL the ORM compiled from the one rule, keyed by
+    everything the rule reads of the user: for every persona and key it is exactly what the ORM
+    compiles now, and a change of role or unit is a different key."""
+    import pytest
+
+    from duban.core.errors import NotFound
+    from duban.orgs.models import Role
+
+    clock("2021-09-30 10:00")
+    item = services.register_and_assign(actor=prov_sup, title="编译", lead=[unit("140105")])
+    track = item.tracks.get()
+    people = [
+        prov_sup,
+        prov_leader,
+        city_sup,
+        county_clerk,
+        county_head,
+        sibling_clerk,
+        town_clerk,
+        dept_clerk,
+    ]
+    for user in people:
+        for pk in (1, item.pk, track.pk, 2**40):
+            for model, qs in (("item", selectors.items_visible_to), ("track", selectors.tracks_visible_to)):
+                sql, params = qs(user).filter(pk=pk).values("pk").query.sql_with_params()
+                assert selectors.visible_key_sql(user, model, pk) == (sql, list(params))
+    for bad in ("abc", None, 2**63, -(2**63) - 1):
+        with pytest.raises(NotFound):
+            selectors.visible_key_sql(county_clerk, "item", bad)
+    # The clerk sees the track on its own unit; made a supervisor of a unit elsewhere, not.
+    assert selectors.get_track(county_clerk, track.pk).pk == track.pk
+    county_clerk.unit, county_clerk.role = unit("140106"), Role.SUPERVISOR
+    with pytest.raises(NotFound):
+        selectors.get_track(county_clerk, track.pk)
+    county_clerk.unit = unit("140100")  # the city above: a supervisor there sees its subtree
+    assert selectors.get_track(county_clerk, track.pk).pk == track.pk
+    sql, params = (
+        selectors.tracks_visible_to(county_clerk).filter(pk=track.pk).values("pk").query.sql_with_params()
+    )
+    assert selectors.visible_key_sql(county_clerk, "track", track.pk) == (sql, list(params))
+
+
+def test_get_track_reads_what_select_related_reads(prov_sup, county_clerk, county_head, clock):
+    clock("2021-09-30 10:00")
+    item = services.register_and_assign(actor=prov_sup, title="下派", lead=[unit("140105")])
+    track = item.tracks.get()
+    advance(track, county_clerk, to="in_progress")
+    child = services.pass_down(actor=county_head, track_id=track.pk, units=[unit("140105001")])[0]
+    services.route(actor=county_head, track_id=track.pk, assignee_id=county_clerk.pk)
+    for t in (track, child):
+        got = selectors.get_track(prov_sup, t.pk)
+        orm = Track.objects.select_related("item", "unit", "parent", "assignee").get(pk=t.pk)
+        assert _fields(got) == _fields(orm)
+        for name in ("item", "unit", "parent", "assignee"):
+            a, b = getattr(got, name), getattr(orm, name)
+            assert (a is None) == (b is None)
+            if a is not None:  # every column (a user's but the password)
+                assert _fields(a) == _fields(b)
+    assert selectors.get_track(prov_sup, track.pk).assignee == county_clerk
+    assert selectors.get_track(prov_sup, child.pk).parent.pk == track.pk
