@@ -384,8 +384,9 @@ def parse_structure(norm: str, *, year: int | None = None) -> Structure:
         numbered = {h[0] for h in heads}
         before = [
             h
-            for h in _find_headings(norm, lines)
-            if h[0] < first and h[0] not in numbered and (_YEAR.search(h[4]) or _FYP.search(h[4]))
+            # Only the lines before it are looked at (a heading found after it is not taken).
+            for h in _find_headings(norm, lines[:first])
+            if h[0] not in numbered and (_YEAR.search(h[4]) or _FYP.search(h[4]))
         ]
         if before:
             heads = [
@@ -643,22 +644,21 @@ def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section, paragra
         para = Paragraph(s, e, para_ordinal, sents)
         if len(sents) >= 2:
             first = sents[0]
-            body = norm[first.start : first.end]
+            # The length first: most first sentences are longer than a theme, and are not copied.
             if (
-                body[-1] in "。！"
-                and len(body) - 1 <= MAX_THEME
+                first.end - first.start - 1 <= MAX_THEME
+                and (body := norm[first.start : first.end])[-1] in "。！"
                 and "：" not in body
                 and not body.startswith("各位代表")
                 and not _DIGIT.search(body, _list_number_end(body))
             ):
                 para.theme = first
         elif len(sents) == 1:
-            body = norm[sents[0].start : sents[0].end]
             # A short line without sentence punctuation ("1.加快发展新兴产业") heads the
             # paragraphs after it: it is their theme, not a commitment of its own.
             if (
-                body[-1] not in '。；！？：，、”"'
-                and len(body) <= MAX_THEME
+                sents[0].end - sents[0].start <= MAX_THEME
+                and (body := norm[sents[0].start : sents[0].end])[-1] not in '。；！？：，、”"'
                 and not _DIGIT.search(body, _list_number_end(body))
             ):
                 para.theme = sents[0]
