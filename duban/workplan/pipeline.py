@@ -48,6 +48,9 @@ _FILLER_INSIDE = re.compile(
     # The guiding ideology ("坚持以习近平新时代中国特色社会主义思想为指导…").
     r"|(?<=思)想为指导)"
 )
+# What every form of ``_FILLER_OPENING`` begins with: most sentences are let go by one
+# ``startswith`` instead of a regex call.
+_FILLER_STARTS = ("各位代表", "下面", "19", "20", "今年", "明年", "让我们")
 # A superset of what ``find_targets`` can anchor on (a digit, a Chinese count before its measure
 # word, 百分之/三分之一, 翻一番/倍增, 前十): most sentences have none, and one scan per section
 # spares them the per-sentence scans.
@@ -426,6 +429,8 @@ def _section_tasks(
         goals_year = _plan_period_end(norm[sec.title_start : sec.title_end])
         plan_year = goals_year or plan_year
     glossary = False
+    add_sentence, add_theme = pending.sentences.append, pending.themes.append
+    add_words, add_context = pending.words.append, pending.contexts.append
     for k, (part, para) in enumerate(sec.paragraphs):
         opening = norm[para.start : min(para.end, para.start + 40)].lstrip()
         if glossary or opening.startswith("名词解释"):
@@ -491,7 +496,7 @@ def _section_tasks(
             deadlines = (
                 find_deadlines(norm, s, e, plan_year=plan_year, previous=previous)
                 if plan_year is not None and di < n_deadline and deadline_hints[di] < e
-                else []
+                else _NONE
             )
             if deadlines:
                 previous = deadlines[-1]
@@ -508,7 +513,7 @@ def _section_tasks(
                     if (
                         closing
                         or e - s < 6
-                        or _FILLER_OPENING.match(norm, s, e)
+                        or (norm.startswith(_FILLER_STARTS, s, e) and _FILLER_OPENING.match(norm, s, e))
                         or _FILLER_INSIDE.search(norm, s, e)
                     ):
                         continue
@@ -516,11 +521,11 @@ def _section_tasks(
                 # Stop at the cap rather than build (and later store and show) every task.
                 raise too_large(f"超过 {max_tasks:,} 项任务")
             sentence = text[s:e]
-            pending.sentences.append(sentence)
-            pending.themes.append(theme_text)
-            pending.words.append(words)
+            add_sentence(sentence)
+            add_theme(theme_text)
+            add_words(words)
             # A heading's own words are all it is suggested by.
-            pending.contexts.append(None if heading else (theme_words, part_words))
+            add_context(None if heading else (theme_words, part_words))
             out.append(
                 (
                     id_prefix,
