@@ -47,9 +47,12 @@ def chinese_to_int(s: str) -> int | None:
     """
     if not s or len(s) > MAX_CHINESE_NUMERAL:
         return None
-    if all(ch in CHINESE_DIGITS for ch in s):
-        if len(s) == 1:
-            return CHINESE_DIGITS[s]
+    if len(s) == 1:
+        # One digit, the most common numeral (三、, （二）, 两个): no scan of its characters.
+        one = CHINESE_DIGITS.get(s)
+        if one is not None:
+            return one
+    elif all(ch in CHINESE_DIGITS for ch in s):
         # Digit-by-digit (二〇二五); 两 is never used that way.
         if "两" in s:
             return None
