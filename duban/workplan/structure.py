@@ -34,7 +34,10 @@ _PART = re.compile(rf"[ ]*（(?P<num>{_CN_NUM})）[ ]*(?P<rest>.*)")
 # Municipal reports often number their parts 1. 2. or （1） when the section has no （一）.
 # "1.5万" is a decimal, not a number mark.
 _ARABIC_PART = re.compile(r"[ ]*(?:(?P<num>\d{1,2})[.、](?!\d)|（(?P<num2>\d{1,2})）)[ ]*(?P<rest>\S.*)")
-_SENTENCE_END = "。；！？"
+# Whether a line holds any of these marks: one class search, not a generator over the marks.
+_SENTENCE_MARK = re.compile("[。；！？]")
+_STOP_OR_COMMA = re.compile("[。；，]")
+_HEADING_STOP = re.compile("[。；！？，：]")
 # A sentence: optional leading blanks (excluded), text, the enders, and closing quotes/brackets
 # that belong to it.  A line's tail without an ender is a sentence too.
 _SENTENCE = re.compile(r"[ ]*(?P<s>[^\n。；！？]*[。；！？]+[”’」』）\"']*|[^\n。；！？]+)")
@@ -183,7 +186,7 @@ def _section_heading(norm: str, s: int, e: int) -> re.Match[str] | None:
         return None
     # A heading is not a sentence: no sentence end inside it (one at the very end is tolerated).
     inner = title[:-1] if title[-1] in "。" else title
-    if any(ch in inner for ch in _SENTENCE_END) or inner.endswith(("，", "：")):
+    if _SENTENCE_MARK.search(inner) or inner.endswith(("，", "：")):
         return None
     return m
 
@@ -245,7 +248,7 @@ def _preamble_line(line: str) -> bool:
     """A line of a report's opening (blank lines included), before its first section."""
     if not line:
         return True
-    if len(line) <= MAX_TITLE + 10 and not any(ch in line for ch in "。；，"):
+    if len(line) <= MAX_TITLE + 10 and not _STOP_OR_COMMA.search(line):
         if _REPORT_TITLE_LINE.search(line) or _BYLINE_LINE.search(line) or _SPEAKER.search(line):
             return True
     return bool(_ADDRESS.match(line) or _REPORTING.search(line))
@@ -280,7 +283,7 @@ def _find_headings(norm: str, lines: list[tuple[int, int]]) -> list[tuple[int, i
         if not 2 <= e - s <= 40:
             continue
         line = norm[s:e].strip()
-        if not 2 <= len(line) <= 30 or any(ch in line for ch in "。；！？，："):
+        if not 2 <= len(line) <= 30 or _HEADING_STOP.search(line):
             continue
         if _HEADING_WORDS.search(line) is None:
             continue
@@ -295,7 +298,7 @@ def _title(
         if not 0 < e - s <= MAX_TITLE + 10:
             continue
         text = norm[s:e]
-        if _TITLE_WORDS.search(text) and not any(ch in text for ch in "。；，"):
+        if _TITLE_WORDS.search(text) and not _STOP_OR_COMMA.search(text):
             stripped = text.strip()
             off = s + text.index(stripped)
             return stripped, off, off + len(stripped)
