@@ -129,7 +129,7 @@ def stages(raw: bytes, runs: int) -> list[tuple[str, float]]:
         "parse_structure": "structure (sections, parts, paragraphs, sentences)",
         "find_targets": "targets",
         "find_deadlines": "deadlines",
-        "short_title": "short titles",
+        "short_titles": "short titles",
         "suggest_in": "suggested-unit ranking",
     }
     saved = {name: getattr(pipeline, name) for name in names}

@@ -24,7 +24,7 @@ from duban.workplan.numbers import five_year_plan_end
 from duban.workplan.places import gazetteer_for
 from duban.workplan.structure import Section, Structure, parse_structure, sentences, whole_text_plan
 from duban.workplan.targets import find_targets
-from duban.workplan.titles import short_title
+from duban.workplan.titles import short_titles
 from duban.workplan.types import DeadlineInfo, Decomposition, MilestoneInfo, TaskInfo
 from duban.workplan.units import NO_CONTEXT, Context, suggest_in, vocabulary_for
 
@@ -305,7 +305,7 @@ class _Pending:
 
     def tasks(self, text: str, norm: str, rows: list[Any]) -> list[TaskInfo]:
         """The tasks of the walk's ``rows``, each built from its row, title and suggestions."""
-        titles = list(map(short_title, self.sentences, self.themes))
+        titles = short_titles(self.sentences, self.themes)
         units = list(map(suggest_in, self.words, self._contexts()))
         out: list[TaskInfo] = []
         for row, sentence, title, suggestions in zip(rows, self.sentences, titles, units, strict=True):

@@ -311,3 +311,19 @@ def test_the_targets_patterns_that_open_on_characters_match_as_first_written(tex
         p, q = t._PRE.search(text[lo:end]), old["pre"].search(text[lo:end])
         assert (p and p.group("w")) == (q and q.group("w"))
         assert t._TRAIL_VERB.sub("", text[lo:end]) == old["trail"].sub("", text[lo:end])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(TITLE_PIECES, min_size=1, max_size=12).map("".join), st.sampled_from(["", "推进改革。"])
+        ),
+        max_size=6,
+    )
+)
+def test_short_titles_in_one_loop_are_each_short_title(rows):
+    from duban.workplan.titles import short_titles
+
+    texts, themes = [t for t, _ in rows], [h for _, h in rows]
+    assert short_titles(texts, themes) == [short_title(t, h) for t, h in rows]
