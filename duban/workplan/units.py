@@ -267,6 +267,7 @@ def _ranking(
 ) -> list[SuggestedUnit]:
     top = ranked[0][4]
     out: list[SuggestedUnit] = []
+    because_theme, because_part = ctx.because_theme, ctx.because_part
     for item in ranked[:limit]:
         total = item[4]
         if total < 0.3 * top:
@@ -275,7 +276,13 @@ def _ranking(
         score = _SCORE.get(total)
         if score is None:
             score = _score(total)
-        out.append({"name": unit, "score": score, "because": _why(unit, because, ctx)})
+        # ``_why``, written out: this loop makes most of a report's suggestions.
+        why = because.get(unit, [])
+        if unit in because_theme:
+            why = why + because_theme[unit]
+        if unit in because_part:
+            why = why + because_part[unit]
+        out.append({"name": unit, "score": score, "because": why})
     return out
 
 
