@@ -327,3 +327,15 @@ def test_short_titles_in_one_loop_are_each_short_title(rows):
 
     texts, themes = [t for t, _ in rows], [h for _, h in rows]
     assert short_titles(texts, themes) == [short_title(t, h) for t, h in rows]
+
+
+def test_a_target_stays_immutable_and_is_replaced_not_edited():
+    import pytest
+
+    from duban.workplan.targets import find_targets
+
+    (t,) = find_targets("新认定高新技术企业1000家。", 0, 14)
+    with pytest.raises(AttributeError):
+        t.value = 1  # type: ignore[misc]
+    other = t._replace(indicator="企业")
+    assert (t.indicator, other.indicator, other.value) == ("高新技术企业", "企业", t.value)
