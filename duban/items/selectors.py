@@ -309,14 +309,7 @@ def _item_detail_rows(
         ),
     ]
     if journal:
-        E = _rows("event")
-        reads.append(
-            (
-                E,
-                f"SELECT {E.columns('x')} FROM {q('journal_event')} x WHERE x.{q('item_id')} = %s ORDER BY x.{q('seq')}",
-                pk,
-            )
-        )
+        reads.append((_rows("event"), *_events_read(item_pk)))
     # Independent reads: one round trip on PostgreSQL (sqlrows.query_many).
     results = sqlrows.query_many(
         [(sql, params) for _rows_of, sql, params in reads] + list(also),
@@ -395,10 +388,9 @@ def _item_detail_rows(
         t.child_tracks = [c for c in tracks if c.parent_id == t.pk]
     for i in instructions:
         link(i, "by", people[i.by_id])
+    _link_events(events, people, units)
     for e in events:
         link(e, "item", item)
-        link(e, "actor", people.get(e.actor_id) if e.actor_id else None)
-        link(e, "actor_unit", units.get(e.actor_unit_id) if e.actor_unit_id else None)
         link(e, "track", by_id.get(e.track_id) if e.track_id else None)
     item.track_list = tracks
     item.instruction_list = instructions
@@ -428,36 +420,48 @@ def _by_pks(wanted: list[tuple[ModelRows, type, set]]) -> list[dict]:
     return out
 
 
-def _events(item: Item) -> list:
-    from duban.journal.models import Event
-
-    # Only what a timeline shows of the people, units and tracks.
-    return list(
-        Event.objects.filter(item=item)
-        .select_related("actor", "actor_unit", "track__unit")
-        .only(
-            *(
-                "seq",
-                "at",
-                "action",
-                "item_id",
-                "track_id",
-                "object_type",
-                "object_id",
-                "old",
-                "new",
-                "payload",
-            ),
-            *("actor__username", "actor__display_name", "actor_unit__code", "actor_unit__name"),
-            *("track__unit__code", "track__unit__name"),
-        )
-        .order_by("seq")
+def _events_read(item_pk: int) -> tuple[str, list]:
+    """An item's journal rows in order (the SQL of ``_rows("event")``)."""
+    q = connection.ops.quote_name
+    E = _rows("event")
+    return (
+        f"SELECT {E.columns('x')} FROM {q('journal_event')} x WHERE x.{q('item_id')} = %s ORDER BY x.{q('seq')}",
+        [item_pk],
     )
 
 
+def _link_events(events: list, people: dict, units: dict) -> None:
+    link = sqlrows.cache_related
+    for e in events:
+        link(e, "actor", people.get(e.actor_id) if e.actor_id else None)
+        link(e, "actor_unit", units.get(e.actor_unit_id) if e.actor_unit_id else None)
+
+
 def item_journal(user, pk) -> list:
-    """The item's journal rows in order, if ``user`` may see the item."""
-    return _events(get_item(user, pk))
+    """The item's journal rows in order, each with its actor and the actor's unit, if ``user``
+    may see the item: the same reads as ``item_detail``'s journal, without the rest of it."""
+    from duban.orgs.models import User
+
+    visible_sql, params = visible_key_sql(user, "item", pk)
+    q = connection.ops.quote_name
+    found, rows = sqlrows.query_many(
+        [
+            (f"SELECT x.{q('id')} FROM {q('items_item')} x WHERE x.{q('id')} IN ({visible_sql})", params),
+            _events_read(int(pk)),
+        ],
+        binary=[True, True],
+    )
+    if not found:
+        raise NotFound("事项不存在或无权查看")
+    events = list(map(_rows("event").maker(), rows))
+    people, units = _by_pks(
+        [
+            (_rows("user"), User, {e.actor_id for e in events} - {None}),
+            (_rows("orgs.OrgUnit"), OrgUnit, {e.actor_unit_id for e in events} - {None}),
+        ]
+    )
+    _link_events(events, people, units)
+    return events
 
 
 def yellow_cutoff(at: dt.datetime | None = None) -> dt.datetime:
