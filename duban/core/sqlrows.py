@@ -43,7 +43,6 @@ class ModelRows:
         self.fields = sorted((opts.get_field(n) for n in fields), key=concrete.index) if fields else concrete
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)
-
         self._converters: dict[str, list[tuple[int, list[Callable], Any]]] = {}
         self._columns: dict[tuple[str, str], str] = {}
 

@@ -78,6 +78,7 @@ def tracks_visible_to(user) -> QuerySet[Track]:
 _KEY_MARK = -(2**62) - 20211008
 _BIGINT = range(-(2**63), 2**63)
 _COMPILED: dict[tuple, tuple[str, tuple, int] | None] = {}
+_UNSEEN = object()
 
 
 _MISSING = {"item": "事项不存在或无权查看", "track": "承办记录不存在或无权查看"}
@@ -97,7 +98,8 @@ def visible_key_sql(user, model: str, pk) -> tuple[str, list]:
         raise NotFound(_MISSING[model])
     inputs = _visibility_inputs(user)
     key = (connection.alias, connection.vendor, model, inputs)
-    if key not in _COMPILED:
+    compiled = _COMPILED.get(key, _UNSEEN)
+    if compiled is _UNSEEN:
         items = Item.objects.filter(_visibility_q_of(inputs))
         qs = items if model == "item" else _tracks_visible(items)
         try:
@@ -112,7 +114,6 @@ def visible_key_sql(user, model: str, pk) -> tuple[str, list]:
         if len(_COMPILED) >= 4096:  # one entry per unit (and kind of viewer); bounded all the same
             _COMPILED.clear()
         _COMPILED[key] = compiled
-    compiled = _COMPILED[key]
     if compiled is None:
         raise NotFound(_MISSING[model])
     sql, params, at = compiled
