@@ -43,7 +43,10 @@ class PhraseIndex(Generic[V]):
             # The first character is matched, not looked ahead at: a pattern that opens on a
             # character class lets the engine skip to the next candidate in its own loop (0.5
             # against 0.6 ms over the seed); only one character is taken, so no start is missed.
-            self._candidates: re.Pattern[str] | None = re.compile(f"[{cls1}](?=[{cls2}])")
+            # Group 1 is the two-character head itself, captured by a lookahead run from inside
+            # a lookbehind over the character just taken: the head is cut in C, with the match,
+            # not sliced again in Python for each candidate.
+            self._candidates: re.Pattern[str] | None = re.compile(f"[{cls1}](?<=(?=(.[{cls2}])).)")
         else:
             self._candidates = None
         self.size = len(table)
@@ -67,14 +70,15 @@ class PhraseIndex(Generic[V]):
         table = self._table
         add_start, add_end, add_value = starts.append, ends.append, values.append
         last_end = start
-        # The candidate positions come from C (``map`` over the match objects' start method):
-        # the loop below is the only Python work per candidate.
-        for p in map(_START, self._candidates.finditer(text, start, end)):
-            if p < last_end:
-                continue
-            lengths = get_lengths(text[p : p + 2])
+        # Most candidates start no phrase (their two characters are no head): they cost one
+        # lookup of the head the match holds, and their position is never read.
+        for m in self._candidates.finditer(text, start, end):
+            lengths = get_lengths(m[1])
             if lengths is None:
                 continue
+            p = m.start()
+            if p < last_end:
+                continue  # inside the phrase found before
             for n in lengths:
                 q = p + n
                 if q > end:
@@ -89,6 +93,3 @@ class PhraseIndex(Generic[V]):
                         add_value(value)
                     break
         return starts, ends, values
-
-
-_START = re.Match.start

@@ -339,3 +339,29 @@ def test_a_target_stays_immutable_and_is_replaced_not_edited():
         t.value = 1  # type: ignore[misc]
     other = t._replace(indicator="企业")
     assert (t.indicator, other.indicator, other.value) == ("高新技术企业", "企业", t.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="中国家科技创新农业村长治久安太原市", max_size=30),
+    st.integers(0, 30),
+    st.integers(0, 30),
+)
+def test_the_phrase_scan_within_bounds_is_the_scan_of_the_cut_text(text, lo, hi):
+    # The head is captured by a lookahead inside the candidate's lookbehind: it must stop at the
+    # scan's end as the scan of the text cut there does.
+    index = PhraseIndex(
+        [
+            ("中国", 1),
+            ("中国家", 2),
+            ("国家", 3),
+            ("科技创新", 4),
+            ("科技", 5),
+            ("长治久安", None),
+            ("长治", 6),
+        ]
+    )
+    lo, hi = min(lo, len(text)), min(max(lo, hi), len(text))
+    starts, ends, values = index.scan(text, lo, hi)
+    cut = index.scan(text[lo:hi])
+    assert (starts, ends, values) == ([s + lo for s in cut[0]], [e + lo for e in cut[1]], cut[2])
