@@ -374,8 +374,7 @@ def _targets_by_start(norm: str, sec: Section, hints: list[int]) -> dict[int, li
         return out
     ti = 0
     for _part, para in sec.paragraphs:
-        for sent in para.sentences:
-            s, e = sent.start, sent.end
+        for s, e in para.sentences:
             if hints[ti] < s:
                 ti = bisect_left(hints, s, ti)
                 if ti == n:
@@ -449,7 +448,7 @@ def _section_tasks(
             and norm[para.start : para.end].lstrip().startswith("各位代表")
         )
         theme = para.theme
-        theme_text = text[theme.start : theme.end].rstrip("。！ ") if theme is not None else ""
+        theme_text = text[theme[0] : theme[1]].rstrip("。！ ") if theme is not None else ""
         if part is not current_part:
             current_part, part_words = part, []
             sub_theme, sub_words = "", []
@@ -475,7 +474,7 @@ def _section_tasks(
         id_prefix = f"{sec.ordinal}.{part.ordinal if part else 0}.{para.ordinal}."
         part_number = part.number if part else ""
         for idx, sent in enumerate(para.sentences):
-            s, e = sent.start, sent.end
+            s, e = sent
             # The matches that start in the sentence; only the last can run past its end.
             i = bisect_left(vocab_starts, s, vi) if vi < n_vocab and vocab_starts[vi] < s else vi
             vi = bisect_left(vocab_starts, e, i) if i < n_vocab and vocab_starts[i] < e else i

@@ -93,6 +93,9 @@ MAX_TITLE = 60
 MAX_THEME = 30
 
 
+Span = tuple[int, int]
+
+
 @dataclass(slots=True)
 class Sentence:
     start: int
@@ -104,10 +107,12 @@ class Paragraph:
     start: int
     end: int
     ordinal: int  # within its part (0 = the part's own heading line)
-    sentences: list[Sentence]
+    # (start, end) of each sentence: a report's paragraphs hold hundreds, and the match's own
+    # span tuple is kept rather than an object made from it (``sentences`` makes those).
+    sentences: list[Span]
     part_heading: bool = False  # the first sentence is the part's title
     subheading: bool = False  # a short unpunctuated line: the theme of the paragraphs after it
-    theme: Sentence | None = None
+    theme: Span | None = None  # one of ``sentences`` (the same tuple: compared by identity)
 
 
 @dataclass(slots=True)
@@ -164,14 +169,21 @@ def _lines(norm: str) -> list[tuple[int, int]]:
 
 
 def sentences(norm: str, start: int, end: int) -> list[Sentence]:
-    out: list[Sentence] = []
+    return [Sentence(s, e) for s, e in _spans(norm, start, end)]
+
+
+def _spans(norm: str, start: int, end: int) -> list[Span]:
+    """(start, end) of each sentence in ``norm[start:end]``."""
+    out: list[Span] = []
     for m in _SENTENCE.finditer(norm, start, end):
-        s, e = m.span(1)  # the group "s", by number (no name lookup per sentence)
+        span = m.span(1)  # the group "s", by number (no name lookup per sentence)
+        s, e = span
         # Only a line's tail without an ender can end in blanks.
         if s < e and norm[e - 1] == " ":
             e = s + len(norm[s:e].rstrip(" "))
+            span = (s, e)
         if e > s:
-            out.append(Sentence(s, e))
+            out.append(span)
     return out
 
 
@@ -617,11 +629,11 @@ def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section, paragra
                     number = pm.group("num") and f"{n}." or f"（{n}）"
         if number is not None and pm is not None and n is not None:
             last_part_n = n
-            sents = sentences(norm, pm.start("rest"), e)
+            sents = _spans(norm, pm.start("rest"), e)
             number_start = s + len(norm[s:e]) - len(norm[s:e].lstrip(" "))
             if part is not None:
                 part.end = s
-            title_end = sents[0].end if sents else e
+            title_end = sents[0][1] if sents else e
             title = norm[pm.start("rest") : title_end].rstrip("。；！？ ")
             title_start = pm.start("rest")
             part = Part(
@@ -637,20 +649,21 @@ def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section, paragra
             para_ordinal = 0
             # The heading's first sentence includes the part's number mark: it is the title.
             if sents:
-                sents[0] = Sentence(number_start, sents[0].end)
+                sents[0] = (number_start, sents[0][1])
             sec.paragraphs.append((part, Paragraph(s, e, 0, sents, part_heading=True)))
             continue
         if not paragraphs:
             continue
         para_ordinal += 1
-        sents = sentences(norm, s, e)
+        sents = _spans(norm, s, e)
         para = Paragraph(s, e, para_ordinal, sents)
         if len(sents) >= 2:
             first = sents[0]
+            fs, fe = first
             # The length first: most first sentences are longer than a theme, and are not copied.
             if (
-                first.end - first.start - 1 <= MAX_THEME
-                and (body := norm[first.start : first.end])[-1] in "。！"
+                fe - fs - 1 <= MAX_THEME
+                and (body := norm[fs:fe])[-1] in "。！"
                 and "：" not in body
                 and not body.startswith("各位代表")
                 and not _DIGIT.search(body, _list_number_end(body))
@@ -659,9 +672,10 @@ def _fill_section(norm: str, lines: list[tuple[int, int]], sec: Section, paragra
         elif len(sents) == 1:
             # A short line without sentence punctuation ("1.加快发展新兴产业") heads the
             # paragraphs after it: it is their theme, not a commitment of its own.
+            fs, fe = sents[0]
             if (
-                sents[0].end - sents[0].start <= MAX_THEME
-                and (body := norm[sents[0].start : sents[0].end])[-1] not in '。；！？：，、”"'
+                fe - fs <= MAX_THEME
+                and (body := norm[fs:fe])[-1] not in '。；！？：，、”"'
                 and not _DIGIT.search(body, _list_number_end(body))
             ):
                 para.theme = sents[0]
