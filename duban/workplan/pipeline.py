@@ -245,6 +245,9 @@ def _ensure_plan(norm: str, struct: Structure) -> None:
 _FIVE_YEAR = re.compile(r"[“\"]?十[一二三四五六七八九]?五[”\"]?时期|五年")
 _PAST_OPENING = re.compile(r"(?:过去五年|五年来|这五年|过去一年|一年来)")
 _FYP_OPENING = re.compile(r"[“\"]?(十[一二三四五六七八九]?五)[”\"]?(?:时期|以来)[，,]")
+# What an opening that ``_opens_on_past`` takes begins with: most paragraphs are let go by one
+# ``startswith`` instead of a call and two regex matches.
+_PAST_STARTS = ("过去五年", "五年来", "这五年", "过去一年", "一年来", "“十", '"十', "十")
 
 
 def _plan_period_end(title: str) -> int | None:
@@ -437,7 +440,7 @@ def _section_tasks(
             continue
         if goals_first and report_year is not None and _opens_on_year(opening, report_year):
             goals_first, plan_year = False, report_year
-        if _opens_on_past(opening, report_year):
+        if opening.startswith(_PAST_STARTS) and _opens_on_past(opening, report_year):
             continue  # a review paragraph inside a forward section ("“十四五”时期，…"): results
         # The closing address ("各位代表，新蓝图已经绘就…") ends the last section; only an
         # appendix (a table, a glossary) may follow it.

@@ -365,3 +365,35 @@ def test_the_phrase_scan_within_bounds_is_the_scan_of_the_cut_text(text, lo, hi)
     starts, ends, values = index.scan(text, lo, hi)
     cut = index.scan(text[lo:hi])
     assert (starts, ends, values) == ([s + lo for s in cut[0]], [e + lo for e in cut[1]], cut[2])
+
+
+def test_a_past_opening_starts_as_the_walk_expects():
+    from itertools import product
+
+    from duban.workplan.pipeline import _PAST_STARTS, _opens_on_past
+
+    pieces = [
+        "过去五年",
+        "五年来",
+        "这五年",
+        "过去一年",
+        "一年来",
+        "“",
+        '"',
+        "十四五",
+        "十五",
+        "”",
+        "时期",
+        "以来",
+        "，",
+        ",",
+    ]
+    taken = 0
+    for n in range(1, 5):
+        for combo in product(pieces, repeat=n):
+            opening = "".join(combo)
+            for year in (None, 2021, 2026):
+                if _opens_on_past(opening, year):
+                    taken += 1
+                    assert opening.startswith(_PAST_STARTS), opening
+    assert taken > 1000
