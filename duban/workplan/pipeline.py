@@ -51,6 +51,9 @@ _FILLER_INSIDE = re.compile(
 # What every form of ``_FILLER_OPENING`` begins with: most sentences are let go by one
 # ``startswith`` instead of a regex call.
 _FILLER_STARTS = ("各位代表", "下面", "19", "20", "今年", "明年", "让我们")
+# What every form of ``_FILLER_INSIDE`` begins with, looked for once per section: a sentence
+# without one is not searched.
+_FILLER_INSIDE_HINT = re.compile(r"[以如作思](?:(?<=[以如])下|(?<=作)简要报告|(?<=思)想为指导)")
 # A superset of what ``find_targets`` can anchor on (a digit, a Chinese count before its measure
 # word, 百分之/三分之一, 翻一番/倍增, 前十): most sentences have none, and one scan per section
 # spares them the per-sentence scans.
@@ -406,12 +409,14 @@ def _section_tasks(
     vocab_starts, vocab_ends, vocab_words = vocab.index.scan(norm, sec.start, sec.end)
     place_hits = places.find(norm, sec.start, sec.end)
     place_starts = [h[0] for h in place_hits]
-    vi = pi = di = 0
+    vi = pi = di = fi = 0
     # Sentences without a candidate skip the target and deadline scans (no match can cross a
     # sentence end, so a sentence's own scan finds nothing the section's scan did not start).
     target_hints = [m.start() for m in _TARGET_HINT.finditer(norm, sec.start, sec.end)]
     deadline_hints = [m.start() for m in DEADLINE_HINT.finditer(norm, sec.start, sec.end)]
+    filler_hints = [m.start() for m in _FILLER_INSIDE_HINT.finditer(norm, sec.start, sec.end)]
     n_vocab, n_place, n_deadline = len(vocab_starts), len(place_hits), len(deadline_hints)
+    n_filler = len(filler_hints)
     # The targets of every sentence that holds a hint, read in one loop before the walk (they are
     # a pure function of the sentence; the same calls, made one after another, cost less).
     targets_at = _targets_by_start(norm, sec, target_hints)
@@ -511,12 +516,14 @@ def _section_tasks(
                 ordinal += 1
                 sent_ordinal = ordinal
                 if not targets and not deadlines:
+                    if fi < n_filler and filler_hints[fi] < s:
+                        fi = bisect_left(filler_hints, s, fi)
                     # Matched in place (the bounds act as the sentence's ends for ``$``), not on a copy.
                     if (
                         closing
                         or e - s < 6
                         or (norm.startswith(_FILLER_STARTS, s, e) and _FILLER_OPENING.match(norm, s, e))
-                        or _FILLER_INSIDE.search(norm, s, e)
+                        or (fi < n_filler and filler_hints[fi] < e and _FILLER_INSIDE.search(norm, s, e))
                     ):
                         continue
             if len(out) >= max_tasks:

@@ -397,3 +397,34 @@ def test_a_past_opening_starts_as_the_walk_expects():
                     taken += 1
                     assert opening.startswith(_PAST_STARTS), opening
     assert taken > 1000
+
+
+_FILLER_PIECES = st.sampled_from(
+    [
+        "以下",
+        "如下",
+        "以",
+        "如",
+        "下",
+        "作简要报告",
+        "作",
+        "思想为指导",
+        "思想",
+        "重点工作",
+        "。",
+        "：",
+        "！",
+        "报告",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_FILLER_PIECES, max_size=10).map("".join), st.integers(0, 40), st.integers(0, 40))
+def test_a_filler_inside_a_sentence_has_a_hint_from_the_sections_scan(text, s, e):
+    from duban.workplan.pipeline import _FILLER_INSIDE, _FILLER_INSIDE_HINT
+
+    s, e = min(s, len(text)), min(max(s, e), len(text))
+    hints = [m.start() for m in _FILLER_INSIDE_HINT.finditer(text)]
+    if _FILLER_INSIDE.search(text, s, e):
+        assert any(s <= h < e for h in hints)
