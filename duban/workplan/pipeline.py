@@ -305,7 +305,8 @@ class _Pending:
             theme_words, part_words = words
             if last[0] is not theme_words or last[1] is not part_words:
                 last = words
-                ctx = Context(theme_words, part_words)
+                # Neither a theme nor a title word: the empty context, not a new one equal to it.
+                ctx = Context(theme_words, part_words) if theme_words or part_words else NO_CONTEXT
             out.append(ctx)
         return out
 
