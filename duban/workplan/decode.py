@@ -87,6 +87,9 @@ _SPACE_RUN = re.compile(r"\s+")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # C0 controls other than tab, LF, VT, FF, CR (and DEL).  A text report has none of them.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# The same, and NUL, as bytes: in UTF-8 each is the byte of the same value, and every byte of a
+# longer character is 0x80 or above.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +305,10 @@ def decode_text(raw: bytes) -> tuple[str, str]:
     if raw.startswith(b"\xfe\xff"):
         return _strict(raw[2:], "utf-16-be", "utf-16-be"), "utf-16-be"
 
-    nuls = raw.count(b"\x00")
+    # One pass over the bytes for what the checks below look for: an upload with no NUL and no
+    # control byte (almost every one) is not searched for either again.
+    plain = len(raw.translate(None, _CONTROL_BYTES)) == len(raw)
+    nuls = 0 if plain else raw.count(b"\x00")
     if nuls:
         utf16 = _utf16_without_bom(raw)
         if utf16 is None:
@@ -310,9 +316,11 @@ def decode_text(raw: bytes) -> tuple[str, str]:
         return _strict(raw, utf16, utf16), utf16
 
     try:
-        return _no_controls(raw.decode("utf-8")), "utf-8"
+        utf8 = raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        return (utf8 if plain else _no_controls(utf8)), "utf-8"
     # UTF-8 with a handful of broken bytes (a file cut mid-character, one bad copy-paste) is
     # still UTF-8; read as GB18030 it would turn into plausible-looking nonsense.
     lenient = raw.decode("utf-8", errors="replace")

@@ -428,3 +428,19 @@ def test_a_filler_inside_a_sentence_has_a_hint_from_the_sections_scan(text, s, e
     hints = [m.start() for m in _FILLER_INSIDE_HINT.finditer(text)]
     if _FILLER_INSIDE.search(text, s, e):
         assert any(s <= h < e for h in hints)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="中文报告\x01\x07\x08\t\n\x0b\x0c\r\x0e\x1a\x1f\x7f a1", max_size=40))
+def test_utf8_without_a_control_byte_skips_the_control_search(text):
+    from duban.workplan.decode import _no_controls, decode_text
+    from duban.workplan.errors import ParseError
+
+    def outcome(f):
+        try:
+            return f()
+        except ParseError as exc:
+            return exc.code
+
+    # What the strict UTF-8 path gave before it read the bytes once for NULs and controls.
+    assert outcome(lambda: decode_text(text.encode())) == outcome(lambda: (_no_controls(text), "utf-8"))
