@@ -226,6 +226,18 @@ def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTION
         return [{"name": d["name"], "score": d["score"], "because": list(d["because"])} for d in alone]
     own: dict[str, float]
     because: dict[str, list[str]]
+    theme_share = ctx.theme_share
+    part_share = ctx.part_share
+    if len(words) == 1 and len(words[0][1]) == 1:
+        # One word naming one unit (a third of a report's tasks): the one-unit case below,
+        # without building its dicts.
+        word, (unit,), weight = words[0]
+        if not theme_share or (len(theme_share) == 1 and unit in theme_share):
+            total = weight + theme_share.get(unit, 0.0) + part_share.get(unit, 0.0)
+            score = _SCORE.get(total)
+            if score is None:
+                score = _score(total)
+            return [{"name": unit, "score": score, "because": _why(unit, {unit: [word]}, ctx)}]
     if len(words) == 1:
         # One word: its units, each with the word's weight (a word lists a unit once).
         word, units, weight = words[0]
@@ -235,8 +247,6 @@ def suggest_in(words: Sequence[Match], ctx: Context, limit: int = MAX_SUGGESTION
             because[unit] = [word]
     else:
         own, because = _scores(words)
-    theme_share = ctx.theme_share
-    part_share = ctx.part_share
     if len(own) == 1 and (not theme_share or own.keys() == theme_share.keys()):
         # One unit: nothing to rank.
         for unit, own_score in own.items():

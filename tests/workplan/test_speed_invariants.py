@@ -444,3 +444,16 @@ def test_utf8_without_a_control_byte_skips_the_control_search(text):
 
     # What the strict UTF-8 path gave before it read the bytes once for NULs and controls.
     assert outcome(lambda: decode_text(text.encode())) == outcome(lambda: (_no_controls(text), "utf-8"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([m for m in _MATCHES if len(m[1]) == 1]),
+    st.lists(st.sampled_from(_MATCHES), max_size=3),
+    st.lists(st.sampled_from(_MATCHES), max_size=3),
+)
+def test_one_word_of_one_unit_is_ranked_as_the_long_way_ranks_it(match, theme, part):
+    word, (unit,), weight = match
+    ctx = Context(theme, part)
+    # The unit named twice takes the long way (dict.fromkeys keeps it once): the same ranking.
+    assert suggest_in([match], ctx) == suggest_in([(word, (unit, unit), weight)], ctx)
