@@ -459,11 +459,13 @@ def _section_tasks(
         theme = para.theme
         theme_text = text[theme[0] : theme[1]].rstrip("。！ ") if theme is not None else ""
         if part is not current_part:
-            current_part, part_words = part, []
-            sub_theme, sub_words = "", []
+            current_part, part_words = part, _NONE
+            sub_theme, sub_words = "", _NONE
         if para.part_heading:
-            sub_theme, sub_words = "", []
-        theme_words: list[Any] = []
+            sub_theme, sub_words = "", _NONE
+        # No words yet: the one read-only empty list, so the paragraphs of a part that have no
+        # theme words of their own share one Context (see ``_Pending._contexts``).
+        theme_words: list[Any] = _NONE
         sub_is_heading = True
         if para.subheading:
             # Only a heading if paragraphs follow it in the same part; a last short line is a
