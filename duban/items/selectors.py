@@ -665,7 +665,9 @@ class Queue:
             params.extend(p)
         if parts:
             # A UNION ALL keeps no order of its own: sort again as each tab did.
-            for i, pk, _due in sqlrows.query(" UNION ALL ".join(parts) + " ORDER BY 1, 3, 2", params):
+            for i, pk, _due in sqlrows.query(
+                " UNION ALL ".join(parts) + " ORDER BY 1, 3, 2", params, binary=True
+            ):
                 ids[tabs[i]].append(pk)
         wanted = {i for page in ids.values() for i in page}
         by_id = {t.pk: t for t in tracks_by_ids(sorted(wanted))}

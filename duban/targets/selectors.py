@@ -482,6 +482,7 @@ def figures_due(
         f"JOIN {q(Track._meta.db_table)} t ON t.{q('id')} = x.{q('track_id')} "
         f"WHERE x.{q('unit_id')} = %s AND x.{q('plan_year')} IN (%s, %s) ORDER BY x.{q('id')}",
         [user.unit_id, today.year - 1, today.year],
+        binary=True,
     )
     targets = []
     make_target, make_track = T.maker(), K.maker()  # bound once, not per row
@@ -498,6 +499,7 @@ def figures_due(
             f"SELECT {q('target_id')}, {q('period_end')} FROM {q(Figure._meta.db_table)} "
             f"WHERE {q('source')} = %s AND {where}",
             [FigureSource.UNIT, *params],
+            binary=True,
         ):
             have[tid].add(day if isinstance(day, dt.date) else dt.date.fromisoformat(day))
     horizon = today + dt.timedelta(days=within_days)
