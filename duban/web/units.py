@@ -65,16 +65,27 @@ def assignable_groups(user) -> list:
     return _grouped(gov, units)
 
 
-def pass_down_groups(unit: OrgUnit) -> list:
-    """What ``services.pass_down`` accepts: lower governments (and their departments)."""
+def pass_down_read(unit: OrgUnit) -> tuple[str, list]:
+    """The units below ``unit``'s government, as a read (SQL, parameters) a page can send along
+    with its others; ``pass_down_groups(unit, rows=…)`` takes its rows."""
     gov = unit.government
     # Hand-written: this list is on every item page a unit may pass down from (core.sqlrows).
     q = connection.ops.quote_name
-    below = _UNIT_ROWS.fetch(
+    return (
         f"SELECT {_UNIT_ROWS.columns('u')} FROM {q(OrgUnit._meta.db_table)} u "
         f"WHERE u.{q('path')} >= %s AND u.{q('path')} < %s AND u.{q('depth')} > %s ORDER BY u.{q('path')}",
         [gov.path, gov.path[:-1] + "0", gov.depth],
     )
+
+
+def pass_down_groups(unit: OrgUnit, rows: list | None = None) -> list:
+    """What ``services.pass_down`` accepts: lower governments (and their departments).
+    ``rows``: those of ``pass_down_read(unit)``, when the caller has read them."""
+    gov = unit.government
+    if rows is None:
+        below = _UNIT_ROWS.fetch(*pass_down_read(unit))
+    else:
+        below = list(map(_UNIT_ROWS.maker(), rows))
     units = [u for u in below if services.pass_down_refusal(gov, u) is None]
     return _grouped(gov, units)
 

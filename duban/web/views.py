@@ -478,16 +478,16 @@ def _tree_order(tracks: list[Track]) -> list[Track]:
 def _detail_context(request, item_id, retry: dict | None = None) -> dict:
     user = request.user
     try:
-        # The targets probe and the header's unread count travel with the item's reads.
-        item = selectors.item_detail(
-            user,
-            item_id,
-            journal=True,
-            also=[target_selectors.any_target_read(item_id), notify_selectors.unread_count_read(user)],
-        )
+        # The targets probe, the header's unread count and — for those who may ever hand work
+        # down (whether they may here is the rules' call below) — the units below their own
+        # travel with the item's reads.
+        also = [target_selectors.any_target_read(item_id), notify_selectors.unread_count_read(user)]
+        if rules.may_handle_tracks(user) and user.unit_id is not None:
+            also.append(unit_choices.pass_down_read(user.unit))
+        item = selectors.item_detail(user, item_id, journal=True, also=also)
     except NotFound as exc:
         _not_found(exc)
-    probed, unread = item.also_rows
+    probed, unread, *lower = item.also_rows
     at = now()
     cutoff = selectors.yellow_cutoff(at)
     by_id = {t.pk: t for t in item.track_list}
@@ -511,7 +511,8 @@ def _detail_context(request, item_id, retry: dict | None = None) -> dict:
                 members = unit_members(t.unit_id)
             t.members = members
         if t.actions["pass_down"].allowed:
-            t.lower_units = unit_choices.pass_down_groups(t.unit)
+            read = lower[0] if lower and t.unit_id == user.unit_id else None
+            t.lower_units = unit_choices.pass_down_groups(t.unit, rows=read)
     targets = target_selectors.item_targets(user, item.pk, probed=probed)
     _attach_figure_forms(user, tracks, targets)
     top = [t for t in tracks if t.parent_id is None]

@@ -107,6 +107,14 @@ def test_urge_route_pass_down_and_instruction(
 
     advance(track, county_clerk, to="signed")
     assert as_user(town_clerk).get(f"/items/{assigned_item.pk}/").status_code == 404
+    # The pass-down picker (its units read with the item's reads) offers what the service takes.
+    from duban.web import units as unit_choices
+
+    clerk_page = as_user(county_clerk).get(f"/items/{assigned_item.pk}/").content.decode()
+    offered = [code for _label, opts in unit_choices.pass_down_groups(track.unit) for code, _name in opts]
+    assert "140105001" in offered
+    for code in offered:
+        assert f'<option value="{code}">' in clerk_page
     resp = post(as_user(county_clerk), track, "pass_down", {"units": ["140105001"]})
     assert resp.status_code == 302
     child = Track.objects.get(parent=track)
