@@ -250,7 +250,6 @@ def _rows(name: str) -> ModelRows:
 def _item_detail_rows(
     pk, visible: tuple[str, list], *, journal: bool, also: Sequence[tuple[str, Sequence]] = ()
 ) -> Item:
-    from duban.orgs.models import User
 
     q = connection.ops.quote_name
     ITEM = _rows("items.Item")
@@ -311,6 +310,41 @@ def _item_detail_rows(
     ]
     if journal:
         reads.append((_rows("event"), *_events_read(item_pk)))
+    # The people and units all of these name, read in the same go: each the union of the
+    # columns that name one, over the item's rows (indexed by item or by track like the reads
+    # above) — not by the keys the reads above return, which would take a second round trip.
+    mine = f"WHERE y.{q('item_id')} = %s"
+    of_track = f"JOIN {q('items_track')} t ON t.{q('id')} = y.{q('track_id')} WHERE t.{q('item_id')} = %s"
+    named = {
+        "user": [
+            ("items_track", "assignee_id", mine),
+            ("items_report", "author_id", of_track),
+            ("items_review", "reviewer_id", of_track),
+            ("items_urge", "by_id", of_track),
+            ("items_extension", "requested_by_id", of_track),
+            ("items_extension", "decided_by_id", of_track),
+            ("items_instruction", "by_id", mine),
+            ("items_item", "created_by_id", f"WHERE y.{q('id')} = %s"),
+        ],
+        "orgs.OrgUnit": [
+            ("items_track", "unit_id", mine),
+            ("items_item", "issuer_unit_id", f"WHERE y.{q('id')} = %s"),
+        ],
+    }
+    if journal:
+        named["user"].append(("journal_event", "actor_id", mine))
+        named["orgs.OrgUnit"].append(("journal_event", "actor_unit_id", mine))
+    for name, refs in named.items():
+        rows_of = _rows(name)
+        union = " UNION ".join(f"SELECT y.{q(col)} FROM {q(table)} y {where}" for table, col, where in refs)
+        table = rows_of.model._meta.db_table
+        reads.append(
+            (
+                rows_of,
+                f"SELECT {rows_of.columns('x')} FROM {q(table)} x WHERE x.{q('id')} IN ({union})",
+                pk * len(refs),
+            )
+        )
     # Independent reads: one round trip on PostgreSQL (sqlrows.query_many).
     results = sqlrows.query_many(
         [(sql, params) for _rows_of, sql, params in reads] + list(also),
@@ -327,21 +361,13 @@ def _item_detail_rows(
     item = found_item[0]
     item.also_rows = also_rows
     events = rest[0] if journal else []
+    people = {u.pk: u for u in rest[-2]}
+    units = {u.pk: u for u in rest[-1]}
     tracks.sort(key=lambda t: (t.parent_id is not None, t.parent_id or 0, t.role, t.pk))
     by_id = {t.pk: t for t in tracks}
     node_by_id = {n.pk: n for n in nodes}
     report_ids = {r.pk for r in reports}
 
-    # The people and units all of these name, one query each.
-    user_ids = {t.assignee_id for t in tracks}
-    user_ids |= {r.author_id for r in reports} | {r.reviewer_id for r in reviews} | {u.by_id for u in urges}
-    user_ids |= {x.requested_by_id for x in extensions} | {x.decided_by_id for x in extensions}
-    user_ids |= {i.by_id for i in instructions} | {e.actor_id for e in events}
-    user_ids.add(item.created_by_id)
-    user_ids.discard(None)
-    unit_ids = {t.unit_id for t in tracks} | {e.actor_unit_id for e in events} | {item.issuer_unit_id}
-    unit_ids.discard(None)
-    people, units = _by_pks([(_rows("user"), User, user_ids), (_rows("orgs.OrgUnit"), OrgUnit, unit_ids)])
     item.issuer_unit = units[item.issuer_unit_id]
     item.created_by = people[item.created_by_id]
 
