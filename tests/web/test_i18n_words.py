@@ -1,0 +1,58 @@
+"""``{% load i18n %}`` maps to ``web/templatetags/i18n_words``: the same output as Django's own
+library for every form of ``translate``, the plain literal read from ``core.labels.words``."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Engine, engines
+from django.utils import translation
+
+from duban.core.labels import words
+from duban.web.templatetags.i18n_words import LiteralTranslateNode
+
+SOURCE = (
+    "{% load i18n %}"
+    '[{% translate "督办" %}][{% trans "January" %}][{% translate \'单引号\' %}]'
+    '[{% translate "100%" %}][{% translate "a%%b" %}][{% translate "<b>粗</b> & 细" %}]'
+    '[{% translate "January" as month %}{{ month }}][{% translate "january"|upper %}]'
+    '[{% translate "May" context "month name" %}][{% translate "June" noop %}]'
+    '[{% translate text %}][{% autoescape off %}{% translate "<i>" %}{% translate text %}{% endautoescape %}]'
+    "[{% blocktranslate with n=text %}共 {{ n }} 项{% endblocktranslate %}]"
+)
+
+
+def _render(library: str, language: str) -> str:
+    engine = Engine(libraries={"i18n": library})
+    with translation.override(language):
+        return engine.from_string(SOURCE).render(Context({"text": "<script>1</script>"}))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_same_output_as_djangos_own_library(language):
+    # A plain lookup of the same text first: its cached value is not marked safe, and the
+    # template's translation must still come out unescaped, as Django's does.
+    with translation.override(language):
+        words()("<b>粗</b> & 细")
+    ours = _render("duban.web.templatetags.i18n_words", language)
+    assert ours == _render("django.templatetags.i18n", language)
+    assert "&lt;script&gt;" in ours and "<b>粗</b> & 细" in ours and "[100%]" in ours
+
+
+def test_a_real_translation_comes_through():
+    with translation.override("zh-hans"):
+        out = (
+            Engine(libraries={"i18n": "duban.web.templatetags.i18n_words"})
+            .from_string('{% load i18n %}{% translate "January" %}')
+            .render(Context())
+        )
+    assert out == "一月"
+
+
+def test_the_site_loads_it_for_i18n():
+    engine = engines["django"].engine
+    from duban.web.templatetags import i18n_words
+
+    assert engine.template_libraries["i18n"] is i18n_words.register
+    template = engine.from_string('{% load i18n %}{% translate "督办" %}{% translate "x"|upper %}')
+    kinds = [type(n).__name__ for n in template.nodelist if "Translate" in type(n).__name__]
+    assert kinds == [LiteralTranslateNode.__name__, "TranslateNode"]
