@@ -115,12 +115,14 @@ def _database() -> dict:
         # queries that run in tens of milliseconds (the bulletin preview: 500 → 300 ms).
         if db["ENGINE"].endswith("postgresql"):
             db.setdefault("OPTIONS", {})["options"] = "-c jit=off"
-            # Server-side parameters, and statements prepared from their second use: a page's
-            # dozen queries then skip PostgreSQL's parse and plan (item page 17.5 → 14.4 ms,
-            # queue 18.1 → 15.5 in-process). Behind a transaction-pooling PgBouncer (which
-            # cannot keep a session's prepared statements) set DUBAN_PG_PREPARE=0.
+            # Server-side parameters (which also let the hottest reads take binary rows:
+            # core.sqlrows.binary_results), and statements prepared from their second use: a
+            # page's dozen queries then skip PostgreSQL's parse and plan (item page 17.5 → 14.4
+            # ms, queue 18.1 → 15.5 in-process). Behind a transaction-pooling PgBouncer (which
+            # cannot keep a session's prepared statements) set DUBAN_PG_PREPARE=0: unnamed
+            # statements only, still bound on the server.
+            db["OPTIONS"]["server_side_binding"] = True
             if os.environ.get("DUBAN_PG_PREPARE", "1") == "1":
-                db["OPTIONS"]["server_side_binding"] = True
                 db["OPTIONS"]["prepare_threshold"] = 2
         if os.environ.get("DUBAN_TEST_DB_NAME"):
             db["TEST"] = {"NAME": os.environ["DUBAN_TEST_DB_NAME"]}
