@@ -99,8 +99,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "duban.web.context.duban",
             ],
-            # {% load i18n %} with its plain {% translate "…" %} read from a per-language table.
-            "libraries": {"i18n": "duban.web.templatetags.i18n_words"},
         },
     }
 ]

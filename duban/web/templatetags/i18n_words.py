@@ -1,13 +1,14 @@
-"""``{% load i18n %}`` — Django's library, with ``{% translate "literal" %}`` read from a table.
+"""``{% load i18n_words %}`` — Django's ``i18n`` library, with ``{% translate "literal" %}`` read
+from a table. Duban's templates load it instead of ``i18n`` (``tests/web/test_i18n_words.py``
+holds them to it).
 
-Settings map the ``i18n`` label here (``TEMPLATES[...]["OPTIONS"]["libraries"]``), so every
-template keeps loading ``i18n`` and every tag of Django's library is the same object. Only the
-plainest ``translate`` changes: a quoted literal with no filter, no context and no ``noop``.
-Django's node resolves it as a lazy translation and then renders, escapes and un-doubles its
-percent signs on every render (≈8 µs; the item page has about seventy); its text only depends
-on the active language, so it comes from ``core.labels.words`` — the same ``gettext``,
-remembered per language. The output is the same: a literal in a template is safe text, so its
-translation is marked safe and never escaped, and ``%%`` becomes ``%``.
+Every tag of Django's library is here, the same object; only the plainest ``translate`` changes:
+a quoted literal with no filter, no context and no ``noop``. Django's node resolves it as a lazy
+translation and then renders, escapes and un-doubles its percent signs on every render (≈8 µs;
+the item page has about seventy); its text only depends on the active language, so it comes from
+``core.labels.words`` — the same ``gettext``, remembered per language. The output is the same: a
+literal in a template is safe text, so its translation is marked safe and never escaped, and
+``%%`` becomes ``%``.
 """
 
 from __future__ import annotations
