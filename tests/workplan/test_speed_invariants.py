@@ -85,20 +85,22 @@ def test_a_smaller_limit_does_not_change_the_paragraphs_ranking():
     assert suggest_in([], Context(_matches(["科技创新", "农业", "交通", "教育", "医疗卫生"]))) == full
 
 
+# Overlapping phrases (a prefix, a longer one, one starting inside another, a stop phrase).
+_PHRASES = [
+    ("中国", 1),
+    ("中国家", 2),
+    ("国家", 3),
+    ("科技创新", 4),
+    ("科技", 5),
+    ("长治久安", None),
+    ("长治", 6),
+]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="中国家科技创新农业村长治久安太原市", max_size=40))
 def test_the_phrase_scan_is_leftmost_longest_and_non_overlapping(text):
-    index = PhraseIndex(
-        [
-            ("中国", 1),
-            ("中国家", 2),
-            ("国家", 3),
-            ("科技创新", 4),
-            ("科技", 5),
-            ("长治久安", None),
-            ("长治", 6),
-        ]
-    )
+    index = PhraseIndex(_PHRASES)
     starts, ends, values = index.scan(text)
     # The reference: at each position, the longest phrase there, then on from its end.
     expected = []
@@ -350,17 +352,7 @@ def test_a_target_stays_immutable_and_is_replaced_not_edited():
 def test_the_phrase_scan_within_bounds_is_the_scan_of_the_cut_text(text, lo, hi):
     # The head is captured by a lookahead inside the candidate's lookbehind: it must stop at the
     # scan's end as the scan of the text cut there does.
-    index = PhraseIndex(
-        [
-            ("中国", 1),
-            ("中国家", 2),
-            ("国家", 3),
-            ("科技创新", 4),
-            ("科技", 5),
-            ("长治久安", None),
-            ("长治", 6),
-        ]
-    )
+    index = PhraseIndex(_PHRASES)
     lo, hi = min(lo, len(text)), min(max(lo, hi), len(text))
     starts, ends, values = index.scan(text, lo, hi)
     cut = index.scan(text[lo:hi])
